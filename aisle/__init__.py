@@ -1,0 +1,1 @@
+"""Process-level wiring shared by Aisle's entry points: settings and logging."""

