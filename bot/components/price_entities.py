@@ -1,0 +1,119 @@
+"""Normalises price entities and adds the ones DIET missed.
+
+Runs after DIETClassifier and EntitySynonymMapper:
+
+* every ``price_min``/``price_max`` entity gets a numeric ``value``
+  ("50 bucks" -> 50.0); one whose text cannot be parsed is dropped;
+* price phrases found by :func:`bot.components.prices.find_price_phrases`
+  ("under 50 bucks", "between $20 and $40", "$50 or less") are added with
+  ``extractor: "PriceEntityExtractor"``. Where such a phrase overlaps a DIET
+  price entity, the phrase wins: its comparison word ("under" / "over")
+  decides min vs max more reliably than the statistical tagger.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.prices import (
+    PRICE_MAX,
+    PRICE_MIN,
+    PriceMatch,
+    find_price_phrases,
+    parse_amount,
+)
+
+EXTRACTOR_NAME = "PriceEntityExtractor"
+PRICE_ENTITIES = (PRICE_MIN, PRICE_MAX)
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
+)
+class PriceEntityExtractor(GraphComponent):
+    """Turns price entities into numbers and fills in missed price phrases."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "PriceEntityExtractor":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._process_message(message)
+        return messages
+
+    def _process_message(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        entities: List[Dict[Text, Any]] = list(message.get(ENTITIES, []) or [])
+        phrases = find_price_phrases(text)
+
+        kept: List[Dict[Text, Any]] = []
+        for entity in entities:
+            if entity.get(ENTITY_ATTRIBUTE_TYPE) not in PRICE_ENTITIES:
+                kept.append(entity)
+                continue
+            if any(_overlaps(entity, phrase) for phrase in phrases):
+                continue  # replaced by the rule-based reading below
+            value = _numeric_value(entity)
+            if value is None:
+                continue  # not a price after all: drop it
+            kept.append({**entity, ENTITY_ATTRIBUTE_VALUE: value})
+
+        for phrase in phrases:
+            kept.append(_as_entity(phrase))
+
+        kept.sort(key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0))
+        message.set(ENTITIES, kept, add_to_output=True)
+
+
+def _numeric_value(entity: Dict[Text, Any]) -> Any:
+    value = entity.get(ENTITY_ATTRIBUTE_VALUE)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        return parse_amount(value)
+    return None
+
+
+def _overlaps(entity: Dict[Text, Any], phrase: PriceMatch) -> bool:
+    start = entity.get(ENTITY_ATTRIBUTE_START)
+    end = entity.get(ENTITY_ATTRIBUTE_END)
+    if start is None or end is None:
+        return False
+    return start < phrase.end and phrase.start < end
+
+
+def _as_entity(phrase: PriceMatch) -> Dict[Text, Any]:
+    return {
+        ENTITY_ATTRIBUTE_TYPE: phrase.entity,
+        ENTITY_ATTRIBUTE_START: phrase.start,
+        ENTITY_ATTRIBUTE_END: phrase.end,
+        ENTITY_ATTRIBUTE_VALUE: phrase.value,
+        "confidence_entity": 1.0,
+        EXTRACTOR: EXTRACTOR_NAME,
+    }
