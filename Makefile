@@ -1,0 +1,85 @@
+# Aisle — the two commands a newcomer needs:
+#   make run    set up whatever is missing, then start the assistant (Ctrl-C stops everything)
+#   make test   run every test (lint, unit, integration, NLU/dialogue, end-to-end)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+RASA_VENV := .venv-rasa
+PY        := $(VENV)/bin/python
+RASA      := $(RASA_VENV)/bin/rasa
+
+export PYTHONPATH := $(CURDIR)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
+export ANONYMIZED_TELEMETRY := False
+export TOKENIZERS_PARALLELISM := false
+
+RASA_ARGS    := --data bot/data --config config.yml --domain domain.yml
+TRAIN_INPUTS := config.yml domain.yml $(shell find bot -name '*.yml' -o -name '*.py' 2>/dev/null)
+
+.PHONY: help setup import ingest data train run shell test test-fast lint bench validate \
+        test-conversations test-e2e clean-state
+
+help:
+	@echo "make run     set up everything missing and start the assistant (Rasa :5005, actions :5055)"
+	@echo "make shell   chat with the running assistant in this terminal"
+	@echo "make test    run all tests"
+	@echo "make bench   measure and write docs/benchmarks.md"
+
+$(VENV)/.installed: requirements/app.lock.txt scripts/setup_venvs.sh
+	scripts/setup_venvs.sh app
+$(RASA_VENV)/.installed: requirements/rasa.lock.txt scripts/setup_venvs.sh
+	scripts/setup_venvs.sh rasa
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed
+
+import: $(VENV)/.installed
+	$(PY) -m knowledge.import_catalog
+
+ingest: import
+	$(PY) -m knowledge.ingest
+
+data: ingest
+
+# Retrain only when the training data, the config or a custom component changed.
+models/.trained: $(TRAIN_INPUTS) | $(RASA_VENV)/.installed
+	$(RASA) train $(RASA_ARGS) --out models --fixed-model-name aisle
+	touch $@
+
+train: models/.trained
+
+run: setup data train
+	scripts/run.sh
+
+shell: $(VENV)/.installed
+	$(PY) -m aisle.chat
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+validate: $(RASA_VENV)/.installed
+	$(RASA) data validate $(RASA_ARGS) --fail-on-warnings
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest tests/unit -q
+
+test-conversations: train
+	$(RASA) test core --stories tests/conversations --model models/aisle.tar.gz \
+	    --fail-on-prediction-errors --out results/conversations
+
+test-e2e: setup data train
+	$(PY) -m pytest tests/e2e -q
+
+# One pytest run: unit, integration (real Chroma + MiniLM), the Rasa project checks
+# (data validate, conversation tests) and the end-to-end tests over REST.
+test: setup lint data train
+	$(PY) -m pytest tests
+
+bench: setup data train
+	$(PY) -m scripts.bench
+
+clean-state:
+	rm -rf state models results

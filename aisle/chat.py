@@ -1,0 +1,79 @@
+"""A terminal chat with a running Aisle (``make shell``), over Rasa's REST channel.
+
+It renders the typed payloads the way the web widget does: product cards as numbered lines,
+grounded answers with their cited quotes and sources.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from typing import Any
+
+import httpx
+
+from aisle.settings import load_settings
+
+
+def render(message: dict[str, Any]) -> list[str]:
+    """Lines to print for one bot message of the REST channel."""
+    lines: list[str] = []
+    if message.get("text"):
+        lines.append(f"Aisle: {message['text']}")
+    payload = message.get("custom") or {}
+    kind = payload.get("type")
+    if kind == "products":
+        for number, product in enumerate(payload.get("products", []), start=1):
+            price = product.get("price")
+            price_text = f"${price:.2f}" if isinstance(price, (int, float)) else "price n/a"
+            colors = ", ".join(product.get("colors") or [])
+            sizes = ", ".join(product.get("sizes") or [])
+            lines.append(f"  {number}. {product['name']} — {price_text} ({product.get('category', '')})")
+            details = "; ".join(part for part in (colors, sizes) if part)
+            if details:
+                lines.append(f"     {details}")
+            if product.get("reason"):
+                lines.append(f"     why: {product['reason']}")
+    elif kind == "answer":
+        for citation in payload.get("citations", []):
+            lines.append(f"  “{citation['quote']}” — {citation['source']}: {citation['title']}")
+    for button in message.get("buttons") or []:
+        lines.append(f"  [{button.get('title')}]")
+    return lines
+
+
+def chat(base_url: str, token: str | None, sender: str) -> None:
+    url = f"{base_url}/webhooks/rest/webhook"
+    params = {"token": token} if token else None
+    print(f"Chatting with Aisle at {base_url} as {sender}. Ctrl-D or /quit to leave.")
+    with httpx.Client(timeout=60) as client:
+        while True:
+            try:
+                text = input("You: ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                return
+            if text.strip() in {"/quit", "/exit"}:
+                return
+            try:
+                response = client.post(url, json={"sender": sender, "message": text}, params=params)
+                response.raise_for_status()
+            except httpx.HTTPError as exc:
+                print(f"(could not reach Aisle at {base_url}: {exc}; is `make run` running?)")
+                continue
+            for message in response.json():
+                print("\n".join(render(message)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = load_settings()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default=settings.rasa_url)
+    parser.add_argument("--sender", default=f"shell-{uuid.uuid4().hex[:8]}")
+    args = parser.parse_args(argv)
+    chat(args.url, settings.rasa_token, args.sender)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Start the action server and the Rasa server in the foreground; Ctrl-C stops both.
+# Configuration comes from Aisle's settings (AISLE_* variables), see aisle/settings.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH="$PWD" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=2 \
+       RASA_TELEMETRY_ENABLED=false ANONYMIZED_TELEMETRY=False TOKENIZERS_PARALLELISM=false
+eval "$(.venv/bin/python -m aisle.runtime_env)"
+mkdir -p "$AISLE_STATE_DIR"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "stopping Aisle..."
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+.venv/bin/python -m actions.server &
+pids+=($!)
+
+rasa_args=(run --enable-api -i "$AISLE_RASA_HOST" -p "$AISLE_RASA_PORT"
+           --credentials credentials.yml --endpoints endpoints.yml --model models/aisle.tar.gz
+           --cors "${AISLE_CORS_ORIGINS:-http://localhost:8000}")
+if [[ -n "${AISLE_RASA_TOKEN:-}" ]]; then rasa_args+=(--auth-token "$AISLE_RASA_TOKEN"); fi
+.venv-rasa/bin/rasa "${rasa_args[@]}" &
+pids+=($!)
+
+echo "Aisle: Rasa on http://$AISLE_RASA_HOST:$AISLE_RASA_PORT (REST + socket.io), actions on :$AISLE_ACTION_PORT"
+echo "Chat in another terminal with: make shell   (Ctrl-C here stops everything)"
+# Stop everything as soon as either server exits.
+wait -n "${pids[@]}"

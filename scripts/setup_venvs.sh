@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Create the project's two virtual environments from their lock files when missing or stale.
+#   scripts/setup_venvs.sh app    -> .venv       (Python 3.11: actions, knowledge, recommender, web)
+#   scripts/setup_venvs.sh rasa   -> .venv-rasa  (Python 3.10: the Rasa 3.6 server)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_python() {  # find_python 3.10 -> path of a python3.10 interpreter
+  local want="$1" candidate
+  for candidate in \
+      "$(command -v pyenv >/dev/null 2>&1 && pyenv root 2>/dev/null)"/versions/"$want"*/bin/python"$want" \
+      "$HOME"/.pyenv/versions/"$want"*/bin/python"$want" \
+      "$(command -v python"$want" || true)"; do
+    if [[ -n "$candidate" && -x "$candidate" ]]; then echo "$candidate"; return 0; fi
+  done
+  echo "error: Python $want not found (install it with pyenv: pyenv install $want)" >&2
+  return 1
+}
+
+make_venv() {  # make_venv DIR PYTHON_VERSION LOCKFILE
+  local dir="$1" version="$2" lock="$3" python
+  local stamp="$dir/.installed" digest
+  digest="$(sha256sum "$lock" | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" ]]; then
+    echo "$dir is up to date"; return 0
+  fi
+  python="$(find_python "$version")"
+  echo "creating $dir with $python from $lock"
+  [[ -x "$dir/bin/python" ]] || "$python" -m venv "$dir"
+  "$dir/bin/python" -m pip install --quiet --upgrade pip
+  "$dir/bin/python" -m pip install --quiet -r "$lock"
+  echo "$digest" > "$stamp"
+}
+
+case "${1:-all}" in
+  app)  make_venv .venv 3.11 requirements/app.lock.txt ;;
+  rasa) make_venv .venv-rasa 3.10 requirements/rasa.lock.txt ;;
+  all)  make_venv .venv 3.11 requirements/app.lock.txt
+        make_venv .venv-rasa 3.10 requirements/rasa.lock.txt ;;
+  *) echo "usage: $0 [app|rasa|all]" >&2; exit 2 ;;
+esac
