@@ -1,0 +1,57 @@
+"""Small helpers every action uses: reading the latest message and running blocking services."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from rasa_sdk import Tracker
+
+T = TypeVar("T")
+
+TRUNCATION_NOTICE = "Your message was very long, so I read only its first 2,000 characters."
+
+
+async def off_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking service call (model inference, database) off the event loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, lambda: function(*args, **kwargs))
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_text(tracker: Tracker, limit: int = 2000) -> str:
+    """The shopper's last message, cut to the length the NLU read."""
+    return (tracker.latest_message.get("text") or "")[:limit]
+
+
+def latest_entities(tracker: Tracker) -> dict[str, Any]:
+    """Entity name → value of the last message (the first value of each entity)."""
+    entities: dict[str, Any] = {}
+    for entity in tracker.latest_message.get("entities") or []:
+        entities.setdefault(entity.get("entity"), entity.get("value"))
+    return entities
+
+
+def was_truncated(tracker: Tracker) -> bool:
+    """True when the message guard cut the shopper's message (see bot/components)."""
+    return bool(tracker.latest_message.get("aisle_truncated"))
+
+
+def with_notice(tracker: Tracker, text: str) -> str:
+    """Prefix the truncation notice when the last message was cut."""
+    return f"{TRUNCATION_NOTICE} {text}" if was_truncated(tracker) else text
+
+
+def last_user_text(tracker: Tracker, intents: set[str]) -> str | None:
+    """Text of the most recent user message with one of ``intents``."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if name in intents:
+            return (event.get("text") or "")[:2000]
+    return None

@@ -1,0 +1,70 @@
+"""Resolve what a shopper points at ("the first one", "the Chaz hoodie", "it") to a product id."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+_ORDINALS: dict[str, int] = {
+    "first": 0, "1st": 0, "one": 0,
+    "second": 1, "2nd": 1, "two": 1,
+    "third": 2, "3rd": 2, "three": 2,
+    "fourth": 3, "4th": 3, "four": 3,
+    "fifth": 4, "5th": 4, "five": 4,
+    "sixth": 5, "6th": 5, "six": 5,
+    "last": -1, "final": -1,
+}
+_ORDINAL_PATTERN = re.compile(
+    r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|final)\b"
+    r"|\b(?:number|no\.?|#)\s*(\d)\b|\boption\s+(\d|one|two|three|four|five|six)\b",
+    re.IGNORECASE,
+)
+
+
+def ordinal_index(text: str) -> int | None:
+    """The 0-based position a message points at (``-1`` for "last"), or ``None``."""
+    match = _ORDINAL_PATTERN.search(text)
+    if not match:
+        return None
+    word, digit, option = match.groups()
+    if digit:
+        return int(digit) - 1
+    return _ORDINALS[(word or option).lower()]
+
+
+def resolve_product(
+    text: str,
+    shown: Sequence[str],
+    focus: str | None,
+    named: str | None = None,
+    find_by_name: Callable[[str], Sequence[str]] | None = None,
+) -> str | None:
+    """Pick the product a message is about.
+
+    Order: a product the shopper names (preferring one that was shown), an ordinal over the
+    products shown last, the product in focus, and finally the only product shown.
+
+    Args:
+        text: the shopper's message.
+        shown: ids of the products shown last, in display order.
+        focus: id of the product in focus, if any.
+        named: a product name the NLU extracted, if any.
+        find_by_name: maps a name to matching product ids, best first.
+    """
+    if named and find_by_name is not None:
+        matches = list(find_by_name(named))
+        for product_id in matches:
+            if product_id in shown:
+                return product_id
+        if matches:
+            return matches[0]
+    index = ordinal_index(text)
+    if index is not None and shown:
+        if -len(shown) <= index < len(shown):
+            return shown[index]
+        return None
+    if focus:
+        return focus
+    if len(shown) == 1:
+        return shown[0]
+    return None

@@ -1,0 +1,122 @@
+"""End-to-end: both real servers, the real model, the real catalog, talking over REST."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from aisle.settings import load_settings
+from tests.e2e.servers import RunningAssistant, running_assistant
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
+    with running_assistant(tmp_path_factory.mktemp("e2e")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=120) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    from knowledge.catalog.repository import SqlCatalog
+
+    return SqlCatalog(load_settings().catalog_url)
+
+
+def _payloads(messages: list[dict], kind: str) -> list[dict]:
+    return [m["custom"] for m in messages if (m.get("custom") or {}).get("type") == kind]
+
+
+def _sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:10]}"
+
+
+def _catalog_texts(catalog) -> str:
+    parts: list[str] = []
+    for product in catalog.products():
+        parts += [product.name, product.description, *product.attribute_lines()]
+    parts += [f"{r.title} {r.text}" for r in catalog.reviews()]
+    parts += [f"{s.heading} {s.text}" for s in catalog.policy_sections()]
+    return "\n".join(parts)
+
+
+def test_mens_black_hoodies_under_60_all_match(assistant, client, catalog) -> None:
+    messages = assistant.say(_sender(), "men's hoodies under $60 in black", client)
+    [payload] = _payloads(messages, "products")
+    products = payload["products"]
+    assert 1 <= len(products) <= 6
+    for card in products:
+        assert card["category"].startswith("Men/") and "Hoodies" in card["category"], card
+        assert card["price"] <= 60, card
+        assert "Black" in card["colors"], card
+        product = catalog.product(card["id"])
+        assert any(v.color == "Black" for v in product.variants)
+
+
+def test_readme_conversation_jacket_question_and_policy(assistant, client, catalog) -> None:
+    sender = _sender()
+    [shown] = _payloads(assistant.say(sender, "I need a women's jacket under $80", client), "products")
+    assert shown["products"], "expected women's jackets under $80"
+    for card in shown["products"]:
+        assert card["category"] == "Women/Tops/Jackets", card
+        assert card["price"] <= 80, card
+
+    [answer] = _payloads(assistant.say(sender, "is the first one waterproof?", client), "answer")
+    first_id = shown["products"][0]["id"]
+    corpus = _catalog_texts(catalog)
+    if answer["grounded"]:
+        assert answer["citations"]
+        for citation in answer["citations"]:
+            assert citation["product_id"] == first_id
+            assert citation["quote"] in corpus, citation
+    else:
+        assert not answer["citations"]
+
+    [policy] = _payloads(assistant.say(sender, "what's your return policy?", client), "answer")
+    assert policy["grounded"] is True
+    assert any(c["source"] == "policy" for c in policy["citations"])
+    assert any("30 days" in c["quote"] for c in policy["citations"]), policy
+    for citation in policy["citations"]:
+        assert citation["quote"] in corpus
+
+
+def test_named_product_question_cites_catalog_text(assistant, client, catalog) -> None:
+    messages = assistant.say(_sender(), "what is the Chaz Kangeroo Hoodie made of?", client)
+    [answer] = _payloads(messages, "answer")
+    assert answer["grounded"] is True
+    corpus = _catalog_texts(catalog)
+    for citation in answer["citations"]:
+        assert citation["product_id"] == "MH01"
+        assert citation["quote"] in corpus
+
+
+def test_bad_input_gets_gentle_replies_not_errors(assistant, client) -> None:
+    sender = _sender()
+    for text in ["", "   ", "asdkjh qwpoeiru zxmcnv", "x" * 5000, "<script>alert(1)</script>"]:
+        messages = assistant.say(sender, text, client)
+        assert messages and all(m.get("text") or m.get("custom") for m in messages), text
+    long_reply = assistant.say(sender, "jackets " * 600, client)
+    assert any("2,000" in (m.get("text") or "") for m in long_reply)
+
+
+def test_handoff_is_recorded_on_the_conversation(assistant, client) -> None:
+    sender = _sender()
+    messages = assistant.say(sender, "I want to talk to a human", client)
+    assert messages
+    tracker = assistant.tracker(sender, client)
+    assert tracker["slots"]["handoff_requested"] is True
+    # The conversation is in the SQL tracker store, so it survives a restart.
+    with sqlite3.connect(assistant.tracker_db) as db:
+        count = db.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()
+    assert count[0] > 0

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+from knowledge.constraints import ShopperConstraints
+from knowledge.references import ordinal_index, resolve_product
+
+
+def test_constraints_read_slots_and_numbers_from_strings() -> None:
+    constraints = ShopperConstraints.from_slots(
+        {"gender": "women", "product_type": "jackets", "price_max": "80", "color": ["black"]}
+    )
+    assert constraints.price_max == 80.0
+    assert constraints.color == "black"
+    assert constraints.active() == ["product_type", "color", "gender", "price_max"]
+
+
+def test_constraints_ignore_unparsable_numbers_and_blank_text() -> None:
+    constraints = ShopperConstraints.from_slots({"price_max": "lots", "size": "  "})
+    assert constraints.price_max is None and constraints.size is None
+    assert constraints.active() == []
+
+
+def test_describe_reads_back_like_a_shopper_would_say_it() -> None:
+    constraints = ShopperConstraints(gender="women", product_type="jackets", color="black",
+                                     size="m", price_max=80)
+    assert constraints.describe() == "women's black jackets in size M under $80"
+    assert ShopperConstraints(price_min=20, price_max=40).describe() == "products between $20 and $40"
+
+
+def test_without_drops_one_constraint_and_refuses_unknown_names() -> None:
+    constraints = ShopperConstraints(color="blue", price_max=50)
+    assert constraints.without("price_max") == ShopperConstraints(color="blue")
+    with pytest.raises(ValueError):
+        constraints.without("colour")
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [("is the first one waterproof?", 0), ("tell me about the 2nd", 1), ("the third one", 2),
+     ("what about the last one", -1), ("number 4 please", 3), ("option two", 1),
+     ("is it warm", None)],
+)
+def test_ordinal_index(text: str, index: int | None) -> None:
+    assert ordinal_index(text) == index
+
+
+def test_resolve_prefers_named_product_among_shown() -> None:
+    shown = ["MH01", "MH02", "MH03"]
+
+    def find(name: str) -> list[str]:
+        return ["MH09", "MH02"] if "hoodie" in name else []
+
+    assert resolve_product("is the hoodie warm", shown, None, "hoodie", find) == "MH02"
+    assert resolve_product("is the teal hoodie warm", [], None, "hoodie", find) == "MH09"
+
+
+def test_resolve_ordinals_focus_and_single_result() -> None:
+    shown = ["A", "B", "C"]
+    assert resolve_product("is the second one warm", shown, "C") == "B"
+    assert resolve_product("and the last one?", shown, None) == "C"
+    assert resolve_product("the fifth one", shown, None) is None
+    assert resolve_product("is it warm", shown, "C") == "C"
+    assert resolve_product("is it warm", ["Z"], None) == "Z"
+    assert resolve_product("is it warm", shown, None) is None
