@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
+
+from knowledge.search import SearchFilters
 
 #: Slot names that hold search constraints, in the order they read best.
 CONSTRAINT_SLOTS: tuple[str, ...] = (
@@ -115,3 +118,49 @@ class ShopperConstraints:
         """Words for the relevance ranking when the shopper's own words don't describe products."""
         parts = [self.gender, self.color, self.material, self.activity, self.product_type]
         return " ".join(p for p in parts if p)
+
+
+#: How a :class:`SearchFilters` field is named as a slot (for offers to relax it).
+FILTER_TO_SLOT: dict[str, str] = {
+    "colors": "color",
+    "sizes": "size",
+    "category": "product_type",
+    "product_type": "product_type",
+    "gender": "gender",
+    "material": "material",
+    "price_min": "price_min",
+    "price_max": "price_max",
+}
+
+
+def to_filters(constraints: ShopperConstraints, is_product_type: Callable[[str], bool]) -> SearchFilters:
+    """Search filters for the constraints.
+
+    A ``product_type`` the catalog knows as a product type ("jackets") filters on the type; a
+    broader word ("tops", "gear") filters on the category path instead. Activity is not a hard
+    filter: it ranks (the shopper's words are part of the query).
+    """
+    product_type = constraints.product_type
+    as_type = product_type if product_type and is_product_type(product_type) else None
+    return SearchFilters(
+        price_min=constraints.price_min,
+        price_max=constraints.price_max,
+        colors=(constraints.color,) if constraints.color else (),
+        sizes=(constraints.size,) if constraints.size else (),
+        gender=constraints.gender,
+        product_type=as_type,
+        category=product_type.lower() if product_type and not as_type else None,
+        material=constraints.material,
+    )
+
+
+_PRICE_WORDS = re.compile(
+    r"(?:\b(?:under|below|less than|cheaper than|more than|over|above|at least|at most|max|min"
+    r"|between|from|to|and|or less|or more)\s+)?\$?\d+(?:\.\d+)?\s*(?:dollars?|bucks|usd)?",
+    re.IGNORECASE,
+)
+
+
+def query_words(text: str) -> str:
+    """The shopper's words without price phrases, for relevance ranking."""
+    return " ".join(_PRICE_WORDS.sub(" ", text).split())

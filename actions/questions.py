@@ -1,0 +1,41 @@
+"""Product questions answered from the product's own description, attributes and reviews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_entities, latest_text, off_loop, with_notice
+from actions.services import get_services
+from knowledge.references import resolve_product
+
+
+class ActionAnswerQuestion(Action):
+    """``ask_product_question``: find the product in focus, answer with cited sentences."""
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        services = get_services()
+        text = latest_text(tracker)
+        shown = tracker.get_slot("shown_products") or []
+        named = latest_entities(tracker).get("product") or None
+        product_id = await off_loop(
+            resolve_product, text, shown, tracker.get_slot("focus_product"), named,
+            lambda name: [p.id for p in services.catalog.find_products_by_name(name)],
+        )
+        if product_id is None:
+            dispatcher.utter_message(text=with_notice(
+                tracker, "Which product do you mean? Tell me its name, or search first and "
+                "point at one of the results (for example “the second one”)."))
+            return []
+        answer = await off_loop(services.answers.answer_product_question, product_id, text)
+        dispatcher.utter_message(text=with_notice(tracker, answer.text),
+                                 json_message=answer.to_payload())
+        return [SlotSet("focus_product", product_id)]

@@ -1,0 +1,113 @@
+"""Product search: the shopper's words plus remembered constraints, answered with product cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import (
+    last_user_text,
+    latest_entities,
+    latest_intent,
+    latest_text,
+    off_loop,
+    with_notice,
+)
+from actions.payloads import product_card, products_payload
+from actions.services import get_services
+from knowledge.constraints import (
+    CONSTRAINT_LABELS,
+    CONSTRAINT_SLOTS,
+    FILTER_TO_SLOT,
+    ShopperConstraints,
+    query_words,
+    to_filters,
+)
+from knowledge.search import SearchResult
+
+#: Intents that start a new search: constraints not mentioned in the message are forgotten.
+FRESH_SEARCH_INTENTS = {"search_products", "ask_recommendation"}
+SEARCH_INTENTS = FRESH_SEARCH_INTENTS | {"refine_search"}
+RESULTS_PER_TURN = 5
+YES_NO = [{"title": "Yes, show them", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+
+
+def _constraint_events(tracker: Tracker, intent: str | None) -> tuple[dict[str, Any], list[EventType]]:
+    """Slot values to search with, and the events that forget or relax constraints."""
+    slots = {name: tracker.get_slot(name) for name in CONSTRAINT_SLOTS}
+    events: list[EventType] = []
+    if intent in FRESH_SEARCH_INTENTS:
+        mentioned = latest_entities(tracker)
+        for name, value in slots.items():
+            if value is not None and name not in mentioned:
+                slots[name] = None
+                events.append(SlotSet(name, None))
+    relax = tracker.get_slot("pending_relaxation") if intent == "affirm" else None
+    if relax in slots:
+        slots[relax] = None
+        events.append(SlotSet(relax, None))
+    return slots, events
+
+
+def _query(tracker: Tracker, intent: str | None, constraints: ShopperConstraints) -> str:
+    """Words to rank by: this message for a new search, else the last search plus constraints."""
+    if intent in FRESH_SEARCH_INTENTS:
+        words = latest_text(tracker)
+    else:
+        words = " ".join(filter(None, [last_user_text(tracker, FRESH_SEARCH_INTENTS),
+                                       constraints.query_text()]))
+    return query_words(words) or constraints.query_text()
+
+
+def _reply(result: SearchResult, constraints: ShopperConstraints) -> tuple[str, str | None]:
+    """Text of the reply and, for an empty result, the slot it offers to drop."""
+    wanted = constraints.describe()
+    if result.hits:
+        count = len(result.hits)
+        text = f"Here {'is 1 match' if count == 1 else f'are {count} matches'} for {wanted}:"
+        if result.unsupported_filters:
+            text += (" (This catalog has no data for "
+                     f"{', '.join(result.unsupported_filters)}, so I could not filter on it.)")
+        return text, None
+    relaxation = result.empty_because
+    slot = FILTER_TO_SLOT.get(relaxation.constraint) if relaxation else None
+    if relaxation and slot and relaxation.count:
+        return (f"I couldn't find any {wanted}. Without {CONSTRAINT_LABELS[slot]} there "
+                f"{'is' if relaxation.count == 1 else 'are'} {relaxation.count} — "
+                "shall I show them?"), slot
+    return (f"I couldn't find any {wanted} in our catalog. Could you describe it differently, "
+            "or try a broader search?"), None
+
+
+class ActionSearchProducts(Action):
+    """``search_products``, ``refine_search``, ``ask_recommendation`` and "yes, relax it"."""
+
+    def name(self) -> str:
+        return "action_search_products"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        search = get_services().search
+        intent = latest_intent(tracker)
+        slots, events = _constraint_events(tracker, intent)
+        constraints = ShopperConstraints.from_slots(slots)
+        filters = to_filters(constraints, lambda t: bool(search.check.matching_types(t)))
+        result = await off_loop(search.search, _query(tracker, intent, constraints), filters,
+                                RESULTS_PER_TURN)
+        text, offer = _reply(result, constraints)
+        cards = [product_card(hit.product, hit.reason) for hit in result.hits]
+        if cards:
+            dispatcher.utter_message(text=with_notice(tracker, text),
+                                     json_message=products_payload(cards))
+        else:
+            dispatcher.utter_message(text=with_notice(tracker, text),
+                                     buttons=YES_NO if offer else [])
+        events.append(SlotSet("pending_relaxation", offer))
+        if cards:
+            events.append(SlotSet("shown_products", [card["id"] for card in cards]))
+            events.append(SlotSet("focus_product", cards[0]["id"] if len(cards) == 1 else None))
+        return events

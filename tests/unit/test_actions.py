@@ -1,0 +1,178 @@
+"""Action logic with fake services: exact events and payloads."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import services as action_services
+from actions.fallback import EMPTY_TEXT, ActionHandleFallback
+from actions.handoff import ActionHumanHandoff
+from actions.policy import ActionAnswerPolicy
+from actions.questions import ActionAnswerQuestion
+from actions.search import ActionSearchProducts
+from knowledge.answers import Answer, Citation
+from knowledge.domain import Product, Variant
+from knowledge.search import Relaxation, SearchFilters, SearchHit, SearchResult
+
+JACKET = Product(
+    id="WJ09", name="Jade Yoga Jacket", description="A light jacket.", category="Women/Tops/Jackets",
+    product_type="Jackets", gender="women", price=32.0, colors=("Blue", "Gray"), sizes=("XS", "S"),
+    image="wj09-blue_main.jpg",
+    variants=(Variant("WJ09-XS-Blue", "WJ09", "XS", "Blue", 100, True),),
+)
+
+
+@dataclass
+class FakeCheck:
+    types: tuple[str, ...] = ("Jackets", "Hoodies & Sweatshirts")
+
+    def matching_types(self, wanted: str) -> list[str]:
+        return [t for t in self.types if wanted.lower().rstrip("s") in t.lower()]
+
+
+@dataclass
+class FakeSearch:
+    hits: list[Product] = field(default_factory=list)
+    empty_because: Relaxation | None = None
+    calls: list[tuple[str, SearchFilters, int]] = field(default_factory=list)
+    check: FakeCheck = field(default_factory=FakeCheck)
+
+    def search(self, query: str, filters: SearchFilters, k: int) -> SearchResult:
+        self.calls.append((query, filters, k))
+        return SearchResult(query, filters, [SearchHit(p, 1.0, "because") for p in self.hits],
+                            empty_because=self.empty_because)
+
+
+@dataclass
+class FakeAnswers:
+    asked: list[tuple[str, ...]] = field(default_factory=list)
+
+    def answer_product_question(self, product_id: str, question: str) -> Answer:
+        self.asked.append((product_id, question))
+        return Answer("It is light.", True, [Citation("description", product_id, "Jade", "A light jacket.")])
+
+    def answer_policy_question(self, question: str, topic: str | None = None) -> Answer:
+        self.asked.append((question, str(topic)))
+        return Answer("I don't know.", False, [])
+
+
+@dataclass
+class FakeCatalog:
+    def find_products_by_name(self, text: str) -> list[Product]:
+        return [JACKET] if "jade" in text.lower() else []
+
+
+@dataclass
+class FakeServices:
+    search: FakeSearch = field(default_factory=FakeSearch)
+    answers: FakeAnswers = field(default_factory=FakeAnswers)
+    catalog: FakeCatalog = field(default_factory=FakeCatalog)
+
+
+@pytest.fixture
+def fake() -> FakeServices:
+    services = FakeServices()
+    action_services.set_services(services)
+    yield services
+    action_services.set_services(None)
+
+
+def tracker(text: str, intent: str, slots: dict[str, Any] | None = None,
+            entities: list[dict[str, Any]] | None = None, **latest: Any) -> Tracker:
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9},
+               "entities": entities or [], **latest}
+    events = [{"event": "user", "text": text, "parse_data": message}]
+    return Tracker("shopper", slots or {}, message, events, False, None, {}, "action_listen")
+
+
+def run(action: Any, track: Tracker) -> tuple[CollectingDispatcher, list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, track, {}))
+    return dispatcher, events
+
+
+def test_search_sends_cards_and_remembers_what_was_shown(fake: FakeServices) -> None:
+    fake.search.hits = [JACKET]
+    slots = {"gender": "women", "product_type": "jackets", "price_max": 80.0, "color": "red"}
+    entities = [{"entity": "gender", "value": "women"}, {"entity": "product_type", "value": "jackets"},
+                {"entity": "price_max", "value": 80.0}]
+    dispatcher, events = run(ActionSearchProducts(), tracker(
+        "I need a women's jacket under $80", "search_products", slots, entities))
+    query, filters, _ = fake.search.calls[0]
+    assert query == "I need a women's jacket"
+    assert filters == SearchFilters(price_max=80.0, gender="women", product_type="jackets")
+    [message] = dispatcher.messages
+    assert message["text"] == "Here is 1 match for women's jackets under $80:"
+    card = message["custom"]["products"][0]
+    assert card == {"id": "WJ09", "name": "Jade Yoga Jacket", "price": 32.0, "currency": "USD",
+                    "category": "Women/Tops/Jackets", "colors": ["Blue", "Gray"],
+                    "sizes": ["XS", "S"], "image": "/images/wj09-blue_main.jpg", "reason": "because"}
+    # a new search forgets the colour that the message did not mention
+    assert events == [SlotSet("color", None), SlotSet("pending_relaxation", None),
+                      SlotSet("shown_products", ["WJ09"]), SlotSet("focus_product", "WJ09")]
+
+
+def test_refine_keeps_constraints_and_broad_words_become_categories(fake: FakeServices) -> None:
+    fake.search.hits = [JACKET]
+    run(ActionSearchProducts(), tracker("in blue", "refine_search",
+                                        {"product_type": "tops", "color": "blue", "price_max": 50}))
+    _, filters, _ = fake.search.calls[0]
+    assert filters == SearchFilters(price_max=50.0, colors=("blue",), category="tops")
+
+
+def test_empty_search_offers_to_drop_the_emptying_constraint(fake: FakeServices) -> None:
+    fake.search.empty_because = Relaxation("price_max", 12)
+    dispatcher, events = run(ActionSearchProducts(), tracker(
+        "jackets under 10", "search_products", {"product_type": "jackets", "price_max": 10},
+        [{"entity": "product_type", "value": "jackets"}, {"entity": "price_max", "value": 10}]))
+    [message] = dispatcher.messages
+    assert message["text"].startswith("I couldn't find any jackets under $10. Without the price limit there are 12")
+    assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny"]
+    assert events == [SlotSet("pending_relaxation", "price_max")]
+
+
+def test_affirm_drops_the_offered_constraint(fake: FakeServices) -> None:
+    fake.search.hits = [JACKET]
+    run(ActionSearchProducts(), tracker(
+        "yes", "affirm", {"product_type": "jackets", "price_max": 10, "pending_relaxation": "price_max"}))
+    _, filters, _ = fake.search.calls[0]
+    assert filters.price_max is None and filters.product_type == "jackets"
+
+
+def test_question_resolves_ordinal_and_sets_focus(fake: FakeServices) -> None:
+    dispatcher, events = run(ActionAnswerQuestion(), tracker(
+        "is the first one waterproof?", "ask_product_question", {"shown_products": ["WJ09", "X"]}))
+    assert fake.answers.asked == [("WJ09", "is the first one waterproof?")]
+    [message] = dispatcher.messages
+    assert message["custom"]["type"] == "answer" and message["custom"]["grounded"] is True
+    assert events == [SlotSet("focus_product", "WJ09")]
+
+
+def test_question_by_name_and_without_any_product(fake: FakeServices) -> None:
+    run(ActionAnswerQuestion(), tracker("is the jade jacket warm", "ask_product_question", {},
+                                        [{"entity": "product", "value": "jade jacket"}]))
+    assert fake.answers.asked == [("WJ09", "is the jade jacket warm")]
+    dispatcher, events = run(ActionAnswerQuestion(), tracker("is it warm", "ask_product_question"))
+    assert "Which product do you mean" in dispatcher.messages[0]["text"] and events == []
+
+
+def test_policy_topic_follows_intent(fake: FakeServices) -> None:
+    dispatcher, _ = run(ActionAnswerPolicy(), tracker("how long is delivery", "ask_shipping"))
+    assert fake.answers.asked == [("how long is delivery", "shipping")]
+    assert dispatcher.messages[0]["custom"]["grounded"] is False
+
+
+def test_handoff_is_recorded_and_long_messages_get_a_notice(fake: FakeServices) -> None:
+    dispatcher, events = run(ActionHumanHandoff(), tracker("human please", "human_handoff"))
+    assert events == [SlotSet("handoff_requested", True)]
+    dispatcher, _ = run(ActionHandleFallback(), tracker("   ", "nlu_fallback"))
+    assert dispatcher.messages[0]["text"] == EMPTY_TEXT
+    dispatcher, _ = run(ActionHandleFallback(), tracker("x" * 10, "nlu_fallback", aisle_truncated=True))
+    assert dispatcher.messages[0]["text"].startswith("Your message was very long")
