@@ -1,0 +1,179 @@
+"""Grounded answers: quote the catalog's own sentences, or say we don't know.
+
+Candidates come from the ``passages`` collection (all of a product's passages with their
+stored vectors, or the top policy passages by dense + keyword rank), a :class:`PassageScorer`
+scores them, and the best one to three above ``scorer.threshold`` are quoted verbatim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from knowledge.keyword import BM25Index, tokenize
+from knowledge.qa_scoring import Candidate
+from knowledge.search import rrf
+from knowledge.store import StoredPassage
+
+MAX_QUOTES = 3
+MARGIN = 0.1  # further quotes must score within this of the best one
+POLICY_DEPTH = 12
+NOT_KNOWN = ("I'm sorry, I don't know that from our catalog and store pages. "
+             "Would you like me to ask one of my human colleagues?")
+_LEADS = {
+    "description": "The product description says",
+    "attribute": "The product details say",
+    "review": "A shopper's review says",
+    "policy": "Our store policy says",
+}
+
+
+class Scorer(Protocol):
+    """What answers need of :class:`knowledge.qa_scoring.PassageScorer`."""
+
+    threshold: float
+
+    def score(self, question: str, candidates: Sequence[Candidate],
+              candidate_vectors: np.ndarray | None = None) -> np.ndarray: ...
+
+
+class PassageSource(Protocol):
+    """What answers need of :class:`knowledge.store.KnowledgeStore`."""
+
+    def product_passages(self, product_id: str) -> list[StoredPassage]: ...
+
+    def get_passages(self, where: dict[str, Any]) -> list[StoredPassage]: ...
+
+    def query_passages(self, vector: np.ndarray, n: int,
+                       where: dict[str, Any] | None = None) -> list[StoredPassage]: ...
+
+
+class QueryEmbedder(Protocol):
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote from the catalog and where it comes from."""
+
+    source: str
+    product_id: str | None
+    title: str
+    quote: str
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"source": self.source, "product_id": self.product_id, "title": self.title,
+                "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer to a shopper's question; ``grounded`` answers cite their quotes."""
+
+    text: str
+    grounded: bool
+    citations: list[Citation] = field(default_factory=list)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The typed ``custom`` payload sent to the widget."""
+        return {"type": "answer", "text": self.text, "grounded": self.grounded,
+                "citations": [c.to_payload() for c in self.citations]}
+
+
+def not_known() -> Answer:
+    """The honest answer when nothing in the catalog supports one."""
+    return Answer(text=NOT_KNOWN, grounded=False, citations=[])
+
+
+def compose(citations: Sequence[Citation]) -> str:
+    """A short lead plus the quoted sentences; the lead only names where a quote comes from."""
+    if len(citations) == 1:
+        c = citations[0]
+        return f"{_LEADS.get(c.source, 'Our catalog says')}: “{c.quote}”"
+    lines = ["Here is what I found:"]
+    lines.extend(f"- {_LEADS.get(c.source, 'Our catalog says')}: “{c.quote}”" for c in citations)
+    return "\n".join(lines)
+
+
+def select(question: str, passages: Sequence[StoredPassage], scorer: Scorer,
+           use_vectors: bool = True) -> Answer:
+    """Score ``passages`` for ``question`` and quote the best 1–3 above the threshold."""
+    if not passages:
+        return not_known()
+    candidates = [Candidate(text=p.text, source=p.source) for p in passages]
+    vectors = np.stack([p.vector for p in passages]) if use_vectors else None
+    scores = np.asarray(scorer.score(question, candidates, vectors), dtype=np.float32)
+    order = np.argsort(-scores, kind="stable")
+    best = float(scores[order[0]])
+    if best < scorer.threshold:
+        return not_known()
+    chosen: list[Citation] = []
+    for i in order[:MAX_QUOTES]:
+        if scores[i] < scorer.threshold or scores[i] < best - MARGIN:
+            break
+        p = passages[i]
+        if any(c.quote == p.text for c in chosen):
+            continue
+        chosen.append(Citation(source=p.source, product_id=p.product_id, title=p.title,
+                               quote=p.text))
+    return Answer(text=compose(chosen), grounded=True, citations=chosen)
+
+
+class AnswerService:
+    """Answers product and policy questions from the knowledge store."""
+
+    def __init__(self, store: PassageSource, scorer: Scorer, embedder: QueryEmbedder,
+                 policy_depth: int = POLICY_DEPTH) -> None:
+        self._store = store
+        self._scorer = scorer
+        self._embedder = embedder
+        self._policy_depth = policy_depth
+        self._policy: tuple[list[StoredPassage], BM25Index] | None = None
+
+    def answer_product_question(self, product_id: str, question: str) -> Answer:
+        """Answer ``question`` about one product from its own passages only."""
+        if not product_id:
+            raise ValueError("product_id must not be empty")
+        if not question.strip():
+            return not_known()
+        return select(question, self._store.product_passages(product_id), self._scorer)
+
+    def answer_policy_question(self, question: str, topic: str | None = None) -> Answer:
+        """Answer ``question`` from the store pages; ``topic`` (e.g. "returns") narrows them."""
+        if not question.strip():
+            return not_known()
+        return select(question, self.policy_candidates(question, topic), self._scorer)
+
+    def policy_candidates(self, question: str, topic: str | None = None) -> list[StoredPassage]:
+        """The top policy passages by Reciprocal Rank Fusion of dense and keyword ranks."""
+        passages, index = self._policy_index()
+        if not passages:
+            return []
+        by_id = {p.id: p for p in passages}
+        allowed = set(by_id)
+        if topic:
+            topic_words = set(tokenize(topic))
+            on_topic = {p.id for p in passages
+                        if topic_words & set(tokenize(f"{p.title} {p.text}"))}
+            allowed = on_topic or allowed  # an unknown topic must not hide every page
+        vector = self._embedder.embed([question])[0]
+        dense = [p.id for p in self._store.query_passages(
+            vector, self._policy_depth * 2, where={"source": "policy"}) if p.id in allowed]
+        keyword = [i for i, _ in index.search(question, allowed=allowed)]
+        fused = rrf([dense, keyword])
+        ranked = sorted(fused, key=lambda i: -fused[i])[: self._policy_depth]
+        return [by_id[i] for i in ranked]
+
+    def _policy_index(self) -> tuple[list[StoredPassage], BM25Index]:
+        if self._policy is None:  # policy pages are few and change only on import
+            passages = self._store.get_passages({"source": "policy"})
+            index = BM25Index([p.id for p in passages], [f"{p.title} {p.text}" for p in passages])
+            self._policy = (passages, index)
+        return self._policy
+
+    def reset(self) -> None:
+        """Forget cached policy passages (after an ingest)."""
+        self._policy = None

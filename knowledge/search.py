@@ -1,0 +1,276 @@
+"""Product search: exact hard filters, ranked by Reciprocal Rank Fusion of dense and BM25.
+
+Dense ranks come from a Chroma query on ``products`` (with a ``where`` clause), keyword ranks
+from :class:`BM25Index`; every hit is then checked exactly against its :class:`Product` (a
+colour matches only if a variant in that colour exists, prices compare with the current price).
+An empty result names the constraint that emptied it, so the assistant can offer to relax it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from knowledge.domain import CatalogReader, Product
+from knowledge.embedding import Embedder
+from knowledge.keyword import BM25Index, tokenize
+from knowledge.passages import category_keys, material_keys, product_document
+from knowledge.store import KnowledgeStore
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Hard constraints on a search; ``None``/empty means "any"."""
+
+    price_min: float | None = None
+    price_max: float | None = None
+    colors: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
+    gender: str | None = None
+    product_type: str | None = None
+    category: str | None = None
+    in_stock_only: bool = True
+    material: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("colors", "sizes"):  # accept lists and single strings from callers
+            value = getattr(self, name)
+            object.__setattr__(self, name, (value,) if isinstance(value, str) else tuple(value))
+        if None not in (self.price_min, self.price_max) and self.price_min > self.price_max:
+            raise ValueError("price_min is above price_max")
+
+    def active(self) -> list[str]:
+        """Names of the constraints that restrict the search."""
+        return [f.name for f in fields(self) if getattr(self, f.name) not in (None, (), False)]
+
+    def without(self, name: str) -> SearchFilters:
+        """These filters with constraint ``name`` dropped."""
+        return replace(self, **{name: False if name == "in_stock_only" else
+                                (() if name in ("colors", "sizes") else None)})
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One found product, its fused score and why it was found."""
+
+    product: Product
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """Dropping ``constraint`` (a :class:`SearchFilters` field) would find ``count`` products."""
+
+    constraint: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    """Hits best first; for an empty result, ``empty_because`` names the emptying constraint."""
+
+    query: str
+    filters: SearchFilters
+    hits: list[SearchHit] = field(default_factory=list)
+    unsupported_filters: list[str] = field(default_factory=list)
+    empty_because: Relaxation | None = None
+    relaxations: list[Relaxation] = field(default_factory=list)
+
+
+def _money(value: float) -> str:
+    return f"${value:,.0f}" if float(value).is_integer() else f"${value:,.2f}"
+
+
+def _words(text: str) -> set[str]:
+    return set(tokenize(text, drop_stopwords=False))
+
+
+class FilterCheck:
+    """Exact checks of :class:`SearchFilters` against products, and their Chroma ``where``."""
+
+    def __init__(self, products: list[Product]) -> None:
+        self.types = sorted({p.product_type for p in products if p.product_type})
+        self.capable = {
+            "price_min": any(p.price is not None for p in products),
+            "colors": any(p.colors or any(v.color for v in p.variants) for p in products),
+            "sizes": any(p.sizes or any(v.size for v in p.variants) for p in products),
+            "gender": any(p.gender for p in products),
+            "material": any(p.materials for p in products),
+        }
+        self.capable["price_max"] = self.capable["price_min"]
+
+    def unsupported(self, filters: SearchFilters) -> list[str]:
+        """Active constraints on data this catalog does not have."""
+        return [n for n in filters.active() if not self.capable.get(n, True)]
+
+    def matching_types(self, wanted: str) -> list[str]:
+        """Catalog product types named by ``wanted`` (case and plural insensitive)."""
+        words = _words(wanted)
+        return [t for t in self.types if t.lower() == wanted.lower() or words <= _words(t)]
+
+    def matches(self, p: Product, f: SearchFilters) -> bool:
+        """Whether ``p`` satisfies every constraint of ``f`` exactly."""
+        if f.in_stock_only and not p.in_stock:
+            return False
+        if f.price_min is not None and (p.price is None or p.price < f.price_min):
+            return False
+        if f.price_max is not None and (p.price is None or p.price > f.price_max):
+            return False
+        if f.gender and (p.gender or "").lower() not in _genders(f.gender):
+            return False
+        if f.product_type and p.product_type not in self.matching_types(f.product_type):
+            return False
+        if f.category and f.category.strip("/").lower() not in category_keys(
+                [p.category, *p.categories]):
+            return False
+        if f.material and f.material.lower() not in material_keys(p.materials):
+            return False
+        return _variant_ok(p, f)
+
+    def where(self, f: SearchFilters) -> dict[str, Any] | None:
+        """The Chroma ``where`` clause equivalent to the filters it can express."""
+        clauses: list[dict[str, Any]] = []
+        if f.in_stock_only:
+            clauses.append({"in_stock": True})
+        if f.price_min is not None:
+            clauses.append({"price": {"$gte": float(f.price_min)}})
+        if f.price_max is not None:
+            clauses.append({"price": {"$lte": float(f.price_max)}})
+        if f.gender:
+            clauses.append({"gender": {"$in": sorted(_genders(f.gender))}})
+        if f.product_type:
+            clauses.append({"product_type": {"$in": self.matching_types(f.product_type)
+                                             or [f.product_type]}})
+        if f.category:
+            clauses.append({"categories": {"$contains": f.category.strip("/").lower()}})
+        if f.material:
+            clauses.append({"materials": {"$contains": f.material.lower()}})
+        for key, values in (("colors", f.colors), ("sizes", f.sizes)):
+            options = [{key: {"$contains": v.lower()}} for v in values]
+            if options:
+                clauses.append(options[0] if len(options) == 1 else {"$or": options})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _genders(gender: str) -> set[str]:
+    gender = gender.lower()
+    return {gender} if gender == "unisex" else {gender, "unisex"}
+
+
+def _variant_ok(p: Product, f: SearchFilters) -> bool:
+    colors = {c.lower() for c in f.colors}
+    sizes = {s.lower() for s in f.sizes}
+    if not colors and not sizes:
+        return True
+    if p.variants:
+        return any(
+            (not colors or (v.color or "").lower() in colors)
+            and (not sizes or (v.size or "").lower() in sizes)
+            and (v.in_stock or not f.in_stock_only)
+            for v in p.variants
+        )
+    return ((not colors or bool(colors & {c.lower() for c in p.colors}))
+            and (not sizes or bool(sizes & {s.lower() for s in p.sizes})))
+
+
+def rrf(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
+    """Reciprocal Rank Fusion: ``sum(1 / (k + rank))`` over the rankings (ranks from 1)."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, doc_id in enumerate(ranking, start=1):
+            fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def build_reason(p: Product, f: SearchFilters, matched: list[str], dense_hit: bool) -> str:
+    """A short "why" from what matched, e.g. ``matches 'waterproof'; in black; under $60``."""
+    parts: list[str] = []
+    if matched:
+        parts.append("matches " + ", ".join(f"'{w}'" for w in matched[:3]))
+    elif dense_hit:
+        parts.append("close to what you described")
+    have_colors = {c.lower(): c for c in (*p.colors, *(v.color for v in p.variants if v.color))}
+    shown = [have_colors[c.lower()] for c in f.colors if c.lower() in have_colors]
+    if shown:
+        parts.append("in " + " or ".join(c.lower() for c in shown))
+    if f.sizes:
+        parts.append("size " + "/".join(f.sizes))
+    if f.gender and p.gender:
+        parts.append(f"for {p.gender}")
+    if f.material:
+        parts.append(f"made of {', '.join(p.materials).lower()}")
+    if p.price is not None and (f.price_min is not None or f.price_max is not None):
+        bound = (f"under {_money(f.price_max)}" if f.price_min is None else
+                 f"over {_money(f.price_min)}" if f.price_max is None else
+                 f"{_money(f.price_min)}–{_money(f.price_max)}")
+        parts.append(f"{_money(p.price)}, {bound}")
+    return "; ".join(parts)
+
+
+class ProductSearch:
+    """Hybrid product search over a catalog and its :class:`KnowledgeStore`."""
+
+    def __init__(self, catalog: CatalogReader, store: KnowledgeStore, embedder: Embedder,
+                 dense_depth: int = 100) -> None:
+        self._store = store
+        self._embedder = embedder
+        self._dense_depth = dense_depth
+        self.refresh(catalog)
+
+    def refresh(self, catalog: CatalogReader) -> None:
+        """Reload products and rebuild the keyword index (after an import)."""
+        products = catalog.products()
+        self.products = {p.id: p for p in products}
+        self.keyword = BM25Index([p.id for p in products],
+                                 [f"{p.name}\n{product_document(p)}" for p in products])
+        self.check = FilterCheck(products)
+
+    def search(self, query: str, filters: SearchFilters | None = None,
+               k: int = 5) -> SearchResult:
+        """The ``k`` best products for ``query`` that satisfy ``filters`` exactly."""
+        if k <= 0:
+            raise ValueError("k must be positive")
+        filters = filters or SearchFilters()
+        result = SearchResult(query=query, filters=filters,
+                              unsupported_filters=self.check.unsupported(filters))
+        effective = filters
+        for name in result.unsupported_filters:
+            effective = effective.without(name)
+        allowed = [pid for pid, p in self.products.items() if self.check.matches(p, effective)]
+        if not allowed:
+            result.relaxations = self._relaxations(effective)
+            result.empty_because = (result.relaxations[0] if result.relaxations else
+                                    Relaxation("combination", 0) if effective.active() else None)
+            return result
+        dense: list[str] = []
+        keyword: list[str] = []
+        if query.strip():
+            allowed_set = set(allowed)
+            vector = self._embedder.embed([query])[0]
+            dense = [pid for pid, _ in self._store.query_products(
+                vector, max(self._dense_depth, 4 * k), where=self.check.where(effective))
+                if pid in allowed_set]
+            keyword = [pid for pid, _ in self.keyword.search(query, allowed=allowed_set)]
+        fused = rrf([dense, keyword]) if query.strip() else {pid: 0.0 for pid in allowed}
+        dense_set = set(dense[:k])
+        for pid in sorted(fused, key=lambda i: -fused[i])[:k]:
+            product = self.products[pid]
+            matched = self.keyword.matched_terms(query, pid) if query.strip() else []
+            result.hits.append(SearchHit(product, fused[pid], build_reason(
+                product, effective, matched, pid in dense_set)))
+        return result
+
+    def _relaxations(self, filters: SearchFilters) -> list[Relaxation]:
+        """Single constraints whose removal gives results, most results first."""
+        found = []
+        for name in filters.active():
+            relaxed = filters.without(name)
+            count = sum(1 for p in self.products.values() if self.check.matches(p, relaxed))
+            if count:
+                found.append(Relaxation(name, count))
+        return sorted(found, key=lambda r: -r.count)

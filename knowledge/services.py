@@ -1,0 +1,53 @@
+"""One factory for the knowledge services, so models and clients load once per process.
+
+Nothing happens at import time; entry points call :func:`build_services` when first needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from knowledge.answers import AnswerService
+from knowledge.domain import CatalogReader
+from knowledge.embedding import Embedder
+from knowledge.search import ProductSearch
+from knowledge.store import KnowledgeStore
+
+
+@dataclass
+class KnowledgeServices:
+    """The catalog, the store, product search and grounded answers, sharing one embedder."""
+
+    catalog: CatalogReader
+    store: KnowledgeStore
+    search: ProductSearch
+    answers: AnswerService
+    embedder: Embedder
+
+
+def build_services(settings: Any, *, catalog: CatalogReader | None = None,
+                   embedder: Embedder | None = None) -> KnowledgeServices:
+    """Build the services named by ``settings`` (an :class:`aisle.settings.Settings`).
+
+    ``catalog`` and ``embedder`` may be passed in (tests, or a process that already has them);
+    by default the SQL catalog at ``settings.catalog_url`` and the configured model are used.
+    """
+    from knowledge.qa_scoring import PassageScorer
+
+    if embedder is None:
+        from knowledge.embedding import load_embedder
+
+        embedder = load_embedder(settings.embedding_model)
+    if catalog is None:
+        from knowledge.catalog.repository import SqlCatalog
+
+        catalog = SqlCatalog(settings.catalog_url)
+    store = KnowledgeStore.from_settings(settings, embedder)
+    return KnowledgeServices(
+        catalog=catalog,
+        store=store,
+        search=ProductSearch(catalog, store, embedder),
+        answers=AnswerService(store, PassageScorer(embedder), embedder),
+        embedder=embedder,
+    )

@@ -1,0 +1,264 @@
+"""The knowledge store: two Chroma collections, ``products`` and ``passages``.
+
+``products`` holds one document per parent product (name, category, description, key
+attributes) with filterable metadata; ``passages`` holds the citable passages of
+:mod:`knowledge.passages`. Vectors always come from our :class:`Embedder` (never Chroma's
+downloading default), and each collection records the model that built it.
+
+Filter metadata is encoded by :func:`knowledge.passages.product_metadata`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from knowledge.domain import CatalogReader
+from knowledge.embedding import Embedder
+from knowledge.passages import (
+    catalog_passages,
+    content_hash,
+    passage_metadata,
+    product_document,
+    product_metadata,
+)
+
+PRODUCTS = "products"
+PASSAGES = "passages"
+BATCH = 256
+
+
+class KnowledgeStoreError(Exception):
+    """Base class of the store's errors."""
+
+
+class EmbeddingModelMismatch(KnowledgeStoreError):
+    """A collection was built with another embedding model than the one asked for."""
+
+
+class StoreUnavailable(KnowledgeStoreError):
+    """The Chroma store cannot be opened or reached."""
+
+
+def persistent_client(path: Path) -> Any:
+    """An embedded Chroma client storing its files under ``path``."""
+    import chromadb
+
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path))
+
+
+def http_client(url: str) -> Any:
+    """A client of the Chroma server at ``url`` (``http://host:port``)."""
+    import chromadb
+
+    parsed = urlparse(url)
+    if not parsed.hostname:
+        raise StoreUnavailable(f"not a Chroma URL: {url!r} (expected http://host:port)")
+    return chromadb.HttpClient(host=parsed.hostname, port=parsed.port or 8000,
+                               ssl=parsed.scheme == "https")
+
+
+@dataclass
+class CollectionReport:
+    """What ingest did to one collection."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    embedded: int = 0
+
+    def line(self, name: str) -> str:
+        return (f"{name}: {self.added} added, {self.updated} updated, {self.unchanged} "
+                f"unchanged, {self.deleted} deleted ({self.embedded} embedded)")
+
+
+@dataclass
+class IngestReport:
+    """What :meth:`KnowledgeStore.ingest` did, per collection."""
+
+    products: CollectionReport = field(default_factory=CollectionReport)
+    passages: CollectionReport = field(default_factory=CollectionReport)
+    seconds: float = 0.0
+
+    @property
+    def embedded(self) -> int:
+        return self.products.embedded + self.passages.embedded
+
+    def lines(self) -> list[str]:
+        return [self.products.line(PRODUCTS), self.passages.line(PASSAGES),
+                f"took {self.seconds:.1f}s"]
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage read back from the store, with its vector (shape ``(dim,)``)."""
+
+    id: str
+    text: str
+    source: str
+    product_id: str | None
+    title: str
+    vector: np.ndarray
+
+
+class KnowledgeStore:
+    """Our one gateway to Chroma. Build it with :meth:`open` or :meth:`from_settings`."""
+
+    def __init__(self, client: Any, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self._client = client
+        self.products = self._collection(PRODUCTS)
+        self.passages = self._collection(PASSAGES)
+
+    @classmethod
+    def open(cls, embedder: Embedder, *, path: Path | None = None,
+             url: str | None = None) -> KnowledgeStore:
+        """Open the server at ``url`` when given, else the embedded store at ``path``."""
+        if url:
+            return cls(http_client(url), embedder)
+        if path is None:
+            raise StoreUnavailable("give a Chroma path or URL")
+        return cls(persistent_client(Path(path)), embedder)
+
+    @classmethod
+    def from_settings(cls, settings: Any, embedder: Embedder) -> KnowledgeStore:
+        """Open the store that ``settings`` (an :class:`aisle.settings.Settings`) names."""
+        return cls.open(embedder, path=settings.chroma_path, url=settings.chroma_url)
+
+    def _collection(self, name: str) -> Any:
+        wanted = {"embedding_model": self.embedder.model_name,
+                  "embedding_dim": int(self.embedder.dim)}
+        try:
+            collection = self._client.get_or_create_collection(
+                name, embedding_function=None, metadata=wanted,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        except Exception as exc:  # chromadb raises many unrelated types for this
+            raise StoreUnavailable(f"cannot open Chroma collection {name!r}: {exc}") from exc
+        # get_or_create ignores metadata for an existing collection: check what it holds.
+        found = dict(collection.metadata or {})
+        got = (found.get("embedding_model"), found.get("embedding_dim"))
+        if got != (wanted["embedding_model"], wanted["embedding_dim"]):
+            raise EmbeddingModelMismatch(
+                f"Chroma collection {name!r} was built with embedding model {got[0]!r} "
+                f"(dim {got[1]}), but {wanted['embedding_model']!r} (dim {wanted['embedding_dim']})"
+                " was asked for. Rebuild it with the new model: delete the store folder "
+                "(or the collection on the Chroma server) and run `python -m knowledge.ingest`."
+            )
+        return collection
+
+    def ingest(self, catalog: CatalogReader, progress: bool = True) -> IngestReport:
+        """Bring both collections in line with ``catalog``, embedding only what changed."""
+        started = time.perf_counter()
+        products = catalog.products()
+        product_docs = {
+            p.id: (product_document(p), product_metadata(p)) for p in products
+        }
+        passage_docs = {
+            p.id: (p.text, passage_metadata(p)) for p in catalog_passages(catalog, products)
+        }
+        report = IngestReport(
+            products=self._sync(self.products, product_docs, progress),
+            passages=self._sync(self.passages, passage_docs, progress),
+        )
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _sync(self, collection: Any, docs: dict[str, tuple[str, dict[str, Any]]],
+              progress: bool) -> CollectionReport:
+        from tqdm import tqdm
+
+        report = CollectionReport()
+        existing = collection.get(include=["metadatas"])
+        stored = {i: m or {} for i, m in zip(existing["ids"], existing["metadatas"], strict=True)}
+        to_embed: list[str] = []
+        to_touch: list[str] = []
+        for doc_id, (text, meta) in docs.items():
+            meta["text_hash"] = content_hash(text)
+            meta["meta_hash"] = content_hash(sorted(meta.items()))
+            old = stored.get(doc_id)
+            if old is None or old.get("text_hash") != meta["text_hash"]:
+                to_embed.append(doc_id)
+            elif old.get("meta_hash") != meta["meta_hash"]:
+                to_touch.append(doc_id)
+        report.added = sum(1 for i in to_embed if i not in stored)
+        report.updated = len(to_embed) - report.added + len(to_touch)
+        report.unchanged = len(docs) - len(to_embed) - len(to_touch)
+        stale = [i for i in stored if i not in docs]
+        for start in range(0, len(stale), BATCH):
+            collection.delete(ids=stale[start:start + BATCH])
+        report.deleted = len(stale)
+        for start in range(0, len(to_touch), BATCH):
+            ids = to_touch[start:start + BATCH]
+            collection.update(ids=ids, metadatas=[docs[i][1] for i in ids])
+        bar = tqdm(total=len(to_embed), desc=f"embedding {collection.name}", unit="doc",
+                   disable=not progress or not to_embed)
+        for start in range(0, len(to_embed), BATCH):
+            ids = to_embed[start:start + BATCH]
+            vectors = self.embedder.embed([docs[i][0] for i in ids])
+            collection.upsert(ids=ids, embeddings=vectors, documents=[docs[i][0] for i in ids],
+                              metadatas=[docs[i][1] for i in ids])
+            report.embedded += len(ids)
+            bar.update(len(ids))
+        bar.close()
+        return report
+
+    def query_products(self, vector: np.ndarray, n: int,
+                       where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """``(product_id, cosine similarity)`` of the ``n`` nearest products, best first."""
+        if n <= 0:
+            raise ValueError("n must be positive")
+        n = min(n, self.products.count())
+        if n == 0:
+            return []
+        result = self.products.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                                     n_results=n, where=where or None, include=["distances"])
+        return [(i, 1.0 - float(d))
+                for i, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+
+    def query_passages(self, vector: np.ndarray, n: int,
+                       where: dict[str, Any] | None = None) -> list[StoredPassage]:
+        """The ``n`` passages nearest to ``vector`` (optionally filtered), best first."""
+        if n <= 0:
+            raise ValueError("n must be positive")
+        n = min(n, self.passages.count())
+        if n == 0:
+            return []
+        result = self.passages.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                                     n_results=n, where=where or None,
+                                     include=["documents", "metadatas", "embeddings"])
+        return _passages(result["ids"][0], result["documents"][0], result["metadatas"][0],
+                         result["embeddings"][0])
+
+    def get_passages(self, where: dict[str, Any]) -> list[StoredPassage]:
+        """Every passage matching ``where`` (e.g. ``{"product_id": "MH01"}``), in order."""
+        result = self.passages.get(where=where, include=["documents", "metadatas", "embeddings"])
+        found = _passages(result["ids"], result["documents"], result["metadatas"],
+                          result["embeddings"])
+        return found
+
+    def product_passages(self, product_id: str) -> list[StoredPassage]:
+        """All passages of one product, with their stored vectors."""
+        if not product_id:
+            raise ValueError("product_id must not be empty")
+        return self.get_passages({"product_id": product_id})
+
+
+def _passages(ids: Sequence[str], documents: Sequence[str], metadatas: Sequence[Any],
+              embeddings: Any) -> list[StoredPassage]:
+    vectors = np.asarray(embeddings if embeddings is not None else [], dtype=np.float32)
+    passages = [
+        StoredPassage(id=i, text=d, source=str(m.get("source", "")),
+                      product_id=m.get("product_id"), title=str(m.get("title", "")),
+                      vector=vectors[n])
+        for n, (i, d, m) in enumerate(zip(ids, documents, metadatas, strict=True))
+    ]
+    return passages
