@@ -1,0 +1,195 @@
+"""Read access to the imported catalog: :class:`SqlCatalog` implements ``CatalogReader``."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Select, create_engine, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from knowledge.catalog.schema import (
+    ImportMetaRow,
+    PolicySectionRow,
+    ProductLinkRow,
+    ProductRow,
+    ReviewRow,
+    VariantRow,
+)
+from knowledge.domain import PolicySection, Product, ProductLink, Review, Variant
+from knowledge.importers.luma_rows import size_key
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("'", ""))
+
+
+def _token_matches(query: str, name_words: list[str]) -> bool:
+    """A query word matches a name word it starts, or a name word plus a plural ending."""
+    return any(
+        w.startswith(query) or (query.startswith(w) and len(query) - len(w) <= 2)
+        for w in name_words
+    )
+
+
+class SqlCatalog:
+    """The catalog in a SQL database, read as domain value types.
+
+    Args:
+        url: SQLAlchemy URL (``sqlite:///state/catalog-luma.sqlite``, ``postgresql://...``).
+        store: Only read this store's rows (``luma`` or ``scientific``); ``None`` reads all.
+        engine: An existing engine to share instead of creating one from ``url``.
+    """
+
+    def __init__(self, url: str, store: str | None = None, *, engine: Engine | None = None) -> None:
+        self.url = url
+        self.store = store
+        self.engine = engine or create_engine(url)
+
+    def _where(self, stmt: Select, table: type) -> Select:
+        return stmt.where(table.store == self.store) if self.store else stmt  # type: ignore[attr-defined]
+
+    def products(self) -> list[Product]:
+        """Every parent product with its variants, rating average and review count."""
+        return self._load(None)
+
+    def product(self, product_id: str) -> Product | None:
+        """One parent product by id (SKU or ASIN), or ``None``."""
+        found = self._load([product_id])
+        return found[0] if found else None
+
+    def find_products_by_name(self, text: str) -> list[Product]:
+        """Products whose name contains every word of ``text`` (case-insensitive).
+
+        ``chaz hoodie`` finds *Chaz Kangeroo Hoodie*; query words may be prefixes or plurals
+        of name words. Exact names come first, then shorter names.
+        """
+        query = _words(text)
+        if not query:
+            return []
+        with Session(self.engine) as session:
+            rows = session.execute(
+                self._where(select(ProductRow.id, ProductRow.name), ProductRow)
+            ).all()
+        wanted = text.strip().lower()
+        hits = [
+            (name.lower() != wanted, len(_words(name)), name, pid)
+            for pid, name in rows
+            if all(_token_matches(q, _words(name)) for q in query)
+        ]
+        ids = [pid for *_, pid in sorted(hits)]
+        by_id = {p.id: p for p in self._load(ids)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def reviews(self, product_id: str | None = None) -> list[Review]:
+        """Reviews of one product, or of all products when ``product_id`` is ``None``."""
+        stmt = self._where(select(ReviewRow), ReviewRow).order_by(ReviewRow.id)
+        if product_id is not None:
+            stmt = stmt.where(ReviewRow.product_id == product_id)
+        with Session(self.engine) as session:
+            return [
+                Review(r.product_id, r.rating, r.title, r.text, r.reviewer)
+                for r in session.scalars(stmt)
+            ]
+
+    def policy_sections(self) -> list[PolicySection]:
+        """The store pages as headed sections, in page order."""
+        stmt = self._where(select(PolicySectionRow), PolicySectionRow).order_by(PolicySectionRow.id)
+        with Session(self.engine) as session:
+            return [
+                PolicySection(r.page_id, r.page_title, r.heading, r.text)
+                for r in session.scalars(stmt)
+            ]
+
+    def links(self, product_id: str) -> list[ProductLink]:
+        """Merchandiser links from one product."""
+        stmt = (
+            self._where(select(ProductLinkRow), ProductLinkRow)
+            .where(ProductLinkRow.product_id == product_id)
+            .order_by(ProductLinkRow.id)
+        )
+        with Session(self.engine) as session:
+            return [ProductLink(r.product_id, r.linked_id, r.kind) for r in session.scalars(stmt)]
+
+    def fingerprint(self) -> str | None:
+        """Content fingerprint of the last import of this store (``None`` if never imported)."""
+        stmt = self._where(select(ImportMetaRow.fingerprint), ImportMetaRow)
+        with Session(self.engine) as session:
+            return session.scalars(stmt).first()
+
+    def vocabulary(self) -> dict[str, list[str]]:
+        """Distinct catalog values for NLU lookups, keyed by entity name.
+
+        Keys: ``product_type``, ``color``, ``size``, ``material``, ``gender``, ``activity``,
+        ``product``. Values are in catalog case; sizes in shopping order, the rest sorted.
+        """
+        values: dict[str, set[str]] = {
+            k: set()
+            for k in ("product_type", "color", "size", "material", "gender", "activity", "product")
+        }
+        with Session(self.engine) as session:
+            for row in session.scalars(self._where(select(ProductRow), ProductRow)):
+                values["product_type"].update([row.product_type] if row.product_type else [])
+                values["gender"].update([row.gender] if row.gender else [])
+                values["product"].add(row.name)
+                values["color"].update(row.colors or [])
+                values["size"].update(row.sizes or [])
+                values["material"].update(row.materials or [])
+                values["activity"].update(row.activities or [])
+        vocabulary = {k: sorted(v, key=str.lower) for k, v in values.items()}
+        vocabulary["size"] = sorted(values["size"], key=size_key)
+        return vocabulary
+
+    def _load(self, ids: list[str] | None) -> list[Product]:
+        products = self._where(select(ProductRow), ProductRow).order_by(ProductRow.position)
+        variants = self._where(select(VariantRow), VariantRow).order_by(VariantRow.position)
+        ratings = self._where(
+            select(ReviewRow.product_id, func.avg(ReviewRow.rating), func.count(ReviewRow.id)),
+            ReviewRow,
+        ).group_by(ReviewRow.product_id)
+        if ids is not None:
+            if not ids:
+                return []
+            products = products.where(ProductRow.id.in_(ids))
+            variants = variants.where(VariantRow.product_id.in_(ids))
+            ratings = ratings.where(ReviewRow.product_id.in_(ids))
+        with Session(self.engine) as session:
+            rows = list(session.scalars(products))
+            by_parent: dict[str, list[Variant]] = {}
+            for v in session.scalars(variants):
+                by_parent.setdefault(v.product_id, []).append(
+                    Variant(v.sku, v.product_id, v.size, v.color, v.qty, v.in_stock, v.price)
+                )
+            stats = {pid: (float(avg), int(n)) for pid, avg, n in session.execute(ratings)}
+        return [_product(row, by_parent.get(row.id, []), stats.get(row.id)) for row in rows]
+
+
+def _product(row: ProductRow, variants: list[Variant], stats: tuple[float, int] | None) -> Product:
+    return Product(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        category=row.category,
+        categories=tuple(row.categories or ()),
+        product_type=row.product_type,
+        gender=row.gender,
+        price=row.price,
+        regular_price=row.regular_price,
+        currency=row.currency,
+        colors=tuple(row.colors or ()),
+        sizes=tuple(row.sizes or ()),
+        materials=tuple(row.materials or ()),
+        climates=tuple(row.climates or ()),
+        activities=tuple(row.activities or ()),
+        patterns=tuple(row.patterns or ()),
+        eco_friendly=row.eco_friendly,
+        performance_fabric=row.performance_fabric,
+        in_stock=row.in_stock,
+        image=row.image,
+        brand=row.brand,
+        rating=round(stats[0], 2) if stats else None,
+        review_count=stats[1] if stats else 0,
+        variants=tuple(variants),
+    )
