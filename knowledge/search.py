@@ -18,6 +18,7 @@ from knowledge.passages import category_keys, material_keys, product_document
 from knowledge.store import KnowledgeStore
 
 RRF_K = 60
+_CORE = frozenset({"product_type", "category", "gender"})
 
 
 @dataclass(frozen=True)
@@ -266,11 +267,15 @@ class ProductSearch:
         return result
 
     def _relaxations(self, filters: SearchFilters) -> list[Relaxation]:
-        """Single constraints whose removal gives results, most results first."""
+        """Single constraints whose removal gives results, most results first.
+
+        What the shopper is looking for (type, category, gender) comes after the details
+        (price, colour, size, material, stock), which are what one would rather relax.
+        """
         found = []
         for name in filters.active():
             relaxed = filters.without(name)
             count = sum(1 for p in self.products.values() if self.check.matches(p, relaxed))
             if count:
                 found.append(Relaxation(name, count))
-        return sorted(found, key=lambda r: -r.count)
+        return sorted(found, key=lambda r: (r.constraint in _CORE, -r.count))

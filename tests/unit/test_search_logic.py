@@ -1,0 +1,188 @@
+"""Search logic without Chroma or MiniLM: BM25, RRF, exact filters, empty_because, reasons."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+
+from knowledge.domain import PolicySection, Product, ProductLink, Review, Variant
+from knowledge.keyword import BM25Index, stem, tokenize
+from knowledge.passages import product_document
+from knowledge.search import FilterCheck, ProductSearch, SearchFilters, build_reason, rrf
+
+
+class HashEmbedder:
+    """Bag-of-words vectors hashed into 64 dims: deterministic and model-free."""
+
+    model_name = "fake-hash"
+    dim = 64
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for token in tokenize(text):
+                out[row, zlib.crc32(token.encode()) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
+
+
+class FakeStore:
+    """``query_products`` by dot product over fake vectors; ``where`` is recorded, not applied."""
+
+    def __init__(self, products: list[Product], embedder: HashEmbedder) -> None:
+        self.ids = [p.id for p in products]
+        self.vectors = embedder.embed([product_document(p) for p in products])
+        self.wheres: list[Any] = []
+
+    def query_products(self, vector: np.ndarray, n: int,
+                       where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        self.wheres.append(where)
+        sims = self.vectors @ vector
+        return [(self.ids[i], float(sims[i])) for i in np.argsort(-sims)[:n]]
+
+
+def product(pid: str, name: str, *, price: float | None = 50.0, gender: str | None = "women",
+            colors: tuple[str, ...] = ("Black",), sizes: tuple[str, ...] = ("M",),
+            in_stock: bool = True, description: str = "", category: str = "Women/Tops/Jackets",
+            stock_by_color: dict[str, bool] | None = None, **extra: Any) -> Product:
+    variants = tuple(
+        Variant(f"{pid}-{c}-{s}", pid, s, c, 3, (stock_by_color or {}).get(c, True))
+        for c in colors for s in sizes
+    )
+    return Product(id=pid, name=name, description=description or name, category=category,
+                   categories=(category,), product_type=category.rsplit("/", 1)[-1],
+                   gender=gender, price=price, colors=colors, sizes=sizes, variants=variants,
+                   in_stock=in_stock, **extra)
+
+
+class Catalog:
+    def __init__(self, products: list[Product]) -> None:
+        self._products = products
+
+    def products(self) -> list[Product]:
+        return list(self._products)
+
+    def product(self, product_id: str) -> Product | None:
+        return next((p for p in self._products if p.id == product_id), None)
+
+    def reviews(self, product_id: str | None = None) -> list[Review]:
+        return []
+
+    def policy_sections(self) -> list[PolicySection]:
+        return []
+
+    def links(self, product_id: str) -> list[ProductLink]:
+        return []
+
+
+PRODUCTS = [
+    product("MH01", "Chaz Kangeroo Hoodie", gender="men", colors=("Gray",), price=52,
+            category="Men/Tops/Hoodies & Sweatshirts"),
+    product("WJ01", "Stellar Storm Jacket", description="A waterproof jacket for rainy days.",
+            colors=("Blue", "Black"), price=59, stock_by_color={"Black": False}),
+    product("MJ02", "Summit Shell", description="Gore-Tex Pro shell.", gender="men", price=249,
+            colors=("Red",)),
+    product("UB01", "Voyage Bag", gender="unisex", price=32, category="Gear/Bags",
+            materials=("Organic Cotton",)),
+    product("WT09", "Sold Out Tee", in_stock=False, price=20, category="Women/Tops/Tees"),
+]
+
+
+@pytest.fixture()
+def search() -> ProductSearch:
+    embedder = HashEmbedder()
+    return ProductSearch(Catalog(PRODUCTS), FakeStore(PRODUCTS, embedder), embedder)  # type: ignore[arg-type]
+
+
+def test_tokenize_stems_plurals_and_splits_hyphens() -> None:
+    assert tokenize("Jackets, HOODIES & boxes!") == ["jacket", "hoody", "box"]
+    assert tokenize("Gore-Tex") == ["gore", "tex", "goretex"]
+    assert tokenize("hoodie") == tokenize("hoodies")
+    assert stem("dress") == "dress" and stem("shorts") == "short"
+
+
+def test_bm25_ranks_rare_words_and_restricts_to_allowed() -> None:
+    index = BM25Index(["a", "b", "c"], ["red jacket jacket", "blue jacket", "Chaz hoodie"])
+    assert index.search("chaz")[0][0] == "c"
+    assert [i for i, _ in index.search("red jackets")][:2] == ["a", "b"]
+    assert index.search("jacket", allowed={"b"}) == [("b", pytest.approx(index.scores("jacket")[1]))]
+    assert index.search("nothing here") == []
+    assert index.matched_terms("a red coat", "a") == ["red"]
+
+
+def test_rrf_rewards_agreement() -> None:
+    fused = rrf([["x", "y", "z"], ["y", "w"]], k=60)
+    assert max(fused, key=fused.__getitem__) == "y"
+    assert fused["x"] == pytest.approx(1 / 61) and fused["w"] == pytest.approx(1 / 62)
+
+
+def test_filters_are_exact_on_variants_and_stock() -> None:
+    check = FilterCheck(PRODUCTS)
+    jacket = PRODUCTS[1]
+    assert check.matches(jacket, SearchFilters(colors=("blue",), sizes=("m",)))
+    assert not check.matches(jacket, SearchFilters(colors=("black",)))  # black is sold out
+    assert check.matches(jacket, SearchFilters(colors=("black",), in_stock_only=False))
+    assert not check.matches(jacket, SearchFilters(price_max=58.99))
+    assert check.matches(PRODUCTS[3], SearchFilters(gender="women", material="cotton"))
+    assert check.matches(PRODUCTS[0], SearchFilters(product_type="hoodie", category="men/tops"))
+    assert not check.matches(PRODUCTS[0], SearchFilters(category="women"))
+
+
+def test_where_clause_encodes_the_filters() -> None:
+    where = FilterCheck(PRODUCTS).where(
+        SearchFilters(price_max=60, colors=("Black", "Blue"), gender="women"))
+    assert where == {"$and": [
+        {"in_stock": True}, {"price": {"$lte": 60.0}},
+        {"gender": {"$in": ["unisex", "women"]}},
+        {"$or": [{"colors": {"$contains": "black"}}, {"colors": {"$contains": "blue"}}]},
+    ]}
+    assert FilterCheck(PRODUCTS).where(SearchFilters(in_stock_only=False)) is None
+
+
+def test_search_applies_filters_and_explains(search: ProductSearch) -> None:
+    result = search.search("waterproof jacket", SearchFilters(price_max=60, gender="women"), k=5)
+    ids = [h.product.id for h in result.hits]
+    assert ids[0] == "WJ01" and set(ids) <= {"WJ01", "UB01"}
+    assert result.hits[0].reason == "matches 'waterproof', 'jacket'; for women; $59, under $60"
+    assert not result.unsupported_filters and result.empty_because is None
+
+
+def test_empty_because_names_the_single_relaxation(search: ProductSearch) -> None:
+    result = search.search("jacket", SearchFilters(colors=("red",), price_max=100), k=5)
+    assert not result.hits
+    assert result.empty_because is not None
+    assert {r.constraint: r.count for r in result.relaxations} == {"price_max": 1, "colors": 3}
+    assert result.empty_because.constraint == "colors"
+
+
+def test_empty_because_combination_and_out_of_stock(search: ProductSearch) -> None:
+    stuck = search.search("x", SearchFilters(colors=("red",), gender="women", price_max=10))
+    assert stuck.empty_because is not None and stuck.empty_because.constraint == "combination"
+    sold_out = search.search("tee", SearchFilters(product_type="tees"))
+    assert sold_out.empty_because is not None
+    assert sold_out.empty_because.constraint == "in_stock_only"
+
+
+def test_filters_on_missing_data_are_reported_not_failed() -> None:
+    items = [product("B001", "Lab Beaker", price=None, gender=None, colors=(), sizes=())]
+    embedder = HashEmbedder()
+    search = ProductSearch(Catalog(items), FakeStore(items, embedder), embedder)  # type: ignore[arg-type]
+    result = search.search("beaker", SearchFilters(price_max=20, colors=("black",)))
+    assert result.unsupported_filters == ["price_max", "colors"]
+    assert [h.product.id for h in result.hits] == ["B001"]
+
+
+def test_reason_for_dense_only_hit() -> None:
+    reason = build_reason(PRODUCTS[1], SearchFilters(colors=("blue",)), [], dense_hit=True)
+    assert reason == "close to what you described; in blue"
+
+
+def test_search_validates_k(search: ProductSearch) -> None:
+    with pytest.raises(ValueError):
+        search.search("jacket", SearchFilters(), k=0)
+    with pytest.raises(ValueError):
+        SearchFilters(price_min=50, price_max=10)
