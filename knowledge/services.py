@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from knowledge.answers import AnswerService
+from knowledge.answers import AnswerService, Scorer
 from knowledge.domain import CatalogReader
 from knowledge.embedding import Embedder
 from knowledge.search import ProductSearch
@@ -27,14 +27,14 @@ class KnowledgeServices:
 
 
 def build_services(settings: Any, *, catalog: CatalogReader | None = None,
-                   embedder: Embedder | None = None) -> KnowledgeServices:
+                   embedder: Embedder | None = None,
+                   scorer: Scorer | None = None) -> KnowledgeServices:
     """Build the services named by ``settings`` (an :class:`aisle.settings.Settings`).
 
-    ``catalog`` and ``embedder`` may be passed in (tests, or a process that already has them);
-    by default the SQL catalog at ``settings.catalog_url`` and the configured model are used.
+    ``catalog``, ``embedder`` and ``scorer`` may be passed in (tests, or a process that already
+    has them); by default the SQL catalog at ``settings.catalog_url``, the configured model and
+    a :class:`PassageScorer` over it are used.
     """
-    from knowledge.qa_scoring import PassageScorer
-
     if embedder is None:
         from knowledge.embedding import load_embedder
 
@@ -43,11 +43,15 @@ def build_services(settings: Any, *, catalog: CatalogReader | None = None,
         from knowledge.catalog.repository import SqlCatalog
 
         catalog = SqlCatalog(settings.catalog_url)
+    if scorer is None:
+        from knowledge.qa_scoring import PassageScorer
+
+        scorer = PassageScorer(embedder)
     store = KnowledgeStore.from_settings(settings, embedder)
     return KnowledgeServices(
         catalog=catalog,
         store=store,
         search=ProductSearch(catalog, store, embedder),
-        answers=AnswerService(store, PassageScorer(embedder), embedder),
+        answers=AnswerService(store, scorer, embedder),
         embedder=embedder,
     )
