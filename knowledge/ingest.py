@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     # Imported here: the SQL catalog lives in another package and may be absent in tests.
     from knowledge.catalog.repository import SqlCatalog
 
-    catalog = SqlCatalog(settings.catalog_url)
+    catalog = SqlCatalog(settings.catalog_url, settings.store)
     try:
         store = KnowledgeStore.from_settings(settings, load_embedder(settings.embedding_model))
         report = store.ingest(catalog, progress=not args.no_progress)

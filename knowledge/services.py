@@ -42,7 +42,7 @@ def build_services(settings: Any, *, catalog: CatalogReader | None = None,
     if catalog is None:
         from knowledge.catalog.repository import SqlCatalog
 
-        catalog = SqlCatalog(settings.catalog_url)
+        catalog = SqlCatalog(settings.catalog_url, settings.store)
     if scorer is None:
         from knowledge.qa_scoring import PassageScorer
 

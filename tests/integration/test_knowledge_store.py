@@ -217,3 +217,12 @@ def test_grounded_answer_quotes_the_description(built, embedder) -> None:  # typ
     policy = answers.answer_policy_question("how many days do I have to return an item?")
     assert policy.grounded and "30 days" in policy.citations[0].quote
     assert policy.to_payload()["citations"][0]["source"] == "policy"
+
+
+def test_bad_store_settings_raise_named_errors(embedder) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.store import KnowledgeStoreError, StoreUnavailable
+
+    with pytest.raises(StoreUnavailable, match="host:port"):
+        KnowledgeStore.open(embedder, url="not a url")
+    with pytest.raises(KnowledgeStoreError):
+        KnowledgeStore.open(embedder)
