@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entities, latest_text, off_loop, with_notice
 from actions.services import get_services
-from knowledge.references import resolve_product
+from knowledge.references import question_text, resolve_product
 
 
 class ActionAnswerQuestion(Action):
@@ -35,7 +35,8 @@ class ActionAnswerQuestion(Action):
                 tracker, "Which product do you mean? Tell me its name, or search first and "
                 "point at one of the results (for example “the second one”)."))
             return []
-        answer = await off_loop(services.answers.answer_product_question, product_id, text)
+        answer = await off_loop(services.answers.answer_product_question, product_id,
+                              question_text(text))
         dispatcher.utter_message(text=with_notice(tracker, answer.text),
                                  json_message=answer.to_payload())
         return [SlotSet("focus_product", product_id)]

@@ -68,3 +68,20 @@ def resolve_product(
     if len(shown) == 1:
         return shown[0]
     return None
+
+
+_REFERENCE_PHRASE = re.compile(
+    r"\b(?:the\s+)?(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|final)"
+    r"(?:\s+(?:one|item|product))?\b|\b(?:number|no\.?|#)\s*\d\b|\boption\s+\w+\b",
+    re.IGNORECASE,
+)
+
+
+def question_text(text: str) -> str:
+    """The question without the words that only point at the product.
+
+    "is the first one waterproof?" → "is it waterproof?": the pointer words say nothing about
+    the answer and would only dilute the passage scoring.
+    """
+    stripped = _REFERENCE_PHRASE.sub("it", text)
+    return " ".join(stripped.split())

@@ -149,7 +149,7 @@ def test_affirm_drops_the_offered_constraint(fake: FakeServices) -> None:
 def test_question_resolves_ordinal_and_sets_focus(fake: FakeServices) -> None:
     dispatcher, events = run(ActionAnswerQuestion(), tracker(
         "is the first one waterproof?", "ask_product_question", {"shown_products": ["WJ09", "X"]}))
-    assert fake.answers.asked == [("WJ09", "is the first one waterproof?")]
+    assert fake.answers.asked == [("WJ09", "is it waterproof?")]
     [message] = dispatcher.messages
     assert message["custom"]["type"] == "answer" and message["custom"]["grounded"] is True
     assert events == [SlotSet("focus_product", "WJ09")]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.constraints import ShopperConstraints
-from knowledge.references import ordinal_index, resolve_product
+from knowledge.references import ordinal_index, question_text, resolve_product
 
 
 def test_constraints_read_slots_and_numbers_from_strings() -> None:
@@ -63,3 +63,9 @@ def test_resolve_ordinals_focus_and_single_result() -> None:
     assert resolve_product("is it warm", shown, "C") == "C"
     assert resolve_product("is it warm", ["Z"], None) == "Z"
     assert resolve_product("is it warm", shown, None) is None
+
+
+def test_question_text_drops_pointer_words() -> None:
+    assert question_text("is the first one waterproof?") == "is it waterproof?"
+    assert question_text("does number 2 run small") == "does it run small"
+    assert question_text("is the Chaz hoodie warm") == "is the Chaz hoodie warm"

@@ -1,4 +1,4 @@
-"""Start the real Rasa server and action server on free ports for end-to-end tests."""
+"""Start the real Rasa server and action server on free ports (end-to-end tests, benchmarks)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ class RunningAssistant:
     action_url: str
     tracker_db: Path
     logs: Path
+    pids: dict[str, int]
+    startup_seconds: float
 
     def say(self, sender: str, text: str, client: httpx.Client) -> list[dict]:
         """Send one message over the REST channel and return the bot's messages."""
@@ -80,6 +82,7 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
     }
     action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
     processes: list[subprocess.Popen] = []
+    started = time.monotonic()
     try:
         with action_log.open("w") as out:
             processes.append(subprocess.Popen(
@@ -98,6 +101,8 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
             action_url=f"http://127.0.0.1:{action_port}",
             tracker_db=workdir / "tracker.sqlite",
             logs=workdir,
+            pids={"actions": processes[0].pid, "rasa": processes[1].pid},
+            startup_seconds=time.monotonic() - started,
         )
     finally:
         for process in processes:
