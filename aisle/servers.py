@@ -52,6 +52,8 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early; log:\n{log.read_text()[-4000:]}")
+        if "Could not load model" in log.read_text(errors="replace"):
+            raise RuntimeError(f"the Rasa model did not load; log:\n{log.read_text()[-4000:]}")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
