@@ -7,13 +7,17 @@ with ``aisle_truncated: true`` in the parse output, so actions can say so.
 That key reaches ``tracker.latest_message`` (parse data keeps every output
 property), so custom actions can read it.
 
-:class:`EmptyMessageFallback` (placed after FallbackClassifier) sends
-messages with no letters or digits at all to ``nlu_fallback``.
+:class:`UnknownInputFallback` (placed after FallbackClassifier) sends
+empty messages and words it has never seen ("xkcd blorp") to ``nlu_fallback``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+import difflib
+import json
+import logging
+import re
+from typing import Any, Dict, List, Optional, Set, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -32,6 +36,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 TRUNCATED_KEY = "aisle_truncated"
+
+logger = logging.getLogger(__name__)
 
 
 @DefaultV1Recipe.register(
@@ -75,15 +81,36 @@ class MessageGuard(GraphComponent):
 
 
 @DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
-class EmptyMessageFallback(GraphComponent):
-    """Routes empty, whitespace-only or punctuation-only messages to `nlu_fallback`.
+class UnknownInputFallback(GraphComponent):
+    """Routes input the model cannot have understood to `nlu_fallback`.
 
-    DIET still predicts *some* intent for an empty message (often with high
-    confidence), so the FallbackClassifier's threshold does not catch it.
-    Place this after FallbackClassifier.
+    DIET always predicts *some* intent, often with high confidence even for an
+    empty message or keyboard mash ("xkcd blorp"), so the FallbackClassifier's
+    threshold does not catch those. This component (placed after
+    FallbackClassifier) overrides the intent with ``nlu_fallback`` when the
+    message has no letters or digits at all, or when not one of its words is
+    close to a word of the training data, the lookup tables or the synonyms.
     """
+
+    VOCABULARY_FILE = "vocabulary.json"
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"similarity_cutoff": 0.8}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vocabulary: Optional[Set[Text]] = None,
+    ) -> None:
+        self._cutoff = float(config.get("similarity_cutoff", 0.8))
+        self._model_storage = model_storage
+        self._resource = resource
+        self._vocabulary: Set[Text] = vocabulary or set()
 
     @classmethod
     def create(
@@ -92,13 +119,63 @@ class EmptyMessageFallback(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "EmptyMessageFallback":
-        return cls()
+    ) -> "UnknownInputFallback":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "UnknownInputFallback":
+        vocabulary: Set[Text] = set()
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                path = model_dir / cls.VOCABULARY_FILE
+                vocabulary = set(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, OSError):
+            logger.warning("UnknownInputFallback: no stored vocabulary; only empty "
+                           "messages will be routed to nlu_fallback.")
+        return cls(config, model_storage, resource, vocabulary)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        words: Set[Text] = set()
+        for example in training_data.training_examples:
+            words.update(_words(example.get(TEXT) or ""))
+        for table in training_data.lookup_tables:
+            for element in table.get("elements", []) or []:
+                words.update(_words(str(element)))
+        for surface, canonical in training_data.entity_synonyms.items():
+            words.update(_words(surface))
+            words.update(_words(canonical))
+        self._vocabulary = words
+        with self._model_storage.write_to(self._resource) as model_dir:
+            (model_dir / self.VOCABULARY_FILE).write_text(
+                json.dumps(sorted(words)), encoding="utf-8"
+            )
+        return self._resource
+
+    def _understood(self, text: Text) -> bool:
+        tokens = _words(text)
+        if not tokens:
+            return False
+        if not self._vocabulary:
+            return True
+        for token in tokens[:50]:
+            if token in self._vocabulary or token.isdigit():
+                return True
+            if len(token) >= 4 and difflib.get_close_matches(
+                token, self._vocabulary, n=1, cutoff=self._cutoff
+            ):
+                return True
+        return False
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
-            if any(ch.isalnum() for ch in text):
+            if self._understood(message.get(TEXT) or ""):
                 continue
             fallback = {INTENT_NAME_KEY: NLU_FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, fallback, add_to_output=True)
@@ -107,3 +184,7 @@ class EmptyMessageFallback(GraphComponent):
             message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
             message.set(ENTITIES, [], add_to_output=True)
         return messages
+
+
+def _words(text: Text) -> List[Text]:
+    return re.findall(r"[^\W_]+", text.lower())
