@@ -67,7 +67,7 @@ test-fast: $(VENV)/.installed
 	$(PY) -m pytest tests/unit -q
 
 test-conversations: train
-	$(RASA) test core --stories tests/conversations --model models/aisle.tar.gz \
+	$(RASA) test core --e2e --stories tests/conversations --model models/aisle.tar.gz \
 	    --fail-on-prediction-errors --out results/conversations
 
 test-e2e: setup data train

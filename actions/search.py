@@ -111,3 +111,18 @@ class ActionSearchProducts(Action):
             events.append(SlotSet("shown_products", [card["id"] for card in cards]))
             events.append(SlotSet("focus_product", cards[0]["id"] if len(cards) == 1 else None))
         return events
+
+
+class ActionDeclineRelaxation(Action):
+    """"No" to an offer to drop a constraint: keep the constraints and forget the offer."""
+
+    def name(self) -> str:
+        return "action_decline_relaxation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            text="All right, I'll keep your filters as they are. Is there something else I can "
+                 "look for, or shall I change another detail?")
+        return [SlotSet("pending_relaxation", None)]

@@ -34,7 +34,7 @@ def _rasa(*args: str, workdir: Path, timeout: int = 1200) -> subprocess.Complete
 
 def _story_count() -> int:
     count = 0
-    for path in CONVERSATIONS.glob("*.yml"):
+    for path in CONVERSATIONS.glob("test_*.yml"):
         count += len((yaml.safe_load(path.read_text()) or {}).get("stories", []))
     return count
 
@@ -52,7 +52,7 @@ def test_there_are_enough_conversation_tests() -> None:
 def test_conversation_tests_pass(tmp_path: Path) -> None:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train`")
-    result = _rasa("test", "core", "--stories", str(CONVERSATIONS), "--model", str(MODEL),
+    result = _rasa("test", "core", "--e2e", "--stories", str(CONVERSATIONS), "--model", str(MODEL),
                    "--fail-on-prediction-errors", "--out", str(tmp_path), workdir=tmp_path)
     failed = tmp_path / "failed_test_stories.yml"
     details = failed.read_text()[-6000:] if failed.exists() else result.stdout[-4000:]
