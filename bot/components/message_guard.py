@@ -17,7 +17,7 @@ import difflib
 import json
 import logging
 import re
-from typing import Any, Dict, List, Optional, Set, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -47,20 +47,20 @@ class MessageGuard(GraphComponent):
     """Truncates over-long messages and flags them in the parse output."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"max_chars": 2000}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._max_chars = int(config.get("max_chars", 2000))
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "MessageGuard":
+    ) -> MessageGuard:
         return cls(config)
 
     def _guard(self, message: Message) -> None:
@@ -69,7 +69,7 @@ class MessageGuard(GraphComponent):
             message.set(TEXT, text[: self._max_chars])
             message.set(TRUNCATED_KEY, True, add_to_output=True)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._guard(message)
         return messages
@@ -97,41 +97,41 @@ class UnknownInputFallback(GraphComponent):
     VOCABULARY_FILE = "vocabulary.json"
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"similarity_cutoff": 0.8}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        vocabulary: Optional[Set[Text]] = None,
+        vocabulary: set[str] | None = None,
     ) -> None:
         self._cutoff = float(config.get("similarity_cutoff", 0.8))
         self._model_storage = model_storage
         self._resource = resource
-        self._vocabulary: Set[Text] = vocabulary or set()
+        self._vocabulary: set[str] = vocabulary or set()
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "UnknownInputFallback":
+    ) -> UnknownInputFallback:
         return cls(config, model_storage, resource)
 
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "UnknownInputFallback":
-        vocabulary: Set[Text] = set()
+    ) -> UnknownInputFallback:
+        vocabulary: set[str] = set()
         try:
             with model_storage.read_from(resource) as model_dir:
                 path = model_dir / cls.VOCABULARY_FILE
@@ -142,7 +142,7 @@ class UnknownInputFallback(GraphComponent):
         return cls(config, model_storage, resource, vocabulary)
 
     def train(self, training_data: TrainingData) -> Resource:
-        words: Set[Text] = set()
+        words: set[str] = set()
         for example in training_data.training_examples:
             words.update(_words(example.get(TEXT) or ""))
         for table in training_data.lookup_tables:
@@ -158,7 +158,7 @@ class UnknownInputFallback(GraphComponent):
             )
         return self._resource
 
-    def _understood(self, text: Text) -> bool:
+    def _understood(self, text: str) -> bool:
         tokens = _words(text)
         if not tokens:
             return False
@@ -173,7 +173,7 @@ class UnknownInputFallback(GraphComponent):
                 return True
         return False
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if self._understood(message.get(TEXT) or ""):
                 continue
@@ -186,5 +186,5 @@ class UnknownInputFallback(GraphComponent):
         return messages
 
 
-def _words(text: Text) -> List[Text]:
+def _words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text.lower())

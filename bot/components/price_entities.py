@@ -13,7 +13,7 @@ Runs after DIETClassifier and EntitySynonymMapper:
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -49,30 +49,30 @@ class PriceEntityExtractor(GraphComponent):
     """Turns price entities into numbers and fills in missed price phrases."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {}
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "PriceEntityExtractor":
+    ) -> PriceEntityExtractor:
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._process_message(message)
         return messages
 
     def _process_message(self, message: Message) -> None:
         text = message.get(TEXT) or ""
-        entities: List[Dict[Text, Any]] = list(message.get(ENTITIES, []) or [])
+        entities: list[dict[str, Any]] = list(message.get(ENTITIES, []) or [])
         phrases = find_price_phrases(text)
 
-        kept: List[Dict[Text, Any]] = []
+        kept: list[dict[str, Any]] = []
         for entity in entities:
             if entity.get(ENTITY_ATTRIBUTE_TYPE) not in PRICE_ENTITIES:
                 kept.append(entity)
@@ -91,7 +91,7 @@ class PriceEntityExtractor(GraphComponent):
         message.set(ENTITIES, kept, add_to_output=True)
 
 
-def _numeric_value(entity: Dict[Text, Any]) -> Any:
+def _numeric_value(entity: dict[str, Any]) -> Any:
     value = entity.get(ENTITY_ATTRIBUTE_VALUE)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
@@ -100,7 +100,7 @@ def _numeric_value(entity: Dict[Text, Any]) -> Any:
     return None
 
 
-def _overlaps(entity: Dict[Text, Any], phrase: PriceMatch) -> bool:
+def _overlaps(entity: dict[str, Any], phrase: PriceMatch) -> bool:
     start = entity.get(ENTITY_ATTRIBUTE_START)
     end = entity.get(ENTITY_ATTRIBUTE_END)
     if start is None or end is None:
@@ -108,7 +108,7 @@ def _overlaps(entity: Dict[Text, Any], phrase: PriceMatch) -> bool:
     return start < phrase.end and phrase.start < end
 
 
-def _as_entity(phrase: PriceMatch) -> Dict[Text, Any]:
+def _as_entity(phrase: PriceMatch) -> dict[str, Any]:
     return {
         ENTITY_ATTRIBUTE_TYPE: phrase.entity,
         ENTITY_ATTRIBUTE_START: phrase.start,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Optional
 
 PRICE_MIN = "price_min"
 PRICE_MAX = "price_max"
@@ -99,7 +98,7 @@ class PriceMatch:
     text: str
 
 
-def _words_to_number(words: str) -> Optional[float]:
+def _words_to_number(words: str) -> float | None:
     tokens = [t for t in re.split(r"[\s-]+", words.lower()) if t and t != "and"]
     if tokens and tokens[0] in ("a", "an"):
         tokens[0] = "one"
@@ -138,7 +137,7 @@ _TRAILING_WORDS_RE = re.compile(
 )
 
 
-def parse_amount(text: str) -> Optional[float]:
+def parse_amount(text: str) -> float | None:
     """Parses an amount phrase into a float; ``None`` if it is not an amount.
 
     Tolerates a leading comparison word and trailing qualifiers so that an
@@ -194,10 +193,10 @@ def _trim_span(text: str, start: int, end: int) -> tuple:
     return start, end
 
 
-def find_price_phrases(text: str) -> List[PriceMatch]:
+def find_price_phrases(text: str) -> list[PriceMatch]:
     """Finds price constraints in a message, left to right, non-overlapping."""
-    found: List[PriceMatch] = []
-    taken: List[tuple] = []
+    found: list[PriceMatch] = []
+    taken: list[tuple] = []
 
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
