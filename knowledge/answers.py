@@ -7,6 +7,7 @@ scores them, and the best one to three above ``scorer.threshold`` are quoted ver
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -20,6 +21,18 @@ from knowledge.store import StoredPassage
 
 MAX_QUOTES = 3
 MARGIN = 0.1  # further quotes must score within this of the best one
+# A best passage that shares none of the question's key words ("paypal", "waterproof") must
+# clear a higher bar, and is then presented as the closest the catalog comes, not as a yes.
+# Set from the store pages: unrelated privacy-policy sentences score up to ~0.19 for
+# "do you accept paypal?", while related-but-indirect product sentences score ~0.3 and above.
+INDIRECT_THRESHOLD = 0.25
+_GENERIC_WORDS = frozenset(tokenize(
+    "policy policies store shop luma product products item items thing one ones it this that "
+    "do does did can could will would have has you your yours i me my we our us tell know "
+    "about please much many what which how when where who why any some there made long take "
+    "get need want work works like"))
+_POLICY_WORD = re.compile(r"\b(?:store\s+)?polic(?:y|ies)\b", re.IGNORECASE)
+_PREFIX = 4  # "washable" matches "wash", "internationally" matches "international"
 POLICY_DEPTH = 12
 NOT_KNOWN = ("I'm sorry, I don't know that from our catalog and store pages. "
              "Would you like me to ask one of my human colleagues?")
@@ -88,8 +101,48 @@ def not_known() -> Answer:
     return Answer(text=NOT_KNOWN, grounded=False, citations=[])
 
 
-def compose(citations: Sequence[Citation]) -> str:
+def key_terms(question: str) -> set[str]:
+    """The question's content words that an answer should mention (stems, no generic words)."""
+    return set(tokenize(question)) - _GENERIC_WORDS
+
+
+def _matches(term: str, tokens: set[str]) -> bool:
+    if term in tokens:
+        return True
+    if len(term) < _PREFIX:
+        return False
+    return any(len(t) >= _PREFIX and (t.startswith(term) or term.startswith(t)) for t in tokens)
+
+
+def rarest_terms(question: str, texts: Sequence[str]) -> set[str]:
+    """The question's key words found in the fewest candidate texts (absent ones first)."""
+    terms = key_terms(question)
+    if not terms:
+        return set()
+    tokenized = [set(tokenize(t)) for t in texts]
+    frequency = {term: sum(_matches(term, tokens) for tokens in tokenized) for term in terms}
+    fewest = min(frequency.values())
+    return {term for term, count in frequency.items() if count == fewest}
+
+
+def mentions(question_terms: set[str], text: str) -> bool:
+    """Whether ``text`` contains one of the question's key words (or it has none)."""
+    tokens = set(tokenize(text))
+    return not question_terms or any(_matches(term, tokens) for term in question_terms)
+
+
+def unknown_terms(question: str, vocabulary: set[str]) -> set[str]:
+    """Key words of the question that no passage of the corpus contains ("paypal")."""
+    return {term for term in key_terms(question) if not _matches(term, vocabulary)}
+
+
+def compose(citations: Sequence[Citation], direct: bool = True) -> str:
     """A short lead plus the quoted sentences; the lead only names where a quote comes from."""
+    if not direct:
+        lines = ["I can't find that stated directly. The closest I found:"]
+        lines.extend(f"- {_LEADS.get(c.source, 'Our catalog says')}: “{c.quote}”"
+                     for c in citations)
+        return "\n".join(lines)
     if len(citations) == 1:
         c = citations[0]
         return f"{_LEADS.get(c.source, 'Our catalog says')}: “{c.quote}”"
@@ -99,16 +152,32 @@ def compose(citations: Sequence[Citation]) -> str:
 
 
 def select(question: str, passages: Sequence[StoredPassage], scorer: Scorer,
-           use_vectors: bool = True) -> Answer:
-    """Score ``passages`` for ``question`` and quote the best 1–3 above the threshold."""
+           use_vectors: bool = True, with_titles: bool = False, strict: bool = False,
+           vocabulary: set[str] | None = None) -> Answer:
+    """Score ``passages`` for ``question`` and quote the best 1–3 above the threshold.
+
+    ``with_titles`` scores each passage with its title in front (store-page headings such as
+    "Returns and Replacements" say what a chunk is about); quotes stay verbatim either way.
+    When the best passage lacks the question's most specific word (or, given the corpus
+    ``vocabulary``, the corpus never uses one of its key words), the answer says it is only
+    the closest match; with ``strict`` (store pages, where passages may be off-topic) such an
+    answer must also clear ``INDIRECT_THRESHOLD``.
+    """
     if not passages:
         return not_known()
-    candidates = [Candidate(text=p.text, source=p.source) for p in passages]
-    vectors = np.stack([p.vector for p in passages]) if use_vectors else None
+    candidates = [Candidate(text=f"{p.title}: {p.text}" if with_titles else p.text,
+                            source=p.source) for p in passages]
+    vectors = np.stack([p.vector for p in passages]) if use_vectors and not with_titles else None
     scores = np.asarray(scorer.score(question, candidates, vectors), dtype=np.float32)
     order = np.argsort(-scores, kind="stable")
     best = float(scores[order[0]])
-    if best < scorer.threshold:
+    if vocabulary is not None:  # store pages: is the topic one the store writes about at all?
+        direct = not unknown_terms(question, vocabulary)
+    else:  # a product: does its best passage name what was asked?
+        direct = mentions(rarest_terms(question, [c.text for c in candidates]),
+                          candidates[order[0]].text)
+    if best < (scorer.threshold if direct or not strict else
+               max(scorer.threshold, INDIRECT_THRESHOLD)):
         return not_known()
     chosen: list[Citation] = []
     for i in order[:MAX_QUOTES]:
@@ -119,7 +188,7 @@ def select(question: str, passages: Sequence[StoredPassage], scorer: Scorer,
             continue
         chosen.append(Citation(source=p.source, product_id=p.product_id, title=p.title,
                                quote=p.text))
-    return Answer(text=compose(chosen), grounded=True, citations=chosen)
+    return Answer(text=compose(chosen, direct), grounded=True, citations=chosen)
 
 
 class AnswerService:
@@ -132,6 +201,7 @@ class AnswerService:
         self._embedder = embedder
         self._policy_depth = policy_depth
         self._policy: tuple[list[StoredPassage], BM25Index] | None = None
+        self._vocabulary: set[str] | None = None
 
     def answer_product_question(self, product_id: str, question: str) -> Answer:
         """Answer ``question`` about one product from its own passages only."""
@@ -145,7 +215,13 @@ class AnswerService:
         """Answer ``question`` from the store pages; ``topic`` (e.g. "returns") narrows them."""
         if not question.strip():
             return not_known()
-        return select(question, self.policy_candidates(question, topic), self._scorer)
+        # Every store page is a "policy": the word only pulls in pages that say "policy" (the
+        # privacy policy) instead of the ones about what was asked ("return policy" → returns).
+        question = _POLICY_WORD.sub("", question).strip() or question
+        passages, _ = self._policy_index()
+        vocabulary = self._policy_vocabulary(passages)
+        return select(question, self.policy_candidates(question, topic), self._scorer,
+                      with_titles=True, strict=True, vocabulary=vocabulary)
 
     def policy_candidates(self, question: str, topic: str | None = None) -> list[StoredPassage]:
         """The top policy passages by Reciprocal Rank Fusion of dense and keyword ranks."""
@@ -174,6 +250,12 @@ class AnswerService:
             self._policy = (passages, index)
         return self._policy
 
+    def _policy_vocabulary(self, passages: Sequence[StoredPassage]) -> set[str]:
+        if self._vocabulary is None:
+            self._vocabulary = {t for p in passages for t in tokenize(f"{p.title} {p.text}")}
+        return self._vocabulary
+
     def reset(self) -> None:
         """Forget cached policy passages (after an ingest)."""
         self._policy = None
+        self._vocabulary = None

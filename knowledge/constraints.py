@@ -161,6 +161,13 @@ _PRICE_WORDS = re.compile(
 )
 
 
+_FILLER = re.compile(
+    r"\b(?:i\s*'?\s*m looking for|i am looking for|looking for|i need|i want|i'd like|"
+    r"show me|can you|could you|find me|do you have|have you got|please|some|any)\b",
+    re.IGNORECASE,
+)
+
+
 def query_words(text: str) -> str:
-    """The shopper's words without price phrases, for relevance ranking."""
-    return " ".join(_PRICE_WORDS.sub(" ", text).split())
+    """The shopper's words without price phrases and filler, for relevance ranking."""
+    return " ".join(_FILLER.sub(" ", _PRICE_WORDS.sub(" ", text)).split())

@@ -28,6 +28,10 @@ from knowledge.domain import CatalogReader, PolicySection, Product, Review
 SOURCES = ("description", "review", "attribute", "policy")
 MAX_CHUNK_SENTENCES = 3
 MAX_CHUNK_CHARS = 360
+# Store pages state a rule over a whole paragraph ("...unworn, unwashed... within 30 days"),
+# so their chunks are longer: a quote then carries the rule with its conditions.
+POLICY_CHUNK_SENTENCES = 6
+POLICY_CHUNK_CHARS = 640
 
 _BLOCK_TAGS = re.compile(r"<\s*(?:br|/p|/li|/div|/h\d|li|p|ul|/ul)\b[^>]*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^>]+>")
@@ -119,6 +123,10 @@ class _IdMaker:
         return base if n == 1 else f"{base}-{n}"
 
 
+def _normalised(text: str) -> str:
+    return " ".join("".join(ch for ch in text.lower() if ch.isalnum() or ch.isspace()).split())
+
+
 def product_passages(product: Product, reviews: Iterable[Review] = ()) -> list[Passage]:
     """Description sentences, attribute lines and review chunks of one product."""
     make_id = _IdMaker()
@@ -139,13 +147,14 @@ def product_passages(product: Product, reviews: Iterable[Review] = ()) -> list[P
         for i, chunk in enumerate(chunk_sentences(split_sentences(review.text))):
             # The review title is part of the shopper's words, so it stays in the quote.
             title = review.title.strip()
-            text = f"{title} — {chunk}" if i == 0 and title else chunk
+            repeats_title = _normalised(chunk).startswith(_normalised(title))
+            text = f"{title} — {chunk}" if i == 0 and title and not repeats_title else chunk
             add("review", text, rating=int(review.rating))
     return passages
 
 
 def policy_passages(section: PolicySection) -> list[Passage]:
-    """Chunks of one to three sentences of one policy section, titled by page and heading."""
+    """Chunks of up to six sentences of one policy section, titled by page and heading."""
     title = f"{section.page_title} — {section.heading}" if section.heading else section.page_title
     make_id = _IdMaker()
     owner = f"{section.page_id}/{section.heading}"
@@ -155,7 +164,8 @@ def policy_passages(section: PolicySection) -> list[Passage]:
             title=title,
             metadata={"page_id": section.page_id, "heading": section.heading, "position": i},
         )
-        for i, chunk in enumerate(chunk_sentences(split_sentences(section.text)))
+        for i, chunk in enumerate(chunk_sentences(
+            split_sentences(section.text), POLICY_CHUNK_SENTENCES, POLICY_CHUNK_CHARS))
     ]
 
 

@@ -124,9 +124,29 @@ def test_passages_split_sentences_and_have_stable_ids() -> None:
 
 
 def test_policy_chunks_keep_the_heading() -> None:
-    section = PolicySection("cs", "Customer Service", "Returns", "Ann came. Bo left. Cy sat. Di ran.")
+    section = PolicySection("cs", "Customer Service", "Returns",
+                            "Ann came. Bo left. Cy sat. Di ran. Ed hid. Flo ate. Gus sang.")
     chunks = policy_passages(section)
-    assert [c.text for c in chunks] == ["Ann came. Bo left. Cy sat.", "Di ran."]
+    assert [c.text for c in chunks] == ["Ann came. Bo left. Cy sat. Di ran. Ed hid. Flo ate.",
+                                        "Gus sang."]
     assert {c.title for c in chunks} == {"Customer Service — Returns"}
     assert split_sentences("One. Two!\nThree") == ["One.", "Two!", "Three"]
     assert chunk_sentences(["x" * 300, "y" * 100]) == ["x" * 300, "y" * 100]
+
+
+def test_key_words_decide_whether_an_answer_is_direct() -> None:
+    from knowledge.answers import key_terms, mentions, rarest_terms, unknown_terms
+
+    assert key_terms("do you accept paypal?") == {"accept", "paypal"}
+    assert unknown_terms("do you accept paypal?", {"accept", "credit", "card"}) == {"paypal"}
+    assert not unknown_terms("do you ship internationally?", {"international", "ship"})
+    assert mentions({"washable"}, "Machine wash/dry.")
+    texts = ["Made of wool.", "Keeps you warm.", "Warm and soft."]
+    assert rarest_terms("is it warm and waterproof", texts) == {"waterproof"}
+
+
+def test_indirect_answers_say_so() -> None:
+    from knowledge.answers import Citation, compose
+
+    text = compose([Citation("description", "P1", "Jacket", "Blocks the wind.")], direct=False)
+    assert text.startswith("I can't find that stated directly.")
