@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -167,7 +167,8 @@ def select(question: str, passages: Sequence[StoredPassage], scorer: Scorer,
         return not_known()
     candidates = [Candidate(text=f"{p.title}: {p.text}" if with_titles else p.text,
                             source=p.source) for p in passages]
-    vectors = np.stack([p.vector for p in passages]) if use_vectors and not with_titles else None
+    # With titles, the caller passes passages whose vectors embed "title: text".
+    vectors = np.stack([p.vector for p in passages]) if use_vectors else None
     scores = np.asarray(scorer.score(question, candidates, vectors), dtype=np.float32)
     order = np.argsort(-scores, kind="stable")
     best = float(scores[order[0]])
@@ -202,6 +203,7 @@ class AnswerService:
         self._policy_depth = policy_depth
         self._policy: tuple[list[StoredPassage], BM25Index] | None = None
         self._vocabulary: set[str] | None = None
+        self._titled: dict[str, StoredPassage] | None = None
 
     def answer_product_question(self, product_id: str, question: str) -> Answer:
         """Answer ``question`` about one product from its own passages only."""
@@ -220,8 +222,10 @@ class AnswerService:
         question = _POLICY_WORD.sub("", question).strip() or question
         passages, _ = self._policy_index()
         vocabulary = self._policy_vocabulary(passages)
-        return select(question, self.policy_candidates(question, topic), self._scorer,
-                      with_titles=True, strict=True, vocabulary=vocabulary)
+        titled = self._titled_policy()
+        candidates = [titled[p.id] for p in self.policy_candidates(question, topic)]
+        return select(question, candidates, self._scorer, with_titles=True, strict=True,
+                      vocabulary=vocabulary)
 
     def policy_candidates(self, question: str, topic: str | None = None) -> list[StoredPassage]:
         """The top policy passages by Reciprocal Rank Fusion of dense and keyword ranks."""
@@ -250,6 +254,14 @@ class AnswerService:
             self._policy = (passages, index)
         return self._policy
 
+    def _titled_policy(self) -> dict[str, StoredPassage]:
+        """Policy passages whose vectors embed "page — heading: text" (computed once)."""
+        if self._titled is None:
+            passages, _ = self._policy_index()
+            vectors = self._embedder.embed([f"{p.title}: {p.text}" for p in passages])
+            self._titled = {p.id: replace(p, vector=v) for p, v in zip(passages, vectors, strict=True)}
+        return self._titled
+
     def _policy_vocabulary(self, passages: Sequence[StoredPassage]) -> set[str]:
         if self._vocabulary is None:
             self._vocabulary = {t for p in passages for t in tokenize(f"{p.title} {p.text}")}
@@ -259,3 +271,4 @@ class AnswerService:
         """Forget cached policy passages (after an ingest)."""
         self._policy = None
         self._vocabulary = None
+        self._titled = None

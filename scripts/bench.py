@@ -144,7 +144,7 @@ def bench_qa(settings: Settings) -> list[str]:
     for key, metrics in results.items():
         rows.append(f"| {names.get(key, key)} | {metrics.p_at_1:.3f} | {metrics.hit_at_1:.3f} | "
                     f"{metrics.ndcg_at_5:.3f} |")
-    rows.append(f"\nCommand: `python -m knowledge.evaluate_qa --epqa {epqa.relative_to(settings.data_dir.parent)}` "
+    rows.append(f"\nCommand: `python -m knowledge.evaluate_qa --epqa {os.path.relpath(epqa, REPO_ROOT)}` "
                 f"({elapsed:.0f} s here, embeddings included).")
     return rows
 
