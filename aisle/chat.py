@@ -35,9 +35,10 @@ def render(message: dict[str, Any]) -> list[str]:
                 lines.append(f"     {details}")
             if product.get("reason"):
                 lines.append(f"     why: {product['reason']}")
-    elif kind == "answer":
-        for citation in payload.get("citations", []):
-            lines.append(f"  “{citation['quote']}” — {citation['source']}: {citation['title']}")
+    elif kind == "answer":  # the text already quotes the sentences; name where they come from
+        sources = dict.fromkeys(f"{c['source']}: {c['title']}" for c in payload.get("citations", []))
+        if sources:
+            lines.append(f"  sources: {'; '.join(sources)}")
     for button in message.get("buttons") or []:
         lines.append(f"  [{button.get('title')}]")
     return lines
