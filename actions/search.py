@@ -32,6 +32,10 @@ from knowledge.search import SearchResult
 FRESH_SEARCH_INTENTS = {"search_products", "ask_recommendation"}
 SEARCH_INTENTS = FRESH_SEARCH_INTENTS | {"refine_search"}
 RESULTS_PER_TURN = 5
+#: What a catalog lacks when a filter cannot be applied (the Amazon catalog has no prices).
+MISSING_DATA = {"price_min": "prices", "price_max": "prices", "color": "colours",
+                "size": "sizes", "gender": "men's/women's ranges", "material": "materials",
+                "product_type": "product types"}
 YES_NO = [{"title": "Yes, show them", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
 
@@ -64,13 +68,18 @@ def _query(tracker: Tracker, intent: str | None, constraints: ShopperConstraints
 
 def _reply(result: SearchResult, constraints: ShopperConstraints) -> tuple[str, str | None]:
     """Text of the reply and, for an empty result, the slot it offers to drop."""
+    unsupported = [FILTER_TO_SLOT.get(name, name) for name in result.unsupported_filters]
+    for slot in unsupported:
+        if slot in CONSTRAINT_LABELS:
+            constraints = constraints.without(slot)
     wanted = constraints.describe()
     if result.hits:
         count = len(result.hits)
         text = f"Here {'is 1 match' if count == 1 else f'are {count} matches'} for {wanted}:"
-        if result.unsupported_filters:
-            text += (" (This catalog has no data for "
-                     f"{', '.join(result.unsupported_filters)}, so I could not filter on it.)")
+        missing = sorted({MISSING_DATA.get(slot, slot) for slot in unsupported})
+        if missing:
+            text += (f" (This catalog has no {' or '.join(missing)}, so I could not filter "
+                     "on them.)")
         return text, None
     relaxation = result.empty_because
     slot = FILTER_TO_SLOT.get(relaxation.constraint) if relaxation else None

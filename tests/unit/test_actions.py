@@ -176,3 +176,20 @@ def test_handoff_is_recorded_and_long_messages_get_a_notice(fake: FakeServices) 
     assert dispatcher.messages[0]["text"] == EMPTY_TEXT
     dispatcher, _ = run(ActionHandleFallback(), tracker("x" * 10, "nlu_fallback", aisle_truncated=True))
     assert dispatcher.messages[0]["text"].startswith("Your message was very long")
+
+
+def test_filters_the_catalog_cannot_apply_are_named_not_failed(fake: FakeServices) -> None:
+    fake.search.hits = [JACKET]
+    original = fake.search.search
+
+    def without_prices(query: str, filters: SearchFilters, k: int) -> SearchResult:
+        result = original(query, filters, k)
+        result.unsupported_filters = ["price_max"]
+        return result
+
+    fake.search.search = without_prices
+    dispatcher, _ = run(ActionSearchProducts(), tracker(
+        "digital caliper under $30", "search_products", {"price_max": 30.0},
+        [{"entity": "price_max", "value": 30.0}]))
+    assert dispatcher.messages[0]["text"] == (
+        "Here is 1 match for products: (This catalog has no prices, so I could not filter on them.)")
