@@ -32,6 +32,7 @@ class RunningAssistant:
     logs: Path
     pids: dict[str, int]
     startup_seconds: float
+    token: str | None = None
 
     def say(self, sender: str, text: str, client: httpx.Client) -> list[dict]:
         """Send one message over the REST channel and return the bot's messages."""
@@ -42,7 +43,8 @@ class RunningAssistant:
         return response.json()
 
     def tracker(self, sender: str, client: httpx.Client) -> dict:
-        response = client.get(f"{self.rasa_url}/conversations/{sender}/tracker")
+        params = {"token": self.token} if self.token else None
+        response = client.get(f"{self.rasa_url}/conversations/{sender}/tracker", params=params)
         response.raise_for_status()
         return response.json()
 
@@ -65,8 +67,12 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
 
 @contextmanager
 def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
-                      timeout: float = 300) -> Iterator[RunningAssistant]:
-    """Start both servers with a fresh tracker store in ``workdir``; stop them afterwards."""
+                      timeout: float = 300, token: str | None = None) -> Iterator[RunningAssistant]:
+    """Start both servers with a fresh tracker store in ``workdir``; stop them afterwards.
+
+    With ``token``, Rasa's HTTP API requires it (``--auth-token``), as ``make run`` does when
+    ``AISLE_RASA_TOKEN`` is set.
+    """
     if not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
     action_port, rasa_port = free_port(), free_port()
@@ -94,10 +100,12 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
             processes.append(subprocess.Popen(
                 [str(REPO_ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api",
                  "-i", "127.0.0.1", "-p", str(rasa_port), "--credentials", "credentials.yml",
-                 "--endpoints", "endpoints.yml", "--model", str(MODEL)],
+                 "--endpoints", "endpoints.yml", "--model", str(MODEL),
+                 *(["--auth-token", token] if token else [])],
                 cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
         _wait_until_up(f"http://127.0.0.1:{action_port}/health", processes[0], action_log, timeout)
-        _wait_until_up(f"http://127.0.0.1:{rasa_port}/status", processes[1], rasa_log, timeout)
+        status = f"http://127.0.0.1:{rasa_port}/status" + (f"?token={token}" if token else "")
+        _wait_until_up(status, processes[1], rasa_log, timeout)
         yield RunningAssistant(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
             action_url=f"http://127.0.0.1:{action_port}",
@@ -105,6 +113,7 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
             logs=workdir,
             pids={"actions": processes[0].pid, "rasa": processes[1].pid},
             startup_seconds=time.monotonic() - started,
+            token=token,
         )
     finally:
         for process in processes:

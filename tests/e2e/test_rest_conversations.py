@@ -13,11 +13,12 @@ from aisle.servers import RunningAssistant, running_assistant
 from aisle.settings import load_settings
 
 pytestmark = pytest.mark.e2e
+API_TOKEN = uuid.uuid4().hex
 
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
-    with running_assistant(tmp_path_factory.mktemp("e2e")) as running:
+    with running_assistant(tmp_path_factory.mktemp("e2e"), token=API_TOKEN) as running:
         yield running
 
 
@@ -128,3 +129,12 @@ def test_handoff_is_recorded_on_the_conversation(assistant, client) -> None:
     with sqlite3.connect(assistant.tracker_db) as db:
         count = db.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()
     assert count[0] > 0
+
+
+def test_http_api_needs_the_token_but_the_chat_channel_does_not(assistant, client) -> None:
+    sender = _sender()
+    assert assistant.say(sender, "hello", client)
+    url = f"{assistant.rasa_url}/conversations/{sender}/tracker"
+    assert client.get(url).status_code == 401
+    assert client.get(url, params={"token": "wrong"}).status_code == 401
+    assert client.get(url, params={"token": API_TOKEN}).status_code == 200
