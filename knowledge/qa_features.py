@@ -38,6 +38,16 @@ QUANTITY_CUES = re.compile(
     r"size|dimensions?|weight|measure|inches|capacity)\b"
 )
 AFFIRMATIVE = re.compile(r"\b(yes|yeah|yep|no|not|nope|does|doesn't|don't|won't|can't|will|did)\b")
+#: An answer that opens with a plain yes or no commits to one; "it does not…" answers too, but
+#: in ePQA a bare opening "yes"/"no" is what separates a full answer from a merely related one.
+YES_NO_OPENING = re.compile(r"^\W*(?:yes|yeah|yep|yea|no|nope)\b")
+#: Hedges mark an answer its writer was unsure of (ePQA labels those "helpful", not "answers").
+#: Directives such as "contact us" are left out: Aisle's policy passages use them to state rules.
+HEDGE = re.compile(
+    r"\b(not sure|unsure|don'?t know|do not know|no idea|i think|i believe|maybe|probably|perhaps|"
+    r"might|i guess|not certain|can'?t say|cannot say|i would (?:think|guess|assume)|depends|"
+    r"not that i know)\b"
+)
 
 #: Aisle source names the scorer knows; ePQA names are mapped onto them.
 SOURCES = ("description", "attribute", "review", "qa")
@@ -60,6 +70,8 @@ FEATURE_NAMES = (
     "log_length",
     "yes_no_x_affirmative",
     "quantity_x_unit",
+    "yes_no_x_opening",
+    "hedged",
     *(f"source_{s}" for s in SOURCES),
     "centrality",
     "question_weighted_centrality",
@@ -172,7 +184,8 @@ def centrality(answer_vectors: np.ndarray, answer_cosine: np.ndarray) -> tuple[n
 
 def is_yes_no(question: str) -> bool:
     """Whether a question expects a yes/no answer ("does it fit…", "is it waterproof?")."""
-    words = tokens(question)
+    # Unstemmed: the light stemmer turns "does" into "doe".
+    words = _TOKEN.findall(question.lower())
     return bool(words) and words[0] in YES_NO_OPENERS
 
 
@@ -213,8 +226,8 @@ def feature_matrix(question: str, texts: Sequence[str], sources: Sequence[str],
     yes_no, quantity = is_yes_no(question), asks_quantity(question)
     rows = []
     for i, text in enumerate(texts):
-        lower = text.lower()
-        answer = split_qa(lower)[0]
+        # Split before lower-casing: the Q&A marker is " Question: ".
+        answer = split_qa(text)[0].lower()
         source = canonical_source(sources[i])
         rows.append([
             cosine[i],
@@ -225,6 +238,8 @@ def feature_matrix(question: str, texts: Sequence[str], sources: Sequence[str],
             math.log1p(len(tokens(text))),
             float(yes_no and AFFIRMATIVE.search(answer) is not None),
             float(quantity and (_UNIT.search(answer) is not None or _NUMBER.search(answer) is not None)),
+            float(yes_no and YES_NO_OPENING.search(answer) is not None),
+            float(HEDGE.search(answer) is not None),
             *(float(source == s) for s in SOURCES),
             central[i],
             weighted_central[i],

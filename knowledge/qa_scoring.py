@@ -5,7 +5,8 @@ The assistant picks supporting sentences with :class:`PassageScorer`, and
 
 The score is a logistic combination of a few label-free features (MiniLM cosine of the whole
 passage and of the answer / question halves of Q&A passages, BM25 and word overlap of the
-question's content words within the candidate set, length, question-type cues, source prior;
+question's content words within the candidate set, length, question-type cues, whether an
+answer opens with a plain yes/no or hedges ("not sure", "i think"), source prior;
 see :mod:`knowledge.qa_features`). Weights live in ``knowledge/qa_scorer.json``, written by
 ``python -m knowledge.qa_fit`` (fitted on all of ePQA dev; out-of-fold figures are in the file
 and printed by ``python -m knowledge.evaluate_qa``).

@@ -16,6 +16,7 @@ from knowledge.qa_features import (
     bm25,
     canonical_source,
     content_words,
+    feature_matrix,
     is_yes_no,
     readable_text,
     split_qa,
@@ -72,6 +73,24 @@ def test_text_helpers() -> None:
     assert canonical_source("bullet") == "description" and canonical_source("cqa") == "qa"
     assert canonical_source("policy") == "description"
     assert is_yes_no("Is it waterproof?") and not is_yes_no("What size is it?")
+    assert is_yes_no("Does it come in blue?")  # not stemmed to "doe"
+
+
+def test_answer_cues_yes_no_opening_and_hedge() -> None:
+    texts = ["Yes, it fits the 2019 model. Question: does it fit?",
+             "I think it might fit, not sure. Question: will it fit?",
+             "Contact us within 30 days to start a return."]
+    n = len(texts)
+    zeros, vectors = np.zeros(n, dtype=np.float32), np.eye(n, 8, dtype=np.float32)
+
+    def column(question: str, name: str) -> list[float]:
+        x = feature_matrix(question, texts, ["cqa", "cqa", "policy"], zeros, zeros, zeros, vectors)
+        return x[:, FEATURE_NAMES.index(name)].tolist()
+
+    assert column("Does it fit a 2019 model?", "yes_no_x_opening") == [1.0, 0.0, 0.0]
+    assert column("What size is it?", "yes_no_x_opening") == [0.0, 0.0, 0.0]
+    # Only the answer half is read, and a policy's "contact us" is not a hedge.
+    assert column("Does it fit?", "hedged") == [0.0, 1.0, 0.0]
 
 
 def test_empty_input_gives_empty_scores() -> None:
