@@ -21,11 +21,7 @@ from knowledge.store import StoredPassage
 
 MAX_QUOTES = 3
 MARGIN = 0.1  # further quotes must score within this of the best one
-# A best passage that shares none of the question's key words ("paypal", "waterproof") must
-# clear a higher bar, and is then presented as the closest the catalog comes, not as a yes.
-# Set from the store pages: unrelated privacy-policy sentences score up to ~0.19 for
-# "do you accept paypal?", while related-but-indirect product sentences score ~0.3 and above.
-INDIRECT_THRESHOLD = 0.25
+# Words of a question that say nothing about what the answer must mention.
 _GENERIC_WORDS = frozenset(tokenize(
     "policy policies store shop luma product products item items thing one ones it this that "
     "do does did can could will would have has you your yours i me my we our us tell know "
@@ -160,8 +156,8 @@ def select(question: str, passages: Sequence[StoredPassage], scorer: Scorer,
     "Returns and Replacements" say what a chunk is about); quotes stay verbatim either way.
     When the best passage lacks the question's most specific word (or, given the corpus
     ``vocabulary``, the corpus never uses one of its key words), the answer says it is only
-    the closest match; with ``strict`` (store pages, where passages may be off-topic) such an
-    answer must also clear ``INDIRECT_THRESHOLD``.
+    the closest match. With ``strict`` (store pages, which cover few topics) there is then no
+    answer at all: if the store never writes about "paypal", no sentence of it answers that.
     """
     if not passages:
         return not_known()
@@ -177,8 +173,7 @@ def select(question: str, passages: Sequence[StoredPassage], scorer: Scorer,
     else:  # a product: does its best passage name what was asked?
         direct = mentions(rarest_terms(question, [c.text for c in candidates]),
                           candidates[order[0]].text)
-    if best < (scorer.threshold if direct or not strict else
-               max(scorer.threshold, INDIRECT_THRESHOLD)):
+    if best < scorer.threshold or (strict and not direct):
         return not_known()
     chosen: list[Citation] = []
     for i in order[:MAX_QUOTES]:

@@ -138,3 +138,9 @@ def test_http_api_needs_the_token_but_the_chat_channel_does_not(assistant, clien
     assert client.get(url).status_code == 401
     assert client.get(url, params={"token": "wrong"}).status_code == 401
     assert client.get(url, params={"token": API_TOKEN}).status_code == 200
+
+
+def test_questions_the_store_pages_do_not_answer_get_an_honest_no(assistant, client) -> None:
+    [answer] = _payloads(assistant.say(_sender(), "do you accept paypal?", client), "answer")
+    assert answer["grounded"] is False and answer["citations"] == []
+    assert "human" in answer["text"] or "colleague" in answer["text"]
