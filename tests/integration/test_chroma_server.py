@@ -14,7 +14,7 @@ import pytest
 from aisle.servers import free_port
 from knowledge.search import ProductSearch, SearchFilters
 from knowledge.store import EmbeddingModelMismatch, KnowledgeStore
-from tests.integration.test_knowledge_store import PRODUCTS, FakeCatalog
+from tests.integration.test_knowledge_store import PRODUCTS, sample_catalog
 
 pytestmark = pytest.mark.integration
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -47,7 +47,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_ingest_and_search_over_http(chroma_url: str, embedder) -> None:  # type: ignore[no-untyped-def]
-    catalog = FakeCatalog(PRODUCTS)
+    catalog = sample_catalog(PRODUCTS)
     store = KnowledgeStore.open(embedder, url=chroma_url)
     first = store.ingest(catalog, progress=False)
     assert first.embedded > 0
@@ -57,7 +57,7 @@ def test_ingest_and_search_over_http(chroma_url: str, embedder) -> None:  # type
 
 
 def test_model_guard_holds_over_http(chroma_url: str, embedder) -> None:  # type: ignore[no-untyped-def]
-    KnowledgeStore.open(embedder, url=chroma_url).ingest(FakeCatalog(PRODUCTS), progress=False)
+    KnowledgeStore.open(embedder, url=chroma_url).ingest(sample_catalog(PRODUCTS), progress=False)
 
     class OtherModel:
         model_name, dim = "another-model", embedder.dim
@@ -66,4 +66,4 @@ def test_model_guard_holds_over_http(chroma_url: str, embedder) -> None:  # type
             return embedder.embed(texts)
 
     with pytest.raises(EmbeddingModelMismatch):
-        KnowledgeStore.open(OtherModel(), url=chroma_url).ingest(FakeCatalog(PRODUCTS), progress=False)
+        KnowledgeStore.open(OtherModel(), url=chroma_url).ingest(sample_catalog(PRODUCTS), progress=False)

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from knowledge.answers import AnswerService
-from knowledge.domain import PolicySection, Product, ProductLink, Review, Variant
+from knowledge.domain import PolicySection, Product, Review, Variant
 from knowledge.qa_scoring import PassageScorer
 from knowledge.search import ProductSearch, SearchFilters
 from knowledge.store import EmbeddingModelMismatch, KnowledgeStore
+from tests.fakes import InMemoryCatalog
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 pytestmark = pytest.mark.integration
@@ -80,27 +81,10 @@ POLICIES = [
 ]
 
 
-class FakeCatalog:
-    """An in-memory :class:`CatalogReader`."""
-
-    def __init__(self, products: list[Product]) -> None:
-        self._products = list(products)
-
-    def products(self) -> list[Product]:
-        return list(self._products)
-
-    def product(self, product_id: str) -> Product | None:
-        return next((p for p in self._products if p.id == product_id), None)
-
-    def reviews(self, product_id: str | None = None) -> list[Review]:
-        reviews = [Review("MH01", 5, "Warm", "Kept me warm on winter runs. Fits well.")]
-        return [r for r in reviews if product_id in (None, r.product_id)]
-
-    def policy_sections(self) -> list[PolicySection]:
-        return list(POLICIES)
-
-    def links(self, product_id: str) -> list[ProductLink]:
-        return []
+def sample_catalog(products: list[Product]) -> InMemoryCatalog:
+    """The hand-written products with one review and the store's policy page."""
+    review = Review("MH01", 5, "Warm", "Kept me warm on winter runs. Fits well.")
+    return InMemoryCatalog(products, [review], POLICIES)
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +97,7 @@ def embedder():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, embedder):  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("chroma")
-    catalog = FakeCatalog(PRODUCTS)
+    catalog = sample_catalog(PRODUCTS)
     store = KnowledgeStore.open(embedder, path=path)
     report = store.ingest(catalog, progress=False)
     return path, catalog, store, report
@@ -183,19 +167,19 @@ def test_model_mismatch_guard(built) -> None:  # type: ignore[no-untyped-def]
 def test_ingest_is_incremental(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     store = KnowledgeStore.open(embedder, path=tmp_path / "chroma")
     products = PRODUCTS[:4]
-    store.ingest(FakeCatalog(products), progress=False)
-    again = store.ingest(FakeCatalog(products), progress=False)
+    store.ingest(sample_catalog(products), progress=False)
+    again = store.ingest(sample_catalog(products), progress=False)
     assert again.embedded == 0 and again.products.unchanged == 4
     changed = [replace(products[0], description=products[0].description + " Now with pockets."),
                *products[1:3]]
-    report = store.ingest(FakeCatalog(changed), progress=False)
+    report = store.ingest(sample_catalog(changed), progress=False)
     assert report.products.updated == 1 and report.products.deleted == 1
     assert report.passages.added == 1  # only the new sentence of MH01 is embedded
     assert report.embedded == 2
     assert store.products.count() == 3
     assert not store.product_passages(products[3].id)
     repriced = [replace(changed[0], price=10.0), *changed[1:]]
-    assert store.ingest(FakeCatalog(repriced), progress=False).embedded == 0
+    assert store.ingest(sample_catalog(repriced), progress=False).embedded == 0
 
 
 def _scorer(embedder) -> PassageScorer:  # type: ignore[no-untyped-def]

@@ -8,37 +8,20 @@ import pytest
 
 from aisle.settings import Settings
 from knowledge.catalog import SqlCatalog
-from knowledge.domain import PolicySection, Product, ProductLink, Review
 from knowledge.embedding import load_embedder
 from knowledge.importers.load import import_catalog
 from knowledge.search import ProductSearch, SearchFilters
 from knowledge.store import KnowledgeStore
+from tests.fakes import InMemoryCatalog
 
 pytestmark = pytest.mark.integration
 
 
-class CaliperSlice:
+def caliper_slice(catalog: SqlCatalog, size: int = 150) -> InMemoryCatalog:
     """The imported Scientific catalog cut to its calipers and 150 other items (fast)."""
-
-    def __init__(self, catalog: SqlCatalog, size: int = 150) -> None:
-        products = catalog.products()
-        calipers = [p for p in products if "caliper" in p.name.lower()]
-        self._products = calipers + [p for p in products if p not in calipers][: size]
-
-    def products(self) -> list[Product]:
-        return list(self._products)
-
-    def product(self, product_id: str) -> Product | None:
-        return next((p for p in self._products if p.id == product_id), None)
-
-    def reviews(self, product_id: str | None = None) -> list[Review]:
-        return []
-
-    def policy_sections(self) -> list[PolicySection]:
-        return []
-
-    def links(self, product_id: str) -> list[ProductLink]:
-        return []
+    products = catalog.products()
+    calipers = [p for p in products if "caliper" in p.name.lower()]
+    return InMemoryCatalog(calipers + [p for p in products if p not in calipers][:size])
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +33,7 @@ def search(tmp_path_factory: pytest.TempPathFactory) -> ProductSearch:
     url = f"sqlite:///{tmp / 'catalog.sqlite'}"
     summary = import_catalog("scientific", data_dir, url)
     assert summary.imported["products"] == 4385
-    catalog = CaliperSlice(SqlCatalog(url, "scientific"))
+    catalog = caliper_slice(SqlCatalog(url, "scientific"))
     embedder = load_embedder()
     store = KnowledgeStore.open(embedder, path=tmp / "chroma")
     store.ingest(catalog, progress=False)

@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from knowledge.domain import PolicySection, Product, ProductLink, Review, Variant
+from knowledge.domain import Product, Variant
 from knowledge.keyword import BM25Index, stem, tokenize
 from knowledge.passages import product_document
 from knowledge.search import FilterCheck, ProductSearch, SearchFilters, build_reason, rrf
+from tests.fakes import InMemoryCatalog
 
 
 class HashEmbedder:
@@ -59,26 +60,6 @@ def product(pid: str, name: str, *, price: float | None = 50.0, gender: str | No
                    in_stock=in_stock, **extra)
 
 
-class Catalog:
-    def __init__(self, products: list[Product]) -> None:
-        self._products = products
-
-    def products(self) -> list[Product]:
-        return list(self._products)
-
-    def product(self, product_id: str) -> Product | None:
-        return next((p for p in self._products if p.id == product_id), None)
-
-    def reviews(self, product_id: str | None = None) -> list[Review]:
-        return []
-
-    def policy_sections(self) -> list[PolicySection]:
-        return []
-
-    def links(self, product_id: str) -> list[ProductLink]:
-        return []
-
-
 PRODUCTS = [
     product("MH01", "Chaz Kangeroo Hoodie", gender="men", colors=("Gray",), price=52,
             category="Men/Tops/Hoodies & Sweatshirts"),
@@ -95,7 +76,7 @@ PRODUCTS = [
 @pytest.fixture()
 def search() -> ProductSearch:
     embedder = HashEmbedder()
-    return ProductSearch(Catalog(PRODUCTS), FakeStore(PRODUCTS, embedder), embedder)  # type: ignore[arg-type]
+    return ProductSearch(InMemoryCatalog(PRODUCTS), FakeStore(PRODUCTS, embedder), embedder)  # type: ignore[arg-type]
 
 
 def test_tokenize_stems_plurals_and_splits_hyphens() -> None:
@@ -170,7 +151,7 @@ def test_empty_because_combination_and_out_of_stock(search: ProductSearch) -> No
 def test_filters_on_missing_data_are_reported_not_failed() -> None:
     items = [product("B001", "Lab Beaker", price=None, gender=None, colors=(), sizes=())]
     embedder = HashEmbedder()
-    search = ProductSearch(Catalog(items), FakeStore(items, embedder), embedder)  # type: ignore[arg-type]
+    search = ProductSearch(InMemoryCatalog(items), FakeStore(items, embedder), embedder)  # type: ignore[arg-type]
     result = search.search("beaker", SearchFilters(price_max=20, colors=("black",)))
     assert result.unsupported_filters == ["price_max", "colors"]
     assert [h.product.id for h in result.hits] == ["B001"]
