@@ -26,6 +26,7 @@ def init_services(settings: Settings | None = None) -> KnowledgeServices:
             from knowledge.services import build_services
 
             _services = build_services(settings or load_settings())
+            _services.answers.warm_up()
         return _services
 
 

@@ -249,6 +249,11 @@ class AnswerService:
             self._policy = (passages, index)
         return self._policy
 
+    def warm_up(self) -> None:
+        """Load the policy passages and their titled vectors now, not on the first question."""
+        self._titled_policy()
+        self._policy_vocabulary(self._policy_index()[0])
+
     def _titled_policy(self) -> dict[str, StoredPassage]:
         """Policy passages whose vectors embed "page — heading: text" (computed once)."""
         if self._titled is None:

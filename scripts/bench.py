@@ -88,7 +88,8 @@ def bench_retrieval(settings: Settings, repeats: int) -> list[str]:
     from knowledge.services import build_services
 
     services = build_services(settings)
-    services.search.search("warm up", SearchFilters(), 5)  # warm caches
+    services.search.search("warm up", SearchFilters(), 5)  # as the action server does at start
+    services.answers.warm_up()
     search_times = [timed(lambda q=q: services.search.search(q, SearchFilters(), 5))
                     for _ in range(repeats) for q in SEARCH_TURNS]
     answer_times = [timed(lambda p=p, q=q: services.answers.answer_product_question(p, q))
