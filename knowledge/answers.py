@@ -215,12 +215,10 @@ class AnswerService:
         # Every store page is a "policy": the word only pulls in pages that say "policy" (the
         # privacy policy) instead of the ones about what was asked ("return policy" → returns).
         question = _POLICY_WORD.sub("", question).strip() or question
-        passages, _ = self._policy_index()
-        vocabulary = self._policy_vocabulary(passages)
         titled = self._titled_policy()
         candidates = [titled[p.id] for p in self.policy_candidates(question, topic)]
         return select(question, candidates, self._scorer, with_titles=True, strict=True,
-                      vocabulary=vocabulary)
+                      vocabulary=self._policy_vocabulary())
 
     def policy_candidates(self, question: str, topic: str | None = None) -> list[StoredPassage]:
         """The top policy passages by Reciprocal Rank Fusion of dense and keyword ranks."""
@@ -252,7 +250,7 @@ class AnswerService:
     def warm_up(self) -> None:
         """Load the policy passages and their titled vectors now, not on the first question."""
         self._titled_policy()
-        self._policy_vocabulary(self._policy_index()[0])
+        self._policy_vocabulary()
 
     def _titled_policy(self) -> dict[str, StoredPassage]:
         """Policy passages whose vectors embed "page — heading: text" (computed once)."""
@@ -262,8 +260,10 @@ class AnswerService:
             self._titled = {p.id: replace(p, vector=v) for p, v in zip(passages, vectors, strict=True)}
         return self._titled
 
-    def _policy_vocabulary(self, passages: Sequence[StoredPassage]) -> set[str]:
+    def _policy_vocabulary(self) -> set[str]:
+        """Every word the store pages use (computed once)."""
         if self._vocabulary is None:
+            passages, _ = self._policy_index()
             self._vocabulary = {t for p in passages for t in tokenize(f"{p.title} {p.text}")}
         return self._vocabulary
 

@@ -62,10 +62,21 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         self._model = SentenceTransformer(str(model_dir), device=device or best_device())
         self.dim = int(self._model.get_embedding_dimension())
+        # One shopper turn embeds its question more than once (retrieval, then passage
+        # scoring); single texts are therefore remembered, per embedder.
+        self._embed_one = lru_cache(maxsize=256)(self._encode_one)
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) == 1:
+            return self._embed_one(texts[0])[None, :].copy()
+        return self._encode(texts, progress)
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        return self._encode([text], False)[0]
+
+    def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
         vectors = self._model.encode(
             list(texts),
             batch_size=self._batch_size,

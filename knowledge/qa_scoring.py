@@ -141,7 +141,7 @@ class PassageScorer:
         cosine = (candidate_vectors @ query).astype(np.float32)
         answer_vectors = np.array(candidate_vectors, dtype=np.float32, copy=True)
         question_cosine = cosine.copy()
-        halves = [(i, *split_qa(t)) for i, t in enumerate(texts) if split_qa(t)[1]]
+        halves = [(i, a, q) for i, t in enumerate(texts) for a, q in [split_qa(t)] if q]
         if halves:
             parts = self.embedder.embed([p for _, a, q in halves for p in (a, q)])
             for k, (i, _, _) in enumerate(halves):
