@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 def main() -> None:
     settings = load_settings()
-    configure_logging()
+    configure_logging(settings.log_level)
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])

@@ -23,6 +23,7 @@ def runtime_env(settings: Settings) -> dict[str, str]:
         "AISLE_RASA_HOST": settings.rasa_host,
         "AISLE_CATALOG_URL": settings.catalog_url,
         "AISLE_CHROMA_PATH": str(settings.chroma_path),
+        "AISLE_CORS_ORIGINS": settings.cors_origins,
     }
     if settings.rasa_token:
         env["AISLE_RASA_TOKEN"] = settings.rasa_token

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     rasa_host: str = Field(default="127.0.0.1", description="Interface the Rasa server binds.")
     rasa_port: int = Field(default=5005)
     action_port: int = Field(default=5055)
+    cors_origins: str = Field(
+        default="http://localhost:8000",
+        description="Origin allowed to call the Rasa server from a browser (the web app's).",
+    )
+    log_level: str = Field(default="INFO")
     currency: str = Field(default="USD")
     max_message_chars: int = Field(default=2000)
 
