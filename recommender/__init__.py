@@ -1,0 +1,1 @@
+"""BERT two-tower recommender: model, training, evaluation, and serving for Aisle."""
