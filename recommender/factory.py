@@ -1,0 +1,52 @@
+"""Build the process's ``Recommender`` from the settings and the knowledge services."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from knowledge.domain import CatalogReader
+from recommender.index import ItemIndex, ItemTowerEmbedder
+from recommender.service import Recommender
+
+
+def weights_fingerprint(model_dir: Path) -> str:
+    """sha256 of a model folder's ``weights.safetensors`` (names the index built with it)."""
+    digest = hashlib.sha256()
+    with (Path(model_dir) / "weights.safetensors").open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def interaction_popularity(dataset_dir: Path) -> dict[str, float]:
+    """Item id → number of train interactions, when the store has an interaction log."""
+    from recommender.data import DatasetError, load_dataset
+
+    try:
+        dataset = load_dataset(dataset_dir, with_descriptions=False)
+    except DatasetError:
+        return {}
+    counts = dataset.item_counts("train")
+    return {item: float(counts[i]) for i, item in enumerate(dataset.item_ids)}
+
+
+def build_recommender(settings: Any, catalog: CatalogReader, chroma_client: Any,
+                      *, progress: bool = False) -> Recommender:
+    """Load the trained model, sync the item index with ``catalog``, and wire the service.
+
+    ``settings`` is an :class:`aisle.settings.Settings`; ``chroma_client`` the knowledge store's
+    client, so recommendations and search share one Chroma store.
+    """
+    from recommender.io import load_model
+
+    loaded = load_model(settings.recommender_model)
+    embedder = ItemTowerEmbedder(loaded, weights_fingerprint(settings.recommender_model))
+    index = ItemIndex(chroma_client, embedder)
+    products = catalog.products()
+    index.sync(products, progress=progress)
+    links = {p.id: catalog.links(p.id) for p in products}
+    popularity = (interaction_popularity(settings.store_data_dir)
+                  if settings.store == "scientific" else None)
+    return Recommender(index, {p.id: p for p in products}, links, popularity or None)

@@ -1,0 +1,113 @@
+"""The recommender's item index: item-tower vectors in a Chroma collection beside search's.
+
+The collection ``recommender_items`` holds one vector per product from the trained item tower,
+with the same filterable metadata as the ``products`` collection (so the same ``where`` clauses
+work), and records which model built it; syncing embeds only products whose text changed, so a
+product is recommendable as soon as it is ingested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import torch
+
+from knowledge.domain import Product
+from knowledge.passages import product_metadata
+from knowledge.store import CollectionReport, open_collection, sync_collection
+from recommender.encoding import autocast, encode_texts, tokenise
+from recommender.io import LoadedModel
+
+ITEMS = "recommender_items"
+
+
+def item_text(product: Product) -> str:
+    """The item tower's input for a catalog product, in the training format.
+
+    ``<title>. <category path>. <brand or key attributes>. <description>`` — the layout of the
+    Amazon ``NAME.text`` files the model was trained on (see ``ModelConfig.item_input_format``).
+    """
+    category = " ".join(product.category.replace("/", " ").split())
+    detail = product.brand or ", ".join(
+        [*product.materials[:2], *product.activities[:2], *(([product.gender]) if product.gender
+                                                             else [])])
+    description = " ".join(product.description.split())
+    return ". ".join(part for part in (product.name, category, detail, description) if part)
+
+
+class ItemTowerEmbedder:
+    """The trained towers behind the small ``Embedder`` interface the store understands."""
+
+    def __init__(self, loaded: LoadedModel, fingerprint: str) -> None:
+        self.loaded = loaded
+        self.model_name = f"aisle-two-tower:{fingerprint[:16]}"
+        self.dim = loaded.model.config.dim
+        self._query = lru_cache(maxsize=512)(self._encode_query)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.loaded.model.parameters()).device
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """Item tower: ``len(texts)`` texts → ``(len(texts), dim)`` float32 unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        tokens = tokenise(self.loaded.tokenizer, texts, self.loaded.model.config.max_item_tokens)
+        return encode_texts(self.loaded.model, tokens, self.device, progress=progress).cpu().numpy()
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """What the shopper asks for now, through the shared text encoder → ``(dim,)``."""
+        return self._query(" ".join(text.split()).lower())
+
+    @torch.no_grad()
+    def _encode_query(self, text: str) -> np.ndarray:
+        encoded = self.loaded.tokenizer([text], truncation=True, return_tensors="pt",
+                                        max_length=self.loaded.model.config.max_item_tokens)
+        with autocast(self.device):
+            vector = self.loaded.model.encode_text(encoded["input_ids"].to(self.device),
+                                                   encoded["attention_mask"].to(self.device))
+        return vector[0].float().cpu().numpy()
+
+
+class ItemIndex:
+    """Item vectors in Chroma, plus an in-memory copy for history lookups."""
+
+    def __init__(self, client: Any, embedder: ItemTowerEmbedder) -> None:
+        self.embedder = embedder
+        self.collection = open_collection(client, ITEMS, embedder)
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def sync(self, products: Sequence[Product], progress: bool = False) -> CollectionReport:
+        """Bring the index in line with ``products`` (embeds only new or changed ones)."""
+        docs = {p.id: (item_text(p), product_metadata(p)) for p in products}
+        report = sync_collection(self.collection, docs, self.embedder, progress)
+        self.reload()
+        return report
+
+    def reload(self) -> None:
+        """Re-read every stored vector into memory."""
+        stored = self.collection.get(include=["embeddings"])
+        embeddings = np.asarray(stored["embeddings"] if stored["embeddings"] is not None else [],
+                                dtype=np.float32)
+        self._vectors = {pid: embeddings[i] for i, pid in enumerate(stored["ids"])}
+
+    def vector(self, product_id: str) -> np.ndarray | None:
+        """The stored item vector ``(dim,)`` of a product, if indexed."""
+        return self._vectors.get(product_id)
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
+              ) -> list[tuple[str, float]]:
+        """``(product_id, cosine)`` of the ``n`` nearest items satisfying ``where``, best first."""
+        n = min(n, len(self._vectors))
+        if n <= 0:
+            return []
+        result = self.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                                       n_results=n, where=where or None, include=["distances"])
+        return [(pid, 1.0 - float(d))
+                for pid, d in zip(result["ids"][0], result["distances"][0], strict=True)]

@@ -1,0 +1,203 @@
+"""The ``Recommender`` service: personalised, explained recommendations over the item index.
+
+How the signals combine (for each candidate item ``i``):
+
+    score(i) = cos(shopper, i)                       the two-tower score; the shopper tower reads
+                                                     the session's history and what they ask now
+             + LINK_WEIGHT[kind]  if a history item links to ``i`` (merchandiser cross-sell,
+                                  related or up-sell links: the store's co-purchase signal)
+             + POPULARITY_WEIGHT · popularity(i)     log-scaled review count (or interaction
+                                                     count), normalised to [0, 1]
+
+Candidates are the index's nearest items to the shopper vector under the search filters, plus
+the items linked from the history; history items are never recommended again. With no history
+and no request, the ranking is popularity alone (cold start). The reason shown on a card names the
+signal that contributed most (see ``recommender.reasons``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from knowledge.domain import Product, ProductLink
+from knowledge.search import FilterCheck, SearchFilters
+from recommender.encoding import autocast
+from recommender.index import ItemIndex
+from recommender.reasons import Signals, build_reason
+
+LINK_WEIGHT = {"crosssell": 0.12, "related": 0.10, "upsell": 0.06}
+POPULARITY_WEIGHT = 0.03
+MIN_CANDIDATES = 40
+
+
+@dataclass(frozen=True)
+class ShopperContext:
+    """What the session knows about the shopper.
+
+    ``history``: product ids viewed, asked about or carted, oldest first; ``carted``: the subset
+    now in the cart; ``query``: what they are asking for now (may be empty).
+    """
+
+    history: tuple[str, ...] = ()
+    carted: tuple[str, ...] = ()
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One recommended product, its combined score, its reason and the signals behind it."""
+
+    product: Product
+    score: float
+    reason: str
+    signals: Signals = field(default_factory=Signals)
+
+
+class Recommender:
+    """Recommend, find similar items, and explain — over one catalog's item index."""
+
+    def __init__(self, index: ItemIndex, products: Mapping[str, Product],
+                 links: Mapping[str, Sequence[ProductLink]],
+                 popularity: Mapping[str, float] | None = None) -> None:
+        self.index = index
+        self.embedder = index.embedder
+        self.refresh(products, links, popularity)
+
+    def refresh(self, products: Mapping[str, Product], links: Mapping[str, Sequence[ProductLink]],
+                popularity: Mapping[str, float] | None = None) -> None:
+        """Take a new catalog snapshot (after an import and an index sync)."""
+        self.products = dict(products)
+        self.links = {pid: list(found) for pid, found in links.items()}
+        self.check = FilterCheck(list(self.products.values()))
+        raw = dict(popularity) if popularity is not None else {
+            pid: float(p.review_count) for pid, p in self.products.items()}
+        top = max([math.log1p(v) for v in raw.values()] + [0.0])
+        self.popularity = {pid: (math.log1p(v) / top if top else 0.0) for pid, v in raw.items()}
+
+    # -- the shopper vector ---------------------------------------------------------------
+    def shopper_vector(self, context: ShopperContext) -> np.ndarray | None:
+        """The shopper tower over the context → ``(dim,)``, or None with nothing to go on."""
+        history = [v for v in (self.index.vector(pid) for pid in self._history(context))
+                   if v is not None]
+        query = context.query.strip()
+        if not history and not query:
+            return None
+        model = self.embedder.loaded.model
+        device = self.embedder.device
+        dim = model.config.dim
+        items = torch.tensor(np.stack(history[-model.config.max_history:]) if history
+                             else np.zeros((1, dim), dtype=np.float32), device=device)[None]
+        mask = torch.ones(items.shape[:2], dtype=torch.bool, device=device)
+        if not history:
+            mask[:] = False
+        q = (torch.tensor(self.embedder.embed_query(query), device=device)[None]
+             if query else None)
+        with torch.no_grad(), autocast(device):
+            vector = model.encode_shopper(items, mask, q)
+        return vector[0].float().cpu().numpy()
+
+    def _history(self, context: ShopperContext) -> list[str]:
+        return list(dict.fromkeys([*context.history, *context.carted]))
+
+    # -- public API -----------------------------------------------------------------------
+    def recommend(self, context: ShopperContext, k: int = 5,
+                  filters: SearchFilters | None = None) -> list[Recommendation]:
+        """The ``k`` best products for this shopper under ``filters``, each with its reason."""
+        if k <= 0:
+            raise ValueError("k must be positive")
+        filters = filters or SearchFilters()
+        for name in self.check.unsupported(filters):
+            filters = filters.without(name)
+        history = self._history(context)
+        seen = set(history)
+        shopper = self.shopper_vector(context)
+        candidates: dict[str, float] = {}
+        if shopper is not None:
+            depth = max(MIN_CANDIDATES, 4 * k) + len(seen)
+            for pid, cosine in self.index.query(shopper, depth, self.check.where(filters)):
+                candidates[pid] = cosine
+        linked = self._linked(history)
+        for pid in linked:
+            vector = self.index.vector(pid)
+            if pid not in candidates and vector is not None:
+                candidates[pid] = float(vector @ shopper) if shopper is not None else 0.0
+        if shopper is None:
+            candidates.update({pid: 0.0 for pid in self.products if pid not in candidates})
+        ranked = []
+        for pid, cosine in candidates.items():
+            product = self.products.get(pid)
+            if product is None or pid in seen or not self.check.matches(product, filters):
+                continue
+            signals = self._signals(pid, cosine, context, history, linked)
+            ranked.append((signals.total, product, signals))
+        ranked.sort(key=lambda row: -row[0])
+        return [Recommendation(product, score, build_reason(product, signals, filters, self.products))
+                for score, product, signals in ranked[:k]]
+
+    def similar(self, product_id: str, k: int = 5,
+                filters: SearchFilters | None = None) -> list[Recommendation]:
+        """Products like ``product_id`` (it stands in for the shopper's history)."""
+        if product_id not in self.products:
+            raise KeyError(product_id)
+        return self.recommend(ShopperContext(history=(product_id,)), k, filters)
+
+    def goes_with(self, product_id: str, k: int = 5) -> list[Recommendation]:
+        """What to pair with ``product_id``: its merchandiser links first, then other kinds of item
+        that shoppers of it are recommended (a different product type than its own)."""
+        if product_id not in self.products:
+            raise KeyError(product_id)
+        own_type = self.products[product_id].product_type
+        found = self.recommend(ShopperContext(history=(product_id,)), max(4 * k, 20))
+        linked = [r for r in found if r.signals.link_kind]
+        others = [r for r in found if not r.signals.link_kind
+                  and r.product.product_type != own_type]
+        return (linked + others)[:k]
+
+    def explain(self, product: Product, context: ShopperContext,
+                filters: SearchFilters | None = None) -> str:
+        """Why ``product`` suits this shopper, from the same signals that rank it."""
+        history = self._history(context)
+        shopper = self.shopper_vector(context)
+        vector = self.index.vector(product.id)
+        cosine = float(vector @ shopper) if shopper is not None and vector is not None else 0.0
+        signals = self._signals(product.id, cosine, context, history, self._linked(history))
+        return build_reason(product, signals, filters or SearchFilters(), self.products)
+
+    # -- signals --------------------------------------------------------------------------
+    def _linked(self, history: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Items linked from the history: ``{linked_id: (kind, from_product_id)}``, strongest kind."""
+        found: dict[str, tuple[str, str]] = {}
+        for source in reversed(history):  # the most recent item wins a tie
+            for link in self.links.get(source, []):
+                old = found.get(link.linked_id)
+                if old is None or LINK_WEIGHT.get(link.kind, 0) > LINK_WEIGHT.get(old[0], 0):
+                    found[link.linked_id] = (link.kind, source)
+        return found
+
+    def _signals(self, pid: str, cosine: float, context: ShopperContext, history: Sequence[str],
+                 linked: Mapping[str, tuple[str, str]]) -> Signals:
+        vector = self.index.vector(pid)
+        nearest, nearest_sim = None, 0.0
+        if vector is not None:
+            for source in history:
+                other = self.index.vector(source)
+                if other is not None and float(vector @ other) > nearest_sim:
+                    nearest, nearest_sim = source, float(vector @ other)
+        query_sim = 0.0
+        if context.query.strip() and vector is not None:
+            query_sim = float(vector @ self.embedder.embed_query(context.query))
+        kind, source = linked.get(pid, (None, None))
+        return Signals(
+            tower=cosine,
+            link=LINK_WEIGHT.get(kind, 0.0) if kind else 0.0,
+            link_kind=kind, link_source=source,
+            popularity=POPULARITY_WEIGHT * self.popularity.get(pid, 0.0),
+            nearest=nearest, nearest_similarity=nearest_sim,
+            query=context.query.strip(), query_similarity=query_sim,
+            in_cart=source in context.carted if source else False,
+        )
