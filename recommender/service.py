@@ -76,6 +76,7 @@ class Recommender:
         self.check = FilterCheck(list(self.products.values()))
         raw = dict(popularity) if popularity is not None else {
             pid: float(p.review_count) for pid, p in self.products.items()}
+        self.raw_popularity = raw
         top = max([math.log1p(v) for v in raw.values()] + [0.0])
         self.popularity = {pid: (math.log1p(v) / top if top else 0.0) for pid, v in raw.items()}
 
@@ -167,6 +168,35 @@ class Recommender:
         cosine = float(vector @ shopper) if shopper is not None and vector is not None else 0.0
         signals = self._signals(product.id, cosine, context, history, self._linked(history))
         return build_reason(product, signals, filters or SearchFilters(), self.products)
+
+    def propensity(self, context: ShopperContext, product_ids: Sequence[str]) -> dict[str, float]:
+        """P(the shopper's next interaction is this product), for products shown to them.
+
+        The propensity head (fitted on held-out Amazon data, see ``recommender.propensity``)
+        reads the two-tower cosine, the product's rank among this shopper's top candidates, its
+        popularity and the history length. On a store without an interaction log (Luma), the
+        popularity input is the review count, so the values are indicative, not calibrated.
+        """
+        shopper = self.shopper_vector(context)
+        if shopper is None or not product_ids:
+            return {pid: 0.0 for pid in product_ids}
+        ranked = [pid for pid, _ in self.index.query(shopper, len(self.index))]
+        position = {pid: i for i, pid in enumerate(ranked)}
+        rows = [(pid, self.index.vector(pid)) for pid in product_ids]
+        known = [(pid, v) for pid, v in rows if v is not None]
+        if not known:
+            return {pid: 0.0 for pid in product_ids}
+        head = self.embedder.loaded.propensity
+        features = head.features(
+            torch.tensor([float(v @ shopper) for _, v in known]),
+            torch.tensor([position.get(pid, len(ranked)) for pid, _ in known]),
+            torch.tensor([math.log1p(self.raw_popularity.get(pid, 0.0)) for pid, _ in known]),
+            torch.full((len(known),), float(len(self._history(context)))),
+        )
+        with torch.no_grad():
+            probs = head.cpu()(features).tolist()
+        found = dict(zip([pid for pid, _ in known], probs, strict=True))
+        return {pid: float(found.get(pid, 0.0)) for pid in product_ids}
 
     # -- signals --------------------------------------------------------------------------
     def _linked(self, history: Sequence[str]) -> dict[str, tuple[str, str]]:
