@@ -21,6 +21,7 @@ RASA_ARGS    := --data bot/data --config config.yml --domain domain.yml
 TRAIN_INPUTS := config.yml domain.yml $(shell find bot -name '*.yml' -o -name '*.py' 2>/dev/null)
 
 .PHONY: help setup import ingest data train run shell test test-fast lint bench validate \
+        train-recommender evaluate-recommender \
         test-conversations test-e2e clean-state
 
 help:
@@ -41,6 +42,18 @@ import: $(VENV)/.installed
 
 ingest: import
 	$(PY) -m knowledge.ingest
+	$(PY) -m recommender.ingest
+
+# The recommender (docs/recommender.md). The shipped model is in recommender/pretrained/;
+# these retrain and re-evaluate it. CPU recipe (2 cores, under an hour): the train defaults.
+train-recommender: $(VENV)/.installed
+	$(PY) -m recommender.train --dataset $(or $(AISLE_DATA_DIR),../shared/data)/amazon-scientific \
+	    --out models/recommender-cpu
+
+evaluate-recommender: $(VENV)/.installed
+	$(PY) -m recommender.evaluate --model recommender/pretrained/scientific-minilm \
+	    --dataset $(or $(AISLE_DATA_DIR),../shared/data)/amazon-scientific --split test \
+	    --json results/recommender-test.json
 
 data: ingest
 

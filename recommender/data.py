@@ -49,19 +49,20 @@ class InteractionDataset:
         return len(self.item_ids)
 
     def item_counts(self, split: str = "train") -> list[int]:
-        """How often each item occurs in a split (histories of each user's longest row, plus targets).
+        """How often each item occurs in a split, each interaction counted once.
 
-        Every row of the train split is a prefix of the next one for the same user, so counting the
-        targets of all rows plus the first history counts each interaction once.
+        A split holds one row per prefix of a user's sequence; the user's longest row (its
+        history plus its target) is their whole sequence, so only that row is counted.
         """
-        counts = [0] * self.num_items
-        seen_users: set[str] = set()
+        longest: dict[str, Example] = {}
         for example in self.splits[split]:
-            if example.user not in seen_users:
-                seen_users.add(example.user)
-                for item in example.history:
-                    counts[item] += 1
-            counts[example.target] += 1
+            kept = longest.get(example.user)
+            if kept is None or len(example.history) > len(kept.history):
+                longest[example.user] = example
+        counts = [0] * self.num_items
+        for example in longest.values():
+            for item in (*example.history, example.target):
+                counts[item] += 1
         return counts
 
 

@@ -171,9 +171,11 @@ def load_model(folder: Path, base_dir: Path | None = None, device: str = "cpu") 
     missing, unexpected = model.load_state_dict(model_state, strict=False)
     if unexpected:
         raise ModelFolderError(f"{folder}: unexpected tensors {unexpected[:3]}")
-    not_bert = [name for name in missing if not name.startswith("text.bert.")]
-    if not_bert:
-        raise ModelFolderError(f"{folder}: missing tensors {not_bert[:3]}")
+    trained = set(trained_state(model, PropensityHead()))
+    absent = [name for name in missing if name in trained]
+    if absent:
+        raise ModelFolderError(f"{folder}: weights.safetensors has missing tensors, e.g. "
+                               f"{absent[:3]}")
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(folder / "tokenizer"))

@@ -179,10 +179,10 @@ class ShopperTower(nn.Module):
             query_token = query + self.position.weight[0] + self.kind.weight[1]
             tokens = torch.cat([tokens, query_token[:, None, :]], dim=1)
             present = torch.cat([present, q_mask.bool()[:, None]], dim=1)
-            has_history = mask.bool().any(1, keepdim=True).to(base.dtype)
+            has_history = mask.bool().any(1, keepdim=True)
+            asked = q_mask[:, None].to(base.dtype) * query
             # With no history the profile is the query itself; otherwise the query nudges it.
-            base = torch.where(has_history.bool(), base + q_mask[:, None].to(base.dtype) * query,
-                               query)
+            base = torch.where(has_history, base + asked, asked)
         empty = ~present.any(1)
         present = present.clone()
         present[empty, -1] = True  # keep attention defined for shoppers with nothing yet

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -45,15 +46,17 @@ def candidate_set(model: TwoTowerRecommender, item_vectors: torch.Tensor,
         for row, example in enumerate(chunk):
             if example.history:
                 scores[row, torch.tensor(example.history, device=scores.device)] = float("-inf")
-        top_scores, top_items = scores.topk(top, dim=1)  # (batch, top)
+        width = min(top, scores.shape[1])
+        top_scores, top_items = scores.topk(width, dim=1)  # (batch, width)
         targets = torch.tensor([e.target for e in chunk], device=scores.device)
-        rank = torch.arange(top, device=scores.device).expand_as(top_items)
+        rank = torch.arange(width, device=scores.device).expand_as(top_items)
         length = torch.tensor([len(e.history) for e in chunk], device=scores.device)
+        shown = torch.isfinite(top_scores)  # history items (scored -inf) are never shown
         features.append(PropensityHead.features(
-            top_scores.flatten(), rank.flatten(), log_popularity[top_items].flatten(),
-            length[:, None].expand_as(top_items).flatten(),
+            top_scores[shown], rank[shown], log_popularity[top_items[shown]],
+            length[:, None].expand_as(top_items)[shown],
         ).cpu())
-        labels.append((top_items == targets[:, None]).flatten().float().cpu())
+        labels.append((top_items == targets[:, None])[shown].float().cpu())
     return CandidateSet(torch.cat(features), torch.cat(labels))
 
 
@@ -91,3 +94,48 @@ def propensity_metrics(head: PropensityHead, data: CandidateSet) -> dict[str, fl
         "observed_rate": float(np.mean(labels)),
         "pairs": int(labels.size),
     }
+
+
+def refit(model_dir: Path, dataset_dir: Path, device: str = "cpu") -> dict[str, float]:
+    """Refit a saved model's propensity head on the dataset's valid split and save it back."""
+    import json
+
+    from safetensors.torch import load_file, save_file
+
+    from recommender.data import load_dataset
+    from recommender.encoding import encode_texts, tokenise
+    from recommender.io import load_model
+
+    loaded = load_model(model_dir, device=device)
+    dataset = load_dataset(dataset_dir)
+    texts = tokenise(loaded.tokenizer, dataset.item_texts, loaded.model.config.max_item_tokens)
+    vectors = encode_texts(loaded.model, texts, device, progress=True)
+    counts = torch.tensor(dataset.item_counts("train"), dtype=torch.float32)
+    valid = candidate_set(loaded.model, vectors, dataset.splits["valid"], torch.log1p(counts))
+    head = fit_propensity(PropensityHead(), valid)
+    weights = Path(model_dir) / "weights.safetensors"
+    state = load_file(str(weights))
+    state.update({f"propensity.{k}": v.float().contiguous() for k, v in head.state_dict().items()})
+    save_file(state, str(weights))
+    metrics = propensity_metrics(head, valid)
+    config_path = Path(model_dir) / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config.setdefault("metrics", {})["propensity_valid"] = metrics
+    config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    return metrics
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m recommender.propensity --model DIR --dataset DIR``: refit the head on valid."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    print(refit(args.model, args.dataset, args.device))
+
+
+if __name__ == "__main__":
+    main()

@@ -9,8 +9,8 @@ How the signals combine (for each candidate item ``i``):
              + POPULARITY_WEIGHT · popularity(i)     log-scaled review count (or interaction
                                                      count), normalised to [0, 1]
 
-Candidates are the index's nearest items to the shopper vector under the search filters, plus
-the items linked from the history; history items are never recommended again. With no history
+Every indexed item that satisfies the search filters exactly is scored (see ``ItemIndex``);
+history items are never recommended again. With no history
 and no request, the ranking is popularity alone (cold start). The reason shown on a card names the
 signal that contributed most (see ``recommender.reasons``).
 """
@@ -32,7 +32,6 @@ from recommender.reasons import Signals, build_reason
 
 LINK_WEIGHT = {"crosssell": 0.12, "related": 0.10, "upsell": 0.06}
 POPULARITY_WEIGHT = 0.03
-MIN_CANDIDATES = 40
 
 
 @dataclass(frozen=True)
@@ -79,6 +78,10 @@ class Recommender:
         self.raw_popularity = raw
         top = max([math.log1p(v) for v in raw.values()] + [0.0])
         self.popularity = {pid: (math.log1p(v) / top if top else 0.0) for pid, v in raw.items()}
+        self._popularity_vector = np.array(
+            [POPULARITY_WEIGHT * self.popularity.get(pid, 0.0) for pid in self.index.ids],
+            dtype=np.float32)
+        self._masks: dict[SearchFilters, np.ndarray] = {}
 
     # -- the shopper vector ---------------------------------------------------------------
     def shopper_vector(self, context: ShopperContext) -> np.ndarray | None:
@@ -115,30 +118,46 @@ class Recommender:
         for name in self.check.unsupported(filters):
             filters = filters.without(name)
         history = self._history(context)
-        seen = set(history)
         shopper = self.shopper_vector(context)
-        candidates: dict[str, float] = {}
-        if shopper is not None:
-            depth = max(MIN_CANDIDATES, 4 * k) + len(seen)
-            for pid, cosine in self.index.query(shopper, depth, self.check.where(filters)):
-                candidates[pid] = cosine
+        tower = (self.index.scores(shopper) if shopper is not None
+                 else np.zeros(len(self.index), dtype=np.float32))
+        total = tower + self._popularity_vector
         linked = self._linked(history)
-        for pid in linked:
-            vector = self.index.vector(pid)
-            if pid not in candidates and vector is not None:
-                candidates[pid] = float(vector @ shopper) if shopper is not None else 0.0
-        if shopper is None:
-            candidates.update({pid: 0.0 for pid in self.products if pid not in candidates})
-        ranked = []
-        for pid, cosine in candidates.items():
-            product = self.products.get(pid)
-            if product is None or pid in seen or not self.check.matches(product, filters):
-                continue
-            signals = self._signals(pid, cosine, context, history, linked)
-            ranked.append((signals.total, product, signals))
-        ranked.sort(key=lambda row: -row[0])
-        return [Recommendation(product, score, build_reason(product, signals, filters, self.products))
-                for score, product, signals in ranked[:k]]
+        for pid, (kind, _) in linked.items():
+            row = self.index.row.get(pid)
+            if row is not None:
+                total[row] += LINK_WEIGHT.get(kind, 0.0)
+        allowed = self._allowed(filters).copy()
+        for pid in history:
+            row = self.index.row.get(pid)
+            if row is not None:
+                allowed[row] = False
+        total[~allowed] = -np.inf
+        count = min(k, int(allowed.sum()))
+        if count == 0:
+            return []
+        top = np.argpartition(-total, count - 1)[:count]
+        top = top[np.argsort(-total[top], kind="stable")]
+        found = []
+        for row in top:
+            pid = self.index.ids[row]
+            signals = self._signals(pid, float(tower[row]), context, history, linked)
+            product = self.products[pid]
+            found.append(Recommendation(product, float(total[row]),
+                                        build_reason(product, signals, filters, self.products),
+                                        signals))
+        return found
+
+    def _allowed(self, filters: SearchFilters) -> np.ndarray:
+        """Bool mask over the index rows: products that exist and satisfy ``filters`` exactly."""
+        mask = self._masks.get(filters)
+        if mask is None:
+            mask = np.array([pid in self.products and self.check.matches(self.products[pid], filters)
+                             for pid in self.index.ids], dtype=bool)
+            if len(self._masks) > 256:
+                self._masks.clear()
+            self._masks[filters] = mask
+        return mask
 
     def similar(self, product_id: str, k: int = 5,
                 filters: SearchFilters | None = None) -> list[Recommendation]:
@@ -180,8 +199,9 @@ class Recommender:
         shopper = self.shopper_vector(context)
         if shopper is None or not product_ids:
             return {pid: 0.0 for pid in product_ids}
-        ranked = [pid for pid, _ in self.index.query(shopper, len(self.index))]
-        position = {pid: i for i, pid in enumerate(ranked)}
+        scores = self.index.scores(shopper)
+        order = np.argsort(-scores, kind="stable")
+        position = {self.index.ids[row]: rank for rank, row in enumerate(order)}
         rows = [(pid, self.index.vector(pid)) for pid in product_ids]
         known = [(pid, v) for pid, v in rows if v is not None]
         if not known:
@@ -189,7 +209,7 @@ class Recommender:
         head = self.embedder.loaded.propensity
         features = head.features(
             torch.tensor([float(v @ shopper) for _, v in known]),
-            torch.tensor([position.get(pid, len(ranked)) for pid, _ in known]),
+            torch.tensor([position.get(pid, len(order)) for pid, _ in known]),
             torch.tensor([math.log1p(self.raw_popularity.get(pid, 0.0)) for pid, _ in known]),
             torch.full((len(known),), float(len(self._history(context)))),
         )

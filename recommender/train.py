@@ -149,6 +149,9 @@ def train(config: TrainConfig) -> Path:
     wrapped = dist.wrap(objective, device)
     examples = list(dataset.splits["train"])
     steps_per_epoch = len(examples) // (config.batch_size * world)
+    if steps_per_epoch == 0:
+        raise ValueError(f"{len(examples)} training examples are fewer than one batch of "
+                         f"{config.batch_size * world}; lower --batch-size")
     total = steps_per_epoch * config.epochs
     if config.max_steps is not None:
         total = min(total, config.max_steps)

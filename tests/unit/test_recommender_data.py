@@ -180,9 +180,5 @@ def test_item_counts_count_each_interaction_once_shortest_row_first() -> None:
     assert counts_dataset(longest_first=False).item_counts() == [1, 1, 2, 1, 1]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: InteractionDataset.item_counts adds the history of a user's *first* row plus every "
-    "target, which counts items twice when the longest row comes first, as in the shipped "
-    "Scientific.train.inter (user 0: '0..10 -> 11' is line 2)"))
 def test_item_counts_count_each_interaction_once_longest_row_first() -> None:
     assert counts_dataset(longest_first=True).item_counts() == [1, 1, 2, 1, 1]

@@ -139,9 +139,6 @@ def test_folders_that_are_not_models_are_refused(trained, tmp_path: Path) -> Non
         load_model(folder, base_dir=base)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: io.load_model only complains about missing tensors outside text.bert., so a weights "
-    "file that lacks the trained BERT layers loads silently with the base model's layers"))
 def test_a_weights_file_without_the_trained_layers_is_refused(trained) -> None:  # type: ignore[no-untyped-def]
     from safetensors.torch import save_file
 

@@ -234,10 +234,6 @@ def test_masked_off_query_is_ignored_for_a_shopper_with_history() -> None:
     assert torch.allclose(without, masked, atol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: ShopperTower.forward's no-history branch is torch.where(has_history, ..., query), "
-    "which ignores query_mask, so a shopper with no history and no request gets the "
-    "direction of whatever vector sits in their query row"))
 def test_masked_off_query_is_ignored_for_a_shopper_without_history() -> None:
     module = tower()
     history = torch.zeros(1, 2, 4)
@@ -297,19 +293,12 @@ def test_candidate_set_labels_the_target_among_the_top_items() -> None:
     assert ranks.tolist() == [float(r) for r in list(range(10)) * 2]
 
 
-@pytest.mark.xfail(strict=True, raises=RuntimeError, reason=(
-    "bug: propensity.candidate_set calls scores.topk(CANDIDATES=50) without capping at the "
-    "catalog size, so train/evaluate crash on a catalog of fewer than 50 items"))
 def test_candidate_set_on_a_catalog_smaller_than_the_candidate_count() -> None:
     vectors = F.normalize(torch.randn(10, HIDDEN, generator=torch.Generator().manual_seed(2)), dim=-1)
     data = candidate_set(small_model(), vectors, [Example("u", (1, 2), 3)], torch.zeros(10))
     assert data.labels.sum().item() == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: propensity.candidate_set takes the top 50 after setting history items to -inf, so "
-    "when fewer than 50 items are left the history items become candidates with cosine -inf "
-    "and fit_propensity's standardisation turns into NaN"))
 def test_candidate_features_stay_finite_when_history_leaves_fewer_than_top_items() -> None:
     vectors = F.normalize(torch.randn(51, HIDDEN, generator=torch.Generator().manual_seed(2)), dim=-1)
     data = candidate_set(small_model(), vectors, [Example("u", (1, 2), 3)], torch.zeros(51))
