@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entities, latest_text, off_loop, with_notice
+from actions.recommend import remember
 from actions.services import get_services
 from knowledge.references import question_text, resolve_product
 
@@ -39,4 +40,4 @@ class ActionAnswerQuestion(Action):
                               question_text(text))
         dispatcher.utter_message(text=with_notice(tracker, answer.text),
                                  json_message=answer.to_payload())
-        return [SlotSet("focus_product", product_id)]
+        return [SlotSet("focus_product", product_id), remember(tracker, product_id)]

@@ -77,7 +77,7 @@ class ActionRecommendProducts(Action):
                        "more about what you need?")
         events += [SlotSet(name, value) for name, value in slots.items()
                    if tracker.get_slot(name) != value]
-        return events
+        return [*events, SlotSet("pending_relaxation", None)]
 
 
 class ActionShowSimilar(Action):
