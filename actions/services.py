@@ -12,17 +12,19 @@ from typing import TYPE_CHECKING, Any
 from aisle.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from commerce.service import Commerce
     from knowledge.services import KnowledgeServices
     from recommender.service import Recommender
 
 _lock = threading.Lock()
 _services: Any = None
 _recommender: Any = None
+_commerce: Any = None
 
 
 def init_services(settings: Settings | None = None) -> KnowledgeServices:
     """Build the services (models, store, catalog, recommender) unless already built."""
-    global _services, _recommender
+    global _services, _recommender, _commerce
     with _lock:
         settings = settings or load_settings()
         if _services is None:
@@ -34,7 +36,19 @@ def init_services(settings: Settings | None = None) -> KnowledgeServices:
             from recommender.factory import build_recommender
 
             _recommender = build_recommender(settings, _services.catalog, _services.store.client)
+        if _commerce is None:
+            _commerce = _build_commerce(settings)
         return _services
+
+
+def _build_commerce(settings: Settings) -> Commerce:
+    from commerce.service import CommerceService
+    from knowledge.catalog import SqlCatalog
+
+    return CommerceService.from_files(
+        settings.state_url, SqlCatalog(settings.catalog_url, settings.store),
+        settings.data_dir / "luma",
+    )
 
 
 def get_services() -> KnowledgeServices:
@@ -47,6 +61,26 @@ def get_recommender() -> Recommender:
     if _recommender is None:
         init_services()
     return _recommender
+
+
+def get_commerce() -> Commerce:
+    """The process's commerce service (carts, checkout, orders), built on first use.
+
+    Needs only the databases and the store's rule files, not the models.
+    """
+    global _commerce
+    if _commerce is None:
+        with _lock:
+            if _commerce is None:
+                _commerce = _build_commerce(load_settings())
+    return _commerce
+
+
+def set_commerce(commerce: Any) -> None:
+    """Replace the commerce service (tests pass a fake; ``None`` resets)."""
+    global _commerce
+    with _lock:
+        _commerce = commerce
 
 
 def set_services(services: Any, recommender: Any = None) -> None:
