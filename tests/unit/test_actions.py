@@ -148,11 +148,13 @@ def test_affirm_drops_the_offered_constraint(fake: FakeServices) -> None:
 
 def test_question_resolves_ordinal_and_sets_focus(fake: FakeServices) -> None:
     dispatcher, events = run(ActionAnswerQuestion(), tracker(
-        "is the first one waterproof?", "ask_product_question", {"shown_products": ["WJ09", "X"]}))
+        "is the first one waterproof?", "ask_product_question",
+        {"shown_products": ["WJ09", "X"], "viewed_products": ["WJ09", "MH01"]}))
     assert fake.answers.asked == [("WJ09", "is it waterproof?")]
     [message] = dispatcher.messages
     assert message["custom"]["type"] == "answer" and message["custom"]["grounded"] is True
-    assert events == [SlotSet("focus_product", "WJ09")]
+    assert events == [SlotSet("focus_product", "WJ09"),
+                      SlotSet("viewed_products", ["MH01", "WJ09"])]
 
 
 def test_question_by_name_and_without_any_product(fake: FakeServices) -> None:
