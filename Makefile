@@ -37,8 +37,10 @@ $(RASA_VENV)/.installed: requirements/rasa.lock.txt scripts/setup_venvs.sh
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed
 
+# Catalog, then the Luma sample customer and orders (fixed order date, see commerce/import_sample.py).
 import: $(VENV)/.installed
 	$(PY) -m knowledge.import_catalog
+	$(PY) -m commerce.import_sample
 
 ingest: import
 	$(PY) -m knowledge.ingest
