@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     )
     recommender_model: Path = Field(
         default=Path("recommender/pretrained/scientific-minilm"),
-        description="Folder of the trained two-tower recommender (see recommender/README.md).",
+        description="Folder of the trained two-tower recommender (see docs/recommender.md).",
     )
     rasa_token: str | None = Field(default=None, description="Token for Rasa's HTTP API.")
     rasa_host: str = Field(default="127.0.0.1", description="Interface the Rasa server binds.")
