@@ -6,7 +6,9 @@ What it measures:
   * turn latency over REST: >= 200 search turns next to >= 200 turns that run no custom action
     (``hello`` → ``utter_greet``) as the baseline, medians and ratios from the same run;
   * retrieval latency alone (``ProductSearch.search`` and grounded answers, in process);
-  * passage scoring quality on ePQA (P@1, Hit@1, nDCG@5).
+  * passage scoring quality on ePQA (P@1, Hit@1, nDCG@5);
+  * the recommender: test-split quality against the baselines, int8 quantisation, and
+    ``recommend()`` latency on the Scientific catalog (``scripts/bench_recommender.py``).
 """
 
 from __future__ import annotations
@@ -164,6 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--skip-qa", action="store_true")
+    parser.add_argument("--skip-recommender", action="store_true")
     args = parser.parse_args(argv)
     settings = load_settings()
     sections: list[tuple[str, list[str]]] = []
@@ -174,6 +177,10 @@ def main(argv: list[str] | None = None) -> None:
         sections.append(("Turns over REST, start-up and memory", bench_turns(args.turns, Path(tmp))))
     if not args.skip_qa:
         sections.append(("Grounded answers: passage scoring on ePQA", bench_qa(settings)))
+    if not args.skip_recommender:
+        from scripts.bench_recommender import sections as recommender_sections
+
+        sections.extend(recommender_sections(settings))
     lines = ["# Benchmarks", "",
              f"Measured by `make bench` on {time.strftime('%Y-%m-%d')}: {machine()}. "
              "Medians and ratios come from one run; the machines are noisy, so compare ratios.", ""]
