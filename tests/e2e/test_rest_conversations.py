@@ -144,3 +144,23 @@ def test_questions_the_store_pages_do_not_answer_get_an_honest_no(assistant, cli
     [answer] = _payloads(assistant.say(_sender(), "do you accept paypal?", client), "answer")
     assert answer["grounded"] is False and answer["citations"] == []
     assert "human" in answer["text"] or "colleague" in answer["text"]
+
+
+def test_recommendations_follow_the_session_with_reasons(assistant, client, catalog) -> None:
+    sender = _sender()
+    messages = assistant.say(sender, "what would you recommend for yoga?", client)
+    [payload] = _payloads(messages, "products")
+    cards = payload["products"]
+    assert cards and all(card["reason"] for card in cards)
+    assert any("yoga" in card["reason"] for card in cards), cards
+    # Ask about one product, then "more like this": the history drives it, and the product
+    # itself is not recommended back.
+    first = cards[0]
+    assistant.say(sender, f"is the {first['name']} good for beginners?", client)
+    similar = _payloads(assistant.say(sender, "more like this", client), "products")
+    assert similar, "no products for 'more like this'"
+    ids = [card["id"] for card in similar[0]["products"]]
+    assert first["id"] not in ids
+    assert all(card["reason"] for card in similar[0]["products"])
+    for card in similar[0]["products"]:
+        assert catalog.product(card["id"]) is not None
