@@ -85,3 +85,50 @@ def question_text(text: str) -> str:
     """
     stripped = _REFERENCE_PHRASE.sub("it", text)
     return " ".join(stripped.split())
+
+
+_COUNT_WORDS = {"two": 2, "2": 2, "three": 3, "3": 3, "four": 4, "4": 4}
+_FIRST_N = re.compile(r"\b(?:first|top)\s+(two|three|four|2|3|4)\b", re.IGNORECASE)
+_LAST_N = re.compile(r"\blast\s+(two|three|four|2|3|4)\b", re.IGNORECASE)
+_ALL_SHOWN = re.compile(r"\b(?:both|them|these|those|all of them)\b", re.IGNORECASE)
+
+
+def ordinal_indexes(text: str) -> list[int]:
+    """Every position a message points at, in order ("the first and the third" → [0, 2])."""
+    return [index for match in _ORDINAL_PATTERN.finditer(text)
+            if (index := ordinal_index(match.group(0))) is not None]
+
+
+def resolve_products(
+    text: str,
+    shown: Sequence[str],
+    focus: str | None,
+    named: Sequence[str] = (),
+    find_by_name: Callable[[str], Sequence[str]] | None = None,
+) -> list[str]:
+    """The products a message points at, for comparisons ("the first two", "A vs B").
+
+    Names the shopper gives come first (each preferring a shown product), then ordinals over
+    the products shown last, "first/top/last N", and "both"/"them"/"these" (all shown, at most
+    four). With only one product found, the product in focus joins it.
+    """
+    found: list[str] = []
+    for name in named:
+        matches = list(find_by_name(name)) if find_by_name is not None else []
+        pick = next((pid for pid in matches if pid in shown), matches[0] if matches else None)
+        if pick and pick not in found:
+            found.append(pick)
+    if shown:
+        first_n, last_n = _FIRST_N.search(text), _LAST_N.search(text)
+        if first_n:
+            picked = list(shown[: _COUNT_WORDS[first_n.group(1).lower()]])
+        elif last_n:
+            picked = list(shown[-_COUNT_WORDS[last_n.group(1).lower()]:])
+        else:
+            picked = [shown[i] for i in ordinal_indexes(text) if -len(shown) <= i < len(shown)]
+            if not picked and not found and _ALL_SHOWN.search(text):
+                picked = list(shown[:4])
+        found += [pid for pid in picked if pid not in found]
+    if len(found) == 1 and focus and focus not in found:
+        found.insert(0, focus)
+    return found
