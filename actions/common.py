@@ -24,8 +24,28 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 
 def latest_text(tracker: Tracker, limit: int = 2000) -> str:
-    """The shopper's last message, cut to the length the NLU read."""
-    return (tracker.latest_message.get("text") or "")[:limit]
+    """The shopper's last message, cut to the length the NLU read.
+
+    When that message is the button the clarifying question offered ("/search_products"), the
+    words the shopper typed before it stand in for it (see ``actions.fallback``).
+    """
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/") and previous_user_intent(tracker) == "nlu_fallback":
+        text = tracker.get_slot("clarified_text") or text
+    return text[:limit]
+
+
+def previous_user_intent(tracker: Tracker) -> str | None:
+    """Intent of the shopper's message before the latest one."""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if not seen_latest:
+            seen_latest = True
+            continue
+        return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    return None
 
 
 def latest_entities(tracker: Tracker) -> dict[str, Any]:

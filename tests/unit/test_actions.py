@@ -195,3 +195,55 @@ def test_filters_the_catalog_cannot_apply_are_named_not_failed(fake: FakeService
         [{"entity": "price_max", "value": 30.0}]))
     assert dispatcher.messages[0]["text"] == (
         "Here is 1 match for products: (This catalog has no prices, so I could not filter on them.)")
+
+
+def _ranked(text: str, ranking: list[tuple[str, float]], previous: str | None = None,
+            slots: dict | None = None):  # type: ignore[no-untyped-def]
+    message = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.4},
+               "entities": [{"entity": "color", "value": "blue"}],
+               "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking]}
+    events = []
+    if previous:
+        events.append({"event": "user", "text": "earlier",
+                       "parse_data": {"intent": {"name": previous}}})
+    events.append({"event": "user", "text": text, "parse_data": message})
+    from rasa_sdk import Tracker as _Tracker
+
+    return _Tracker("shopper", slots or {}, message, events, False, None, {}, "action_listen")
+
+
+def test_fallback_asks_did_you_mean_with_the_two_likeliest_intents() -> None:
+    from actions.fallback import CLARIFY_TEXT, NONE_OF_THESE
+
+    track = _ranked("blue thingy for the gym maybe", [
+        ("nlu_fallback", 0.4), ("search_products", 0.35), ("greet", 0.2),
+        ("ask_recommendation", 0.3), ("refine_search", 0.1)])
+    dispatcher, events = run(ActionHandleFallback(), track)
+    [message] = dispatcher.messages
+    assert message["text"] == CLARIFY_TEXT
+    assert message["buttons"] == [
+        {"title": "Find products", "payload": '/search_products{"color": "blue"}'},
+        {"title": "Get a recommendation", "payload": '/ask_recommendation{"color": "blue"}'},
+        NONE_OF_THESE]
+    assert events == [SlotSet("clarified_text", "blue thingy for the gym maybe")]
+
+
+def test_second_fallback_in_a_row_gives_up_and_offers_a_person() -> None:
+    from actions.fallback import NOT_UNDERSTOOD_TEXT
+
+    track = _ranked("zzz qqq", [("search_products", 0.3)], previous="nlu_fallback")
+    dispatcher, events = run(ActionHandleFallback(), track)
+    assert dispatcher.messages[0]["text"] == NOT_UNDERSTOOD_TEXT
+    assert {"title": "Talk to a person", "payload": "/human_handoff"} in dispatcher.messages[0]["buttons"]
+    assert events == [SlotSet("clarified_text", None)]
+
+
+def test_button_after_clarification_reads_the_typed_words() -> None:
+    from actions.common import latest_text
+
+    track = _ranked("/search_products", [], previous="nlu_fallback",
+                    slots={"clarified_text": "blue thingy for the gym"})
+    assert latest_text(track) == "blue thingy for the gym"
+    later = _ranked("/search_products", [], previous="greet",
+                    slots={"clarified_text": "blue thingy for the gym"})
+    assert latest_text(later) == "/search_products"
