@@ -26,6 +26,7 @@ from knowledge.constraints import (
     query_words,
     to_filters,
 )
+from knowledge.refinements import Refinement, cheaper_than, pricier_than, read_refinement
 from knowledge.search import SearchResult
 
 #: Intents that start a new search: constraints not mentioned in the message are forgotten.
@@ -91,6 +92,27 @@ def _reply(result: SearchResult, constraints: ShopperConstraints) -> tuple[str, 
             "or try a broader search?"), None
 
 
+def _relative_price(tracker: Tracker, refinement: Refinement, slots: dict[str, Any],
+                    catalog: Any) -> list[EventType]:
+    """"cheaper" / "more expensive": a price bound just beyond what was shown."""
+    if not (refinement.cheaper or refinement.pricier):
+        return []
+    shown = [catalog.product(pid) for pid in tracker.get_slot("shown_products") or []]
+    prices = [p.price for p in shown if p is not None]
+    events: list[EventType] = []
+    bound = cheaper_than(prices) if refinement.cheaper else pricier_than(prices)
+    if bound is None:
+        return []
+    name, other = ("price_max", "price_min") if refinement.cheaper else ("price_min", "price_max")
+    slots[name] = bound
+    events.append(SlotSet(name, bound))
+    limit = slots.get(other)
+    if limit is not None and (float(limit) > bound if refinement.cheaper else float(limit) < bound):
+        slots[other] = None
+        events.append(SlotSet(other, None))
+    return events
+
+
 class ActionSearchProducts(Action):
     """``search_products``, ``refine_search``, ``ask_recommendation`` and "yes, relax it"."""
 
@@ -100,14 +122,25 @@ class ActionSearchProducts(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        search = get_services().search
+        services = get_services()
+        search = services.search
         intent = latest_intent(tracker)
         slots, events = _constraint_events(tracker, intent)
+        refinement = (read_refinement(latest_text(tracker)) if intent == "refine_search"
+                      else Refinement())
+        events += _relative_price(tracker, refinement, slots, services.catalog)
         constraints = ShopperConstraints.from_slots(slots)
         filters = to_filters(constraints, lambda t: bool(search.check.matching_types(t)))
+        seen = list(tracker.get_slot("seen_products") or []) if refinement.more else []
         result = await off_loop(search.search, _query(tracker, intent, constraints), filters,
-                                RESULTS_PER_TURN)
+                                RESULTS_PER_TURN + len(seen))
+        if refinement.more:
+            result.hits = [h for h in result.hits if h.product.id not in seen][:RESULTS_PER_TURN]
         text, offer = _reply(result, constraints)
+        if refinement.more:
+            text = (f"Here are {len(result.hits)} more for {constraints.describe()}:" if result.hits
+                    else f"That's everything I have for {constraints.describe()}. Shall I change "
+                         "a detail, like the colour or the price?")
         cards = [product_card(hit.product, hit.reason) for hit in result.hits]
         if cards:
             dispatcher.utter_message(text=with_notice(tracker, text),
@@ -117,7 +150,9 @@ class ActionSearchProducts(Action):
                                      buttons=YES_NO if offer else [])
         events.append(SlotSet("pending_relaxation", offer))
         if cards:
-            events.append(SlotSet("shown_products", [card["id"] for card in cards]))
+            ids = [card["id"] for card in cards]
+            events.append(SlotSet("shown_products", ids))
+            events.append(SlotSet("seen_products", [*seen, *ids]))
             events.append(SlotSet("focus_product", cards[0]["id"] if len(cards) == 1 else None))
         return events
 
@@ -135,3 +170,18 @@ class ActionDeclineRelaxation(Action):
             text="All right, I'll keep your filters as they are. Is there something else I can "
                  "look for, or shall I change another detail?")
         return [SlotSet("pending_relaxation", None)]
+
+
+class ActionStartOver(Action):
+    """"Start over": forget the search (constraints, results, focus); the cart stays."""
+
+    def name(self) -> str:
+        return "action_start_over"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(text="Okay, let's start fresh. What are you looking for?")
+        forget = [*CONSTRAINT_SLOTS, "shown_products", "seen_products", "focus_product",
+                  "pending_relaxation", "compared_products"]
+        return [SlotSet(name, None) for name in forget if tracker.get_slot(name) is not None]

@@ -29,6 +29,10 @@ JACKET = Product(
 )
 
 
+HOODIE = Product(id="HOOD", name="Hero Hoodie", description="", category="Men/Tops/Hoodies",
+                 product_type="Hoodies & Sweatshirts", gender="men", price=54.0)
+
+
 @dataclass
 class FakeCheck:
     types: tuple[str, ...] = ("Jackets", "Hoodies & Sweatshirts")
@@ -67,6 +71,9 @@ class FakeAnswers:
 class FakeCatalog:
     def find_products_by_name(self, text: str) -> list[Product]:
         return [JACKET] if "jade" in text.lower() else []
+
+    def product(self, product_id: str) -> Product | None:
+        return {"WJ09": JACKET, "HOOD": HOODIE}.get(product_id)
 
 
 @dataclass
@@ -116,7 +123,8 @@ def test_search_sends_cards_and_remembers_what_was_shown(fake: FakeServices) -> 
                     "sizes": ["XS", "S"], "image": "/images/wj09-blue_main.jpg", "reason": "because"}
     # a new search forgets the colour that the message did not mention
     assert events == [SlotSet("color", None), SlotSet("pending_relaxation", None),
-                      SlotSet("shown_products", ["WJ09"]), SlotSet("focus_product", "WJ09")]
+                      SlotSet("shown_products", ["WJ09"]), SlotSet("seen_products", ["WJ09"]),
+                      SlotSet("focus_product", "WJ09")]
 
 
 def test_refine_keeps_constraints_and_broad_words_become_categories(fake: FakeServices) -> None:
@@ -247,3 +255,48 @@ def test_button_after_clarification_reads_the_typed_words() -> None:
     later = _ranked("/search_products", [], previous="greet",
                     slots={"clarified_text": "blue thingy for the gym"})
     assert latest_text(later) == "/search_products"
+
+
+def test_cheaper_sets_a_ceiling_just_under_the_cheapest_shown(fake: FakeServices) -> None:
+    fake.search.hits = [JACKET]
+    _, events = run(ActionSearchProducts(), tracker(
+        "anything cheaper?", "refine_search",
+        {"shown_products": ["WJ09", "HOOD"], "price_min": 40, "product_type": "jackets"}))
+    _, filters, _ = fake.search.calls[0]
+    assert filters.price_max == 31.99 and filters.price_min is None
+    assert events[:2] == [SlotSet("price_max", 31.99), SlotSet("price_min", None)]
+
+
+def test_more_expensive_sets_a_floor_and_an_explicit_price_wins(fake: FakeServices) -> None:
+    run(ActionSearchProducts(), tracker("more expensive ones", "refine_search",
+                                        {"shown_products": ["WJ09", "HOOD"]}))
+    assert fake.search.calls[-1][1].price_min == 54.01
+    run(ActionSearchProducts(), tracker(
+        "cheaper, under 20", "refine_search", {"shown_products": ["WJ09"], "price_max": 20.0},
+        [{"entity": "price_max", "value": 20.0}]))
+    assert fake.search.calls[-1][1].price_max == 20.0
+
+
+def test_show_me_more_pages_past_what_was_seen(fake: FakeServices) -> None:
+    fake.search.hits = [JACKET, HOODIE]
+    dispatcher, events = run(ActionSearchProducts(), tracker(
+        "show me more", "refine_search", {"shown_products": ["WJ09"], "seen_products": ["WJ09"]}))
+    assert fake.search.calls[0][2] == 6  # five more than already seen
+    assert [c["id"] for c in dispatcher.messages[0]["custom"]["products"]] == ["HOOD"]
+    assert dispatcher.messages[0]["text"].startswith("Here are 1 more for")
+    assert SlotSet("seen_products", ["WJ09", "HOOD"]) in events
+    fake.search.hits = [JACKET]
+    dispatcher, _ = run(ActionSearchProducts(), tracker(
+        "any others?", "refine_search", {"seen_products": ["WJ09"]}))
+    assert dispatcher.messages[0]["text"].startswith("That's everything I have for")
+
+
+def test_start_over_forgets_the_search_but_not_the_cart(fake: FakeServices) -> None:
+    from actions.search import ActionStartOver
+
+    dispatcher, events = run(ActionStartOver(), tracker("start over", "start_over", {
+        "color": "blue", "price_max": 50.0, "shown_products": ["WJ09"], "focus_product": "WJ09",
+        "carted_products": ["MH01"]}))
+    assert dispatcher.messages[0]["text"] == "Okay, let's start fresh. What are you looking for?"
+    assert events == [SlotSet("color", None), SlotSet("price_max", None),
+                      SlotSet("shown_products", None), SlotSet("focus_product", None)]
