@@ -36,7 +36,7 @@ RESULTS_PER_TURN = 5
 #: What a catalog lacks when a filter cannot be applied (the Amazon catalog has no prices).
 MISSING_DATA = {"price_min": "prices", "price_max": "prices", "color": "colours",
                 "size": "sizes", "gender": "men's/women's ranges", "material": "materials",
-                "product_type": "product types"}
+                "product_type": "product types", "eco_friendly": "eco-collection data"}
 YES_NO = [{"title": "Yes, show them", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
 
@@ -126,9 +126,14 @@ class ActionSearchProducts(Action):
         search = services.search
         intent = latest_intent(tracker)
         slots, events = _constraint_events(tracker, intent)
-        refinement = (read_refinement(latest_text(tracker)) if intent == "refine_search"
+        refinement = (read_refinement(latest_text(tracker)) if intent in SEARCH_INTENTS
                       else Refinement())
+        if intent != "refine_search":
+            refinement = Refinement(eco=refinement.eco)
         events += _relative_price(tracker, refinement, slots, services.catalog)
+        if refinement.eco and not slots.get("eco_friendly"):
+            slots["eco_friendly"] = True
+            events.append(SlotSet("eco_friendly", True))
         constraints = ShopperConstraints.from_slots(slots)
         filters = to_filters(constraints, lambda t: bool(search.check.matching_types(t)))
         seen = list(tracker.get_slot("seen_products") or []) if refinement.more else []

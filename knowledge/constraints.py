@@ -19,6 +19,7 @@ CONSTRAINT_SLOTS: tuple[str, ...] = (
     "size",
     "price_min",
     "price_max",
+    "eco_friendly",
 )
 
 #: How each constraint is named when the assistant offers to drop it.
@@ -31,6 +32,7 @@ CONSTRAINT_LABELS: dict[str, str] = {
     "size": "the size",
     "price_min": "the minimum price",
     "price_max": "the price limit",
+    "eco_friendly": "the eco-friendly filter",
 }
 
 
@@ -64,6 +66,7 @@ class ShopperConstraints:
     activity: str | None = None
     price_min: float | None = None
     price_max: float | None = None
+    eco_friendly: bool | None = None
 
     @classmethod
     def from_slots(cls, slots: Mapping[str, Any]) -> ShopperConstraints:
@@ -77,6 +80,7 @@ class ShopperConstraints:
             activity=_text(slots.get("activity")),
             price_min=_number(slots.get("price_min")),
             price_max=_number(slots.get("price_max")),
+            eco_friendly=True if slots.get("eco_friendly") in (True, "true", "True") else None,
         )
 
     def active(self) -> list[str]:
@@ -94,7 +98,7 @@ class ShopperConstraints:
 
     def describe(self, noun: str = "products") -> str:
         """Read the constraints back, e.g. ``women's black jackets in size M under $80``."""
-        words: list[str] = []
+        words: list[str] = ["eco-friendly"] if self.eco_friendly else []
         if self.gender in {"men", "women"}:
             words.append(f"{self.gender}'s")
         elif self.gender:
@@ -130,6 +134,7 @@ FILTER_TO_SLOT: dict[str, str] = {
     "material": "material",
     "price_min": "price_min",
     "price_max": "price_max",
+    "eco_friendly": "eco_friendly",
 }
 
 
@@ -151,6 +156,7 @@ def to_filters(constraints: ShopperConstraints, is_product_type: Callable[[str],
         product_type=as_type,
         category=product_type.lower() if product_type and not as_type else None,
         material=constraints.material,
+        eco_friendly=bool(constraints.eco_friendly),
     )
 
 

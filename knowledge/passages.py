@@ -206,6 +206,7 @@ def product_metadata(product: Product) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "product_id": product.id, "name": product.name, "category": product.category,
         "product_type": product.product_type, "in_stock": bool(product.in_stock),
+        "eco_friendly": bool(product.eco_friendly),
         "source": "product",
         "colors": sorted({c.lower() for c in product.colors}
                          | {v.color.lower() for v in product.variants if v.color}),

@@ -1,4 +1,4 @@
-"""Relative refinements of a search: "cheaper", "more expensive", "show me more".
+"""Refinements read from the words: "cheaper", "more expensive", "show me more", "eco-friendly".
 
 Entities carry absolute constraints ("under $50", "in blue"); these words are relative to what
 was shown, so they are read from the text and turned into constraints against the shown prices.
@@ -21,6 +21,9 @@ _MORE = re.compile(
     r"|more\s+(?:results|options|of\s+(?:these|them|those))\b"
     r"|next\s+(?:ones|page|few)\b|any\s+others\b|other\s+ones\b|what\s+else\s+(?:do\s+you\s+)?have)",
     re.IGNORECASE)
+_ECO = re.compile(
+    r"\beco[- ]?(?:friendly|collection)\b|\bsustainable\b|\benvironment(?:ally)?[- ]friendly\b"
+    r"|\bgreen(?:er)? (?:ones|options|products)\b", re.IGNORECASE)
 _EXPLICIT_PRICE = re.compile(r"\$?\d+(?:\.\d+)?")
 
 
@@ -31,6 +34,7 @@ class Refinement:
     cheaper: bool = False
     pricier: bool = False
     more: bool = False
+    eco: bool = False
 
 
 def read_refinement(text: str) -> Refinement:
@@ -40,6 +44,7 @@ def read_refinement(text: str) -> Refinement:
         cheaper=bool(_CHEAPER.search(text)) and not explicit,
         pricier=bool(_PRICIER.search(text)) and not explicit,
         more=bool(_MORE.search(text)),
+        eco=bool(_ECO.search(text)),
     )
 
 

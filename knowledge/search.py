@@ -34,6 +34,7 @@ class SearchFilters:
     category: str | None = None
     in_stock_only: bool = True
     material: str | None = None
+    eco_friendly: bool = False
 
     def __post_init__(self) -> None:
         for name in ("colors", "sizes"):  # accept lists and single strings from callers
@@ -48,7 +49,7 @@ class SearchFilters:
 
     def without(self, name: str) -> SearchFilters:
         """These filters with constraint ``name`` dropped."""
-        return replace(self, **{name: False if name == "in_stock_only" else
+        return replace(self, **{name: False if name in ("in_stock_only", "eco_friendly") else
                                 (() if name in ("colors", "sizes") else None)})
 
 
@@ -100,6 +101,7 @@ class FilterCheck:
             "sizes": any(p.sizes or any(v.size for v in p.variants) for p in products),
             "gender": any(p.gender for p in products),
             "material": any(p.materials for p in products),
+            "eco_friendly": any(p.eco_friendly for p in products),
         }
         self.capable["price_max"] = self.capable["price_min"]
 
@@ -129,6 +131,8 @@ class FilterCheck:
             return False
         if f.material and f.material.lower() not in material_keys(p.materials):
             return False
+        if f.eco_friendly and not p.eco_friendly:
+            return False
         return _variant_ok(p, f)
 
     def where(self, f: SearchFilters) -> dict[str, Any] | None:
@@ -149,6 +153,8 @@ class FilterCheck:
             clauses.append({"categories": {"$contains": f.category.strip("/").lower()}})
         if f.material:
             clauses.append({"materials": {"$contains": f.material.lower()}})
+        if f.eco_friendly:
+            clauses.append({"eco_friendly": True})
         for key, values in (("colors", f.colors), ("sizes", f.sizes)):
             options = [{key: {"$contains": v.lower()}} for v in values]
             if options:
