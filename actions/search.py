@@ -26,6 +26,7 @@ from knowledge.constraints import (
     query_words,
     to_filters,
 )
+from knowledge.finder import is_too_broad
 from knowledge.refinements import Refinement, cheaper_than, pricier_than, read_refinement
 from knowledge.search import SearchResult
 
@@ -125,7 +126,17 @@ class ActionSearchProducts(Action):
         services = get_services()
         search = services.search
         intent = latest_intent(tracker)
+        finder_done = bool(tracker.get_slot("finder_needed"))
+        if finder_done:  # the product finder just filled in for whom and what kind
+            intent = "refine_search"
         slots, events = _constraint_events(tracker, intent)
+        if finder_done:
+            events.append(SlotSet("finder_needed", False))
+        elif intent == "search_products" and is_too_broad(
+                latest_text(tracker), any(slots.get(name) for name in CONSTRAINT_SLOTS)):
+            dispatcher.utter_message(text=with_notice(
+                tracker, "Happy to help you find something! Two quick questions first."))
+            return [*events, SlotSet("finder_needed", True)]
         refinement = (read_refinement(latest_text(tracker)) if intent in SEARCH_INTENTS
                       else Refinement())
         if intent != "refine_search":
@@ -188,5 +199,5 @@ class ActionStartOver(Action):
     ) -> list[EventType]:
         dispatcher.utter_message(text="Okay, let's start fresh. What are you looking for?")
         forget = [*CONSTRAINT_SLOTS, "shown_products", "seen_products", "focus_product",
-                  "pending_relaxation", "compared_products"]
+                  "pending_relaxation", "compared_products", "finder_needed"]
         return [SlotSet(name, None) for name in forget if tracker.get_slot(name) is not None]

@@ -76,7 +76,7 @@ class ShopperConstraints:
             color=_text(slots.get("color")),
             size=_text(slots.get("size")),
             material=_text(slots.get("material")),
-            gender=_text(slots.get("gender")),
+            gender=None if _text(slots.get("gender")) == "any" else _text(slots.get("gender")),
             activity=_text(slots.get("activity")),
             price_min=_number(slots.get("price_min")),
             price_max=_number(slots.get("price_max")),

@@ -300,3 +300,17 @@ def test_start_over_forgets_the_search_but_not_the_cart(fake: FakeServices) -> N
     assert dispatcher.messages[0]["text"] == "Okay, let's start fresh. What are you looking for?"
     assert events == [SlotSet("color", None), SlotSet("price_max", None),
                       SlotSet("shown_products", None), SlotSet("focus_product", None)]
+
+
+def test_a_broad_request_starts_the_finder_and_its_answers_search(fake: FakeServices) -> None:
+    dispatcher, events = run(ActionSearchProducts(), tracker("I need clothes", "search_products"))
+    assert fake.search.calls == []
+    assert dispatcher.messages[0]["text"].startswith("Happy to help you find something!")
+    assert events == [SlotSet("finder_needed", True)]
+    fake.search.hits = [JACKET]
+    _, events = run(ActionSearchProducts(), tracker(
+        "a jacket", "search_products",
+        {"finder_needed": True, "gender": "women", "product_type": "Jackets"}))
+    _, filters, _ = fake.search.calls[0]
+    assert filters.gender == "women" and filters.product_type == "Jackets"
+    assert events[0] == SlotSet("finder_needed", False)

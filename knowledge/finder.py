@@ -1,0 +1,84 @@
+"""The product finder: when a request is too broad, ask for whom and what kind, checked against
+what the catalog actually carries."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from knowledge.domain import Product
+
+#: Words that name no product at all ("I need clothes", "something to wear").
+GENERIC_WORDS = frozenset(
+    """clothes clothing something stuff wear wearing outfit outfits gear things thing shopping
+    buy get need needs want looking look find show me i im i'm a an some any for to the new
+    please help shop store items item products product anything else what do you have sell""".split()  # noqa: SIM905
+)
+_WORD = re.compile(r"[a-z']+")
+_GENDER_WORDS = {
+    "men": {"men", "man", "mens", "men's", "male", "guy", "guys", "him", "husband", "boyfriend",
+            "dad", "father", "son", "brother", "boy", "gentleman", "gentlemen"},
+    "women": {"women", "woman", "womens", "women's", "female", "lady", "ladies", "her", "wife",
+              "girlfriend", "mom", "mum", "mother", "daughter", "sister", "girl"},
+    "unisex": {"unisex", "anyone", "either", "both", "everyone", "doesn't", "matter", "whoever",
+               "gear", "equipment"},
+}
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def is_too_broad(text: str, has_constraints: bool) -> bool:
+    """True when the request names no product, audience, activity or detail ("I need clothes")."""
+    if has_constraints:
+        return False
+    meaningful = [w for w in words(text) if w not in GENERIC_WORDS and len(w) > 1]
+    return not meaningful
+
+
+def read_gender(text: str) -> str | None:
+    """``men``, ``women`` or ``unisex`` from an answer like "for my husband", else None."""
+    said = set(words(text))
+    for gender in ("women", "men", "unisex"):  # "women" first: "women's" contains "men"
+        if said & _GENDER_WORDS[gender]:
+            return gender
+    return None
+
+
+@dataclass(frozen=True)
+class TypeChoice:
+    """The product type an answer names (None if the catalog has none such for the audience),
+    and the types the catalog offers that audience, most plentiful first."""
+
+    product_type: str | None
+    offered: tuple[str, ...]
+    carried_for_others: bool = False
+
+
+def offered_types(products: Sequence[Product], gender: str | None) -> list[str]:
+    """Product types carried for ``gender`` (unisex and ungendered items count for everyone)."""
+    counts = Counter(p.product_type for p in products if p.product_type and p.in_stock and (
+        gender in (None, "unisex") or (p.gender or "unisex") in (gender, "unisex")))
+    return [t for t, _ in counts.most_common()]
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+def choose_type(answer: str, products: Sequence[Product], gender: str | None) -> TypeChoice:
+    """Match an answer ("a jacket", "hoodies", "bra") to a product type offered for ``gender``."""
+    offered = offered_types(products, gender)
+    said = {_stem(w) for w in words(answer)}
+
+    def named(product_type: str) -> bool:
+        return bool(said & {_stem(w) for w in words(product_type)})
+
+    for product_type in offered:
+        if named(product_type):
+            return TypeChoice(product_type, tuple(offered))
+    elsewhere = any(named(t) for t in offered_types(products, None))
+    return TypeChoice(None, tuple(offered), carried_for_others=elsewhere)
