@@ -29,3 +29,26 @@ class ActionHumanHandoff(Action):
             json_message={"type": "handoff", "status": "requested"},
         )
         return [SlotSet("handoff_requested", True)]
+
+
+COMPLAINT_TEXT = (
+    "I'm sorry about that — that's not the experience we want you to have. I've flagged this "
+    "conversation for a colleague from our customer service team, who will read what happened "
+    "and reply here. If you have an order number, add it so they can look at it straight away."
+)
+
+
+class ActionHandleComplaint(Action):
+    """``complaint``: apologise and flag the conversation for an agent, with the reason."""
+
+    def name(self) -> str:
+        return "action_handle_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            text=COMPLAINT_TEXT,
+            json_message={"type": "handoff", "status": "requested", "reason": "complaint"},
+        )
+        return [SlotSet("handoff_requested", True)]

@@ -314,3 +314,13 @@ def test_a_broad_request_starts_the_finder_and_its_answers_search(fake: FakeServ
     _, filters, _ = fake.search.calls[0]
     assert filters.gender == "women" and filters.product_type == "Jackets"
     assert events[0] == SlotSet("finder_needed", False)
+
+
+def test_complaint_apologises_and_flags_the_conversation(fake: FakeServices) -> None:
+    from actions.handoff import COMPLAINT_TEXT, ActionHandleComplaint
+
+    dispatcher, events = run(ActionHandleComplaint(), tracker("this is awful", "complaint"))
+    assert dispatcher.messages[0]["text"] == COMPLAINT_TEXT
+    assert dispatcher.messages[0]["custom"] == {"type": "handoff", "status": "requested",
+                                                "reason": "complaint"}
+    assert events == [SlotSet("handoff_requested", True)]
