@@ -164,3 +164,19 @@ def test_recommendations_follow_the_session_with_reasons(assistant, client, cata
     assert all(card["reason"] for card in similar[0]["products"])
     for card in similar[0]["products"]:
         assert catalog.product(card["id"]) is not None
+
+
+def test_bot_is_silent_while_an_agent_holds_the_conversation(assistant, client) -> None:
+    sender = _sender()
+    assert assistant.say(sender, "hello", client)
+    events_url = f"{assistant.rasa_url}/conversations/{sender}/tracker/events"
+    hold = {"event": "slot", "name": "agent_active", "value": True}
+    assert client.post(events_url, params={"token": API_TOKEN}, json=hold).status_code == 200
+    assert assistant.say(sender, "men's hoodies under $60", client) == []
+    assert assistant.say(sender, "hello?", client) == []
+    release = {"event": "slot", "name": "agent_active", "value": False}
+    assert client.post(events_url, params={"token": API_TOKEN}, json=release).status_code == 200
+    assert assistant.say(sender, "men's hoodies under $60", client)
+    tracker = assistant.tracker(sender, client)
+    texts = [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
+    assert "hello?" in texts  # what the shopper said during the hold is kept for the agent
