@@ -15,6 +15,14 @@ HANDOFF_TEXT = (
 )
 
 
+def flag_for_agent(dispatcher: CollectingDispatcher, text: str, detail: dict[str, str]
+                   ) -> list[EventType]:
+    """Tell the shopper a person will take over, and flag the conversation for the console."""
+    dispatcher.utter_message(text=text,
+                             json_message={"type": "handoff", "status": "requested", **detail})
+    return [SlotSet("handoff_requested", True)]
+
+
 class ActionHumanHandoff(Action):
     """``human_handoff``: acknowledge, flag the conversation for an agent, stop selling."""
 
@@ -24,11 +32,7 @@ class ActionHumanHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(
-            text=HANDOFF_TEXT,
-            json_message={"type": "handoff", "status": "requested"},
-        )
-        return [SlotSet("handoff_requested", True)]
+        return flag_for_agent(dispatcher, HANDOFF_TEXT, {})
 
 
 COMPLAINT_TEXT = (
@@ -47,8 +51,4 @@ class ActionHandleComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        dispatcher.utter_message(
-            text=COMPLAINT_TEXT,
-            json_message={"type": "handoff", "status": "requested", "reason": "complaint"},
-        )
-        return [SlotSet("handoff_requested", True)]
+        return flag_for_agent(dispatcher, COMPLAINT_TEXT, {"reason": "complaint"})

@@ -80,47 +80,55 @@ class ActionRecommendProducts(Action):
         return [*events, SlotSet("pending_relaxation", None)]
 
 
-class ActionShowSimilar(Action):
+class _FromPointedProduct(Action):
+    """Recommendations anchored on the product the shopper points at ("the second one", "it")."""
+
+    ask_which = ""
+    heading = ""
+    empty = ""
+
+    def find(self, recommender: Any, product_id: str) -> list[Recommendation]:
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        product_id = await off_loop(_pointed_product, tracker)
+        if product_id is None:
+            dispatcher.utter_message(text=with_notice(tracker, self.ask_which))
+            return []
+        recommender = get_recommender()
+        found = await off_loop(self.find, recommender, product_id)
+        name = recommender.products[product_id].name
+        return [remember(tracker, product_id), SlotSet("focus_product", product_id),
+                *_send(dispatcher, tracker, self.heading.format(name=name), found,
+                       self.empty.format(name=name))]
+
+
+class ActionShowSimilar(_FromPointedProduct):
     """"More like this" / "similar to the second one": neighbours of the product pointed at."""
+
+    ask_which = ("Similar to which product? Point at one I showed you (“the second one”) or "
+                 "tell me its name.")
+    heading = "More like the {name}:"
+    empty = "I couldn't find anything similar to the {name}."
 
     def name(self) -> str:
         return "action_show_similar"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        product_id = await off_loop(_pointed_product, tracker)
-        if product_id is None:
-            dispatcher.utter_message(text=with_notice(
-                tracker, "Similar to which product? Point at one I showed you (“the second "
-                "one”) or tell me its name."))
-            return []
-        recommender = get_recommender()
-        found = await off_loop(recommender.similar, product_id, RESULTS_PER_TURN)
-        name = recommender.products[product_id].name
-        return [remember(tracker, product_id), SlotSet("focus_product", product_id),
-                *_send(dispatcher, tracker, f"More like the {name}:", found,
-                       f"I couldn't find anything similar to the {name}.")]
+    def find(self, recommender: Any, product_id: str) -> list[Recommendation]:
+        return recommender.similar(product_id, RESULTS_PER_TURN)
 
 
-class ActionShowComplements(Action):
+class ActionShowComplements(_FromPointedProduct):
     """"What goes with it?": the store's cross-sell links first, then other kinds of item."""
+
+    ask_which = "Goes with which product? Point at one I showed you or tell me its name."
+    heading = "These go well with the {name}:"
+    empty = "I don't have anything to pair with the {name} yet."
 
     def name(self) -> str:
         return "action_show_complements"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        product_id = await off_loop(_pointed_product, tracker)
-        if product_id is None:
-            dispatcher.utter_message(text=with_notice(
-                tracker, "Goes with which product? Point at one I showed you or tell me its "
-                "name."))
-            return []
-        recommender = get_recommender()
-        found = await off_loop(recommender.goes_with, product_id, RESULTS_PER_TURN)
-        name = recommender.products[product_id].name
-        return [remember(tracker, product_id), SlotSet("focus_product", product_id),
-                *_send(dispatcher, tracker, f"These go well with the {name}:", found,
-                       f"I don't have anything to pair with the {name} yet.")]
+    def find(self, recommender: Any, product_id: str) -> list[Recommendation]:
+        return recommender.goes_with(product_id, RESULTS_PER_TURN)
