@@ -59,8 +59,14 @@ evaluate-recommender: $(VENV)/.installed
 
 data: ingest
 
-# Retrain only when the training data, the config or a custom component changed.
-models/.trained: $(TRAIN_INPUTS) | $(RASA_VENV)/.installed
+# all-MiniLM-L6-v2 as ONNX for the Rasa pipeline's dense features (the Rasa venv has no torch).
+# The script skips the work when the folder already holds this export.
+MINILM_ONNX := models/minilm-onnx/model.onnx
+$(MINILM_ONNX): scripts/export_minilm_onnx.py | $(VENV)/.installed
+	$(PY) -m scripts.export_minilm_onnx --out $(@D)
+
+# Retrain only when the training data, the config, a custom component or the MiniLM export changed.
+models/.trained: $(TRAIN_INPUTS) $(MINILM_ONNX) | $(RASA_VENV)/.installed
 	$(RASA) train $(RASA_ARGS) --out models --fixed-model-name aisle
 	touch $@
 
