@@ -131,7 +131,7 @@ class ActionSearchProducts(Action):
             intent = "refine_search"
         slots, events = _constraint_events(tracker, intent)
         if finder_done:
-            events.append(SlotSet("finder_needed", False))
+            events.append(SlotSet("finder_needed", None))
         elif intent == "search_products" and is_too_broad(
                 latest_text(tracker), any(slots.get(name) for name in CONSTRAINT_SLOTS)):
             dispatcher.utter_message(text=with_notice(

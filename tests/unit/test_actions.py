@@ -313,7 +313,7 @@ def test_a_broad_request_starts_the_finder_and_its_answers_search(fake: FakeServ
         {"finder_needed": True, "gender": "women", "product_type": "Jackets"}))
     _, filters, _ = fake.search.calls[0]
     assert filters.gender == "women" and filters.product_type == "Jackets"
-    assert events[0] == SlotSet("finder_needed", False)
+    assert events[0] == SlotSet("finder_needed", None)
 
 
 def test_complaint_apologises_and_flags_the_conversation(fake: FakeServices) -> None:
