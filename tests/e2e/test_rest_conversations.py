@@ -17,8 +17,16 @@ API_TOKEN = uuid.uuid4().hex
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
-    with running_assistant(tmp_path_factory.mktemp("e2e"), token=API_TOKEN) as running:
+def shop_db(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The carts and orders of this test run, apart from the developer's own."""
+    return tmp_path_factory.mktemp("shop") / "shop.sqlite"
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory, shop_db) -> Iterator[RunningAssistant]:  # type: ignore[no-untyped-def]
+    env = {"AISLE_STATE_DATABASE_URL": f"sqlite:///{shop_db}"}
+    with running_assistant(tmp_path_factory.mktemp("e2e"), extra_env=env,
+                           token=API_TOKEN) as running:
         yield running
 
 
@@ -180,3 +188,56 @@ def test_bot_is_silent_while_an_agent_holds_the_conversation(assistant, client) 
     tracker = assistant.tracker(sender, client)
     texts = [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
     assert "hello?" in texts  # what the shopper said during the hold is kept for the agent
+
+
+def _one(messages: list[dict], kind: str) -> dict:
+    found = _payloads(messages, kind)
+    assert len(found) == 1, (kind, messages)
+    return found[0]
+
+
+def test_search_refine_question_cart_checkout_and_order_status(assistant, client, catalog,
+                                                               shop_db) -> None:
+    sender = _sender()
+    first = _one(assistant.say(sender, "show me women's jackets", client), "products")
+    assert all(c["category"].startswith("Women/") for c in first["products"])
+    refined = _one(assistant.say(sender, "under $60 instead", client), "products")
+    shown = refined["products"]
+    assert len(shown) >= 2 and all(c["price"] <= 60 for c in shown)
+    second = catalog.product(shown[1]["id"])
+    answer = _one(assistant.say(sender, "is the second one warm?", client), "answer")
+    assert answer["citations"] and all(c["product_id"] == second.id
+                                       for c in answer["citations"] if c.get("product_id"))
+    variant = next(v for v in second.variants if v.in_stock)
+    cart = _one(assistant.say(
+        sender, f"add the second one in size {variant.size} and {variant.color.lower()}", client),
+        "cart")
+    [line] = cart["items"]
+    assert (line["sku"], line["quantity"]) == (variant.sku, 1)
+    viewed = _one(assistant.say(sender, "show me my cart", client), "cart")
+    assert viewed["items"] == cart["items"]
+    assert viewed["total"] == round(viewed["subtotal"] - viewed["discount"]
+                                    + (viewed["shipping"] or 0), 2)
+    assistant.say(sender, "I'd like to check out", client)
+    assistant.say(sender, "my email is shopper.e2e@example.com", client)
+    placed = assistant.say(sender, "yes", client)
+    order = _one(placed, "order")
+    number = order["number"]
+    assert order["items"][0]["sku"] == variant.sku and order["total"] == viewed["total"]
+    with sqlite3.connect(shop_db) as db:
+        row = db.execute("select email, total_cents, sender_id from commerce_orders "
+                         "where number = ?", (int(number),)).fetchone()
+        left = db.execute("select count(*) from commerce_cart_items where sender_id = ?",
+                          (sender,)).fetchone()
+    assert row == ("shopper.e2e@example.com", round(viewed["total"] * 100), sender)
+    assert left == (0,)
+    # A stranger with the number but the wrong email learns nothing.
+    stranger = _sender()
+    assistant.say(stranger, "where is my order?", client)
+    assistant.say(stranger, f"it's {number}", client)
+    refused = assistant.say(stranger, "someone@else.com", client)
+    assert not _payloads(refused, "order")
+    # The owner gets the status.
+    assistant.say(sender, f"what's the status of order {number}?", client)
+    status = _one(assistant.say(sender, "shopper.e2e@example.com", client), "order")
+    assert status["number"] == number and status["status"] in {"pending", "processing"}
