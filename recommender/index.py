@@ -17,7 +17,12 @@ import torch
 
 from knowledge.domain import Product
 from knowledge.passages import product_metadata
-from knowledge.store import CollectionReport, open_collection, sync_collection
+from knowledge.store import (
+    CollectionReport,
+    EmbeddingModelMismatch,
+    open_collection,
+    sync_collection,
+)
 from recommender.encoding import autocast, encode_texts, tokenise
 from recommender.io import LoadedModel
 
@@ -81,9 +86,18 @@ class ItemIndex:
     more predictable than an approximate-neighbour round trip with metadata filters.
     """
 
-    def __init__(self, client: Any, embedder: ItemTowerEmbedder) -> None:
+    def __init__(self, client: Any, embedder: ItemTowerEmbedder,
+                 rebuild_on_model_change: bool = True) -> None:
         self.embedder = embedder
-        self.collection = open_collection(client, ITEMS, embedder)
+        try:
+            self.collection = open_collection(client, ITEMS, embedder)
+        except EmbeddingModelMismatch:
+            if not rebuild_on_model_change:
+                raise
+            # The collection only caches item-tower vectors of the catalog: after a model
+            # change it is rebuilt (by the next sync) rather than mixed with the new vectors.
+            client.delete_collection(ITEMS)
+            self.collection = open_collection(client, ITEMS, embedder)
         self.ids: list[str] = []
         self.row: dict[str, int] = {}
         self.matrix = np.zeros((0, embedder.dim), dtype=np.float32)

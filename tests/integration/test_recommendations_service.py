@@ -126,14 +126,18 @@ def test_propensity_prefers_what_the_tower_ranks_first(recommender: Recommender)
     assert recommender.propensity(ShopperContext(), ["H2"]) == {"H2": 0.0}
 
 
-def test_index_refuses_vectors_from_another_model(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_index_never_mixes_vectors_of_two_models(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
     from knowledge.store import EmbeddingModelMismatch
 
     client = persistent_client(tmp_path / "chroma")
     ItemIndex(client, embedder).sync(PRODUCTS[:1])
     other = replace_name(embedder, "aisle-two-tower:other")
     with pytest.raises(EmbeddingModelMismatch):
-        ItemIndex(client, other)
+        ItemIndex(client, other, rebuild_on_model_change=False)
+    # By default a new model rebuilds the index instead of mixing vectors.
+    rebuilt = ItemIndex(client, other)
+    assert len(rebuilt) == 0
+    assert rebuilt.sync(PRODUCTS[:1]).added == 1
 
 
 def replace_name(embedder: ItemTowerEmbedder, name: str) -> ItemTowerEmbedder:
