@@ -80,8 +80,12 @@ class ActionRecommendProducts(Action):
         return [*events, SlotSet("pending_relaxation", None)]
 
 
-class _FromPointedProduct(Action):
-    """Recommendations anchored on the product the shopper points at ("the second one", "it")."""
+class _FromPointedProduct:
+    """Recommendations anchored on the product the shopper points at ("the second one", "it").
+
+    A mixin, not an ``Action``: rasa-sdk instantiates every ``Action`` subclass it finds and asks
+    its name, so only the concrete actions below may be ``Action``s.
+    """
 
     ask_which = ""
     heading = ""
@@ -105,7 +109,7 @@ class _FromPointedProduct(Action):
                        self.empty.format(name=name))]
 
 
-class ActionShowSimilar(_FromPointedProduct):
+class ActionShowSimilar(_FromPointedProduct, Action):
     """"More like this" / "similar to the second one": neighbours of the product pointed at."""
 
     ask_which = ("Similar to which product? Point at one I showed you (“the second one”) or "
@@ -120,7 +124,7 @@ class ActionShowSimilar(_FromPointedProduct):
         return recommender.similar(product_id, RESULTS_PER_TURN)
 
 
-class ActionShowComplements(_FromPointedProduct):
+class ActionShowComplements(_FromPointedProduct, Action):
     """"What goes with it?": the store's cross-sell links first, then other kinds of item."""
 
     ask_which = "Goes with which product? Point at one I showed you or tell me its name."
