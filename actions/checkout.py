@@ -62,11 +62,11 @@ class ActionQuoteOrder(Action):
         return [SlotSet("checkout_ready", True), SlotSet("order_confirmed", None)]
 
 
-class ValidateCheckoutForm(FormValidationAction):
-    """The email must look like an address; a bare address in any message counts."""
+class EmailSlot:
+    """Form validation of an ``email`` slot: a bare address in any message counts, and a value
+    that is not an address is refused with the form's ``email_question``."""
 
-    def name(self) -> str:
-        return "validate_checkout_form"
+    email_question = "Which email address?"
 
     async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: dict[str, Any]) -> dict[str, Any]:
@@ -79,9 +79,18 @@ class ValidateCheckoutForm(FormValidationAction):
                        domain: dict[str, Any]) -> dict[str, Any]:
         found = find_email(str(value or ""))
         if found is None:
-            dispatcher.utter_message(text="That doesn't look like an email address. Which "
-                                          "address should the order confirmation go to?")
+            dispatcher.utter_message(
+                text=f"That doesn't look like an email address. {self.email_question}")
         return {"email": found}
+
+
+class ValidateCheckoutForm(EmailSlot, FormValidationAction):
+    """The email must look like an address; a bare address in any message counts."""
+
+    def name(self) -> str:
+        return "validate_checkout_form"
+
+    email_question = "Which address should the order confirmation go to?"
 
 
 class ActionPlaceOrder(Action):

@@ -15,7 +15,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.checkout import find_email
+from actions.checkout import EmailSlot
 from actions.commerce_replies import order_lines_text, order_payload
 from actions.common import latest_text, off_loop
 from actions.services import get_commerce
@@ -48,11 +48,13 @@ def status_text(order: OrderSummary) -> str:
             f"{format_money(order.total, order.currency)}) is {state}.")
 
 
-class ValidateOrderStatusForm(FormValidationAction):
+class ValidateOrderStatusForm(EmailSlot, FormValidationAction):
     """Order number in any shape commerce understands; an email-shaped email.
 
     The cancel and return forms ask for the same two slots (subclasses below).
     """
+
+    email_question = "Which address was the order placed with?"
 
     form = "order_status_form"
 
@@ -67,13 +69,6 @@ class ValidateOrderStatusForm(FormValidationAction):
         number = normalise_order_id(latest_text(tracker).strip().rstrip("?!. "))
         return {"order_id": display_number(number)} if number else {}
 
-    async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                            domain: dict[str, Any]) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "email" or tracker.get_slot("email"):
-            return {}
-        found = find_email(latest_text(tracker))
-        return {"email": found} if found else {}
-
     def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: dict[str, Any]) -> dict[str, Any]:
         number = normalise_order_id(str(value or ""))
@@ -82,15 +77,6 @@ class ValidateOrderStatusForm(FormValidationAction):
                                           "number in your confirmation email, like 000000123.")
             return {"order_id": None}
         return {"order_id": display_number(number)}
-
-    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: dict[str, Any]) -> dict[str, Any]:
-        found = find_email(str(value or ""))
-        if found is None:
-            dispatcher.utter_message(text="That doesn't look like an email address. Which "
-                                          "address was the order placed with?")
-        return {"email": found}
-
 
 class ValidateCancelOrderForm(ValidateOrderStatusForm):
     form = "cancel_order_form"
