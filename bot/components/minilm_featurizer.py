@@ -36,6 +36,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_PATH = "models/minilm-onnx"
 
 
+EMBEDDING_DIM = 384  # all-MiniLM-L6-v2
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
 )
@@ -95,6 +98,17 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     def _featurize(self, messages: list[Message]) -> None:
         todo = [m for m in messages if m.get(TEXT) and m.get(TOKENS_NAMES[TEXT])]
+        for message in messages:
+            tokens = message.get(TOKENS_NAMES[TEXT])
+            if message not in todo and tokens is not None:
+                # An empty or blank message still needs features of the right shape, or DIET
+                # fails on it; zeros say "nothing here" and the message guard answers it.
+                self.add_features_to_message(
+                    sequence=np.zeros((len(tokens), EMBEDDING_DIM), dtype=np.float32),
+                    sentence=np.zeros((1, EMBEDDING_DIM), dtype=np.float32),
+                    attribute=TEXT,
+                    message=message,
+                )
         if not todo:
             return
         spans = [[(t.start, t.end) for t in m.get(TOKENS_NAMES[TEXT])] for m in todo]
