@@ -16,11 +16,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.commerce_replies import cart_payload, cart_text, carted_ids, variant_label
-from actions.common import latest_entities, latest_text, off_loop, with_notice
+from actions.common import latest_text, off_loop, pointed_product, with_notice
 from actions.services import get_commerce, get_services
 from commerce.variants import Selection, select_variant
 from knowledge.domain import Product
-from knowledge.references import resolve_product
 
 OPTIONS = ("size", "color")
 _SET_QUANTITY = re.compile(
@@ -64,14 +63,8 @@ class ActionSelectCartProduct(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        services = get_services()
         text = latest_text(tracker)
-        entities = latest_entities(tracker)
-        product_id = await off_loop(
-            resolve_product, text, tracker.get_slot("shown_products") or [],
-            tracker.get_slot("focus_product"), entities.get("product") or None,
-            lambda name: [p.id for p in services.catalog.find_products_by_name(name)],
-        )
+        product_id = await off_loop(pointed_product, tracker)
         if product_id is None:
             dispatcher.utter_message(text=with_notice(tracker, WHICH_PRODUCT))
             return [SlotSet("cart_product", None)]

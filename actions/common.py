@@ -75,3 +75,21 @@ def last_user_text(tracker: Tracker, intents: set[str]) -> str | None:
         if name in intents:
             return (event.get("text") or "")[:2000]
     return None
+
+
+def product_ids_named(name: str) -> list[str]:
+    """Ids of the catalog products a name matches, best first."""
+    from actions.services import get_services
+
+    return [p.id for p in get_services().catalog.find_products_by_name(name)]
+
+
+def pointed_product(tracker: Tracker) -> str | None:
+    """The product the last message is about: a name, "the second one", the focus, or "it"."""
+    from knowledge.references import resolve_product
+
+    return resolve_product(
+        latest_text(tracker), tracker.get_slot("shown_products") or [],
+        tracker.get_slot("focus_product"), latest_entities(tracker).get("product") or None,
+        product_ids_named,
+    )

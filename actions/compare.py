@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_text, off_loop, with_notice
+from actions.common import latest_text, off_loop, product_ids_named, with_notice
 from actions.payloads import product_card
 from actions.services import get_services
 from knowledge.compare import Comparison, compare_products
@@ -44,8 +44,7 @@ class ActionCompareProducts(Action):
         services = get_services()
         ids = await off_loop(
             resolve_products, latest_text(tracker), tracker.get_slot("shown_products") or [],
-            tracker.get_slot("focus_product"), _named(tracker),
-            lambda name: [p.id for p in services.catalog.find_products_by_name(name)],
+            tracker.get_slot("focus_product"), _named(tracker), product_ids_named,
         )
         products = [p for p in (services.catalog.product(pid) for pid in ids[:MAX_COMPARED]) if p]
         if len(products) < 2:

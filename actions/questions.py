@@ -8,10 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entities, latest_text, off_loop, with_notice
+from actions.common import latest_text, off_loop, pointed_product, with_notice
 from actions.recommend import remember
 from actions.services import get_services
-from knowledge.references import question_text, resolve_product
+from knowledge.references import question_text
 
 
 class ActionAnswerQuestion(Action):
@@ -25,12 +25,7 @@ class ActionAnswerQuestion(Action):
     ) -> list[EventType]:
         services = get_services()
         text = latest_text(tracker)
-        shown = tracker.get_slot("shown_products") or []
-        named = latest_entities(tracker).get("product") or None
-        product_id = await off_loop(
-            resolve_product, text, shown, tracker.get_slot("focus_product"), named,
-            lambda name: [p.id for p in services.catalog.find_products_by_name(name)],
-        )
+        product_id = await off_loop(pointed_product, tracker)
         if product_id is None:
             dispatcher.utter_message(text=with_notice(
                 tracker, "Which product do you mean? Tell me its name, or search first and "

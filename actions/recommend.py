@@ -8,11 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entities, latest_text, off_loop, with_notice
+from actions.common import latest_entities, latest_text, off_loop, pointed_product, with_notice
 from actions.payloads import product_card, products_payload
-from actions.services import get_recommender, get_services
+from actions.services import get_recommender
 from knowledge.constraints import CONSTRAINT_SLOTS, ShopperConstraints, to_filters
-from knowledge.references import resolve_product
 from recommender.service import Recommendation, ShopperContext
 
 RESULTS_PER_TURN = 5
@@ -44,15 +43,6 @@ def _send(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
     cards = [product_card(r.product, r.reason) for r in found]
     dispatcher.utter_message(text=with_notice(tracker, text), json_message=products_payload(cards))
     return [SlotSet("shown_products", [card["id"] for card in cards])]
-
-
-def _pointed_product(tracker: Tracker) -> str | None:
-    services = get_services()
-    return resolve_product(
-        latest_text(tracker), tracker.get_slot("shown_products") or [],
-        tracker.get_slot("focus_product"), latest_entities(tracker).get("product") or None,
-        lambda name: [p.id for p in services.catalog.find_products_by_name(name)],
-    )
 
 
 class ActionRecommendProducts(Action):
@@ -97,7 +87,7 @@ class _FromPointedProduct:
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        product_id = await off_loop(_pointed_product, tracker)
+        product_id = await off_loop(pointed_product, tracker)
         if product_id is None:
             dispatcher.utter_message(text=with_notice(tracker, self.ask_which))
             return []
