@@ -21,7 +21,10 @@ FUNNEL_STEPS: tuple[tuple[str, frozenset[str]], ...] = (
     ("added to cart", frozenset({"cart_add"})),
     ("ordered", frozenset({"order"})),
 )
-WEAK_SCORE = 0.35
+#: Search scores are Reciprocal Rank Fusion of keyword and meaning rankings (k=60): 2/61 when
+#: both rank a product first, at most 1/61 when only one finds it. A top score under 0.02
+#: means no product was near the top of both: a weak result.
+WEAK_SCORE = 0.02
 
 
 @dataclass(frozen=True)

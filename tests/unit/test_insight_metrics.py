@@ -36,16 +36,16 @@ def shop_day() -> list[Event]:
     """a: the whole way; b: carts (no order); c: views; d: searches, sees nothing; e: chats;
     f: orders a named product without searching (not counted past 'conversations')."""
     return [
-        msg("a", "search_products"), ev("search", "a", "P1", results=2, top_score=0.8,
+        msg("a", "search_products"), ev("search", "a", "P1", results=2, top_score=0.0328,
                                         constraints={"product_type": "jacket"}),
         ev("products_shown", "a", "P1", "P2", list="search"), ev("card_click", "a", "P1"),
         ev("cart_add", "a", "P1"), ev("checkout", "a", "P1"), ev("order", "a", "P1"),
-        msg("b", "ask_recommendation"), ev("search", "b", "P3", results=1, top_score=0.2,
+        msg("b", "ask_recommendation"), ev("search", "b", "P3", results=1, top_score=0.0164,
                                            constraints={"product_type": "Tent", "color": "Red"}),
         ev("products_shown", "b", "P3", list="search"),
         ev("products_shown", "b", "P4", "P5", list="recommended"), ev("card_click", "b", "P4"),
         ev("cart_add", "b", "P4"),
-        msg("c", "search_products"), ev("search", "c", "P6", results=1, top_score=0.9),
+        msg("c", "search_products"), ev("search", "c", "P6", results=1, top_score=0.03),
         ev("question", "c", "P6", grounded=False, question="is it warm?"),
         msg("d", "search_products", text="laptops please"),
         ev("search", "d", results=0, top_score=None, query="laptops please", constraints={}),
