@@ -16,7 +16,7 @@ from insights.events import Event
 #: ``scorer(history, carted, product_ids) -> {product_id: propensity}``.
 Scorer = Callable[[tuple[str, ...], tuple[str, ...], list[str]], dict[str, float]]
 #: Lower bounds of the segments, highest first.
-SEGMENTS: tuple[tuple[str, float], ...] = (("high", 0.2), ("medium", 0.05), ("low", 0.0))
+SEGMENTS: tuple[tuple[str, float], ...] = (("high", 0.4), ("medium", 0.2), ("low", 0.0))
 FOCUS = 5
 
 

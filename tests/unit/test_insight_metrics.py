@@ -115,7 +115,7 @@ def test_propensity_for_open_conversations_and_segments() -> None:
 
     def scorer(history: tuple[str, ...], carted: tuple[str, ...], ids: list[str]) -> dict:
         seen.append((history, carted, tuple(ids)))
-        return {pid: {"P4": 0.3, "P6": 0.01}.get(pid, 0.1) for pid in ids}
+        return {pid: {"P4": 0.45, "P6": 0.01}.get(pid, 0.1) for pid in ids}
 
     rows = score_open_conversations(conversations, scorer)
     assert [(r.conversation_id, r.product_id, r.segment) for r in rows] == [
