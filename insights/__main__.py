@@ -38,14 +38,15 @@ def _sync(settings: Settings, store: EventStore) -> None:
 
 def _report(settings: Settings, store: EventStore, args: argparse.Namespace) -> None:
     from insights.propensity import recommender_scorer
-    from insights.report import build_report, render_html
+    from insights.report import build_report, catalog_names, render_html
 
     if not args.no_sync:
         _sync(settings, store)
     started = time.perf_counter()
     events = store.events(args.since, args.until)
     scorer = None if args.no_propensity else recommender_scorer(settings)
-    report = build_report(events, args.since, args.until, scorer, settings.low_confidence)
+    report = build_report(events, args.since, args.until, scorer, settings.low_confidence,
+                          catalog_names(settings))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render_html(report))
     print(f"wrote {args.out} ({len(events)} events) in {time.perf_counter() - started:.2f}s")

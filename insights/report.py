@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +41,8 @@ from insights.propensity import (
     segment_sizes,
 )
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Report:
@@ -60,24 +63,63 @@ class Report:
     lists: list[ListPerformance]
     propensity: list[ConversationPropensity] | None
     segments: list[tuple[str, int]] = field(default_factory=list)
+    product_names: dict[str, str] = field(default_factory=dict)
 
 
 def build_report(events: Sequence[Event], since: datetime | None = None,
                  until: datetime | None = None, scorer: Scorer | None = None,
-                 low_confidence_below: float = 0.6) -> Report:
-    """Compute the report over ``events`` (already limited to the period)."""
+                 low_confidence_below: float = 0.6,
+                 product_name: Callable[[str], str | None] | None = None) -> Report:
+    """Compute the report over ``events`` (already limited to the period).
+
+    ``product_name`` names the products the tables list (e.g. from the catalog); without it
+    they show their ids.
+    """
     propensity = (score_open_conversations(open_conversations(events), scorer)
                   if scorer is not None else None)
+    unanswered = unanswered_questions(events)
+    listed = [item.product_id for item in unanswered] + [r.product_id for r in propensity or []]
+    names = {pid: name for pid in dict.fromkeys(listed)
+             if product_name is not None and (name := product_name(pid))}
     return Report(
         since=since, until=until, generated_at=datetime.now(UTC), events=len(events),
         replayed_events=sum(1 for e in events if e.replayed),
         funnel=funnel(events), funnel_by_day=funnel_by_day(events),
-        unmet_demand=unmet_demand(events), unanswered=unanswered_questions(events),
+        unmet_demand=unmet_demand(events), unanswered=unanswered,
         intents=intent_mix(events), rates=understanding_rates(events),
         low_confidence=low_confidence(events, low_confidence_below),
         lists=list_performance(events), propensity=propensity,
         segments=segment_sizes(propensity) if propensity is not None else [],
+        product_names=names,
     )
+
+
+def catalog_names(settings: Any) -> Callable[[str], str | None]:
+    """Product names from the catalog database named by ``settings`` (opened on first use).
+
+    Without a readable catalog (not imported yet) the report shows ids: names are a courtesy.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from knowledge.catalog import SqlCatalog
+
+    catalog: list[SqlCatalog | None] = []
+
+    def name(product_id: str) -> str | None:
+        if not catalog:
+            catalog.append(SqlCatalog(settings.catalog_url, settings.store))
+        if catalog[0] is None:
+            return None
+        try:
+            product = catalog[0].product(product_id)
+        except SQLAlchemyError as error:
+            logger.warning("no product names in the report: the catalog is unreadable (%s)",
+                           type(error).__name__)
+            catalog[0] = None
+            return None
+        return product.name if product is not None else None
+
+    return name
 
 
 @functools.cache

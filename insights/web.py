@@ -45,7 +45,7 @@ def build_router(settings: Settings, require_agent: Callable[..., Any],
         since: Annotated[datetime | None, Query(description="ISO date, inclusive")] = None,
         until: Annotated[datetime | None, Query(description="ISO date, exclusive")] = None,
     ) -> HTMLResponse:
-        from insights.report import build_report, render_html
+        from insights.report import build_report, catalog_names, render_html
         from insights.sync import sync_tracker
 
         start, end = _utc(since), _utc(until)
@@ -54,7 +54,7 @@ def build_router(settings: Settings, require_agent: Callable[..., Any],
         events_store = store()
         sync_tracker(create_engine(settings.tracker_url), events_store)
         report = build_report(events_store.events(start, end), start, end, scorer,
-                              settings.low_confidence)
+                              settings.low_confidence, catalog_names(settings))
         return HTMLResponse(render_html(report))
 
     return router

@@ -30,7 +30,8 @@ def test_report_renders_with_charts_and_no_external_scripts() -> None:
     def scorer(history: tuple, carted: tuple, ids: list[str]) -> dict[str, float]:
         return dict.fromkeys(ids, 0.25)
 
-    html = render_html(build_report(shop_day(), scorer=scorer))
+    names = {"P6": "Chaz Kangeroo Hoodie"}.get
+    html = render_html(build_report(shop_day(), scorer=scorer, product_name=names))
     specs = _specs(html)
     assert set(specs) == {"funnel", "funnel_by_day", "needs", "intents", "lists", "propensity"}
     assert all("vega-lite" in spec["$schema"] for spec in specs.values())
@@ -42,6 +43,7 @@ def test_report_renders_with_charts_and_no_external_scripts() -> None:
     assert not re.search(r"<script[^>]+src=", html)
     assert not re.search(r"<link[^>]+href=[\"']https?:", html)
     assert "laptops please" in html and "medium: 2" in html
+    assert "Chaz Kangeroo Hoodie (P6)" in html
 
 
 @pytest.fixture()
