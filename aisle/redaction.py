@@ -73,17 +73,18 @@ def redact_text(text: str) -> str:
     return ADDRESS.sub(ADDRESS_LABEL, text)
 
 
-def redact(value: Any) -> Any:
+def redact(value: Any, keep: frozenset[str] = frozenset()) -> Any:
     """Redact every string inside ``value`` (dicts, lists, tuples); other values pass through.
 
-    Keys are kept: they are names chosen by the code, not by the shopper.
+    Keys are kept: they are names chosen by the code, not by the shopper. Values under a key in
+    ``keep`` (catalog ids, say, which a bare ten-digit ASIN would otherwise lose) are kept too.
     """
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, dict):
-        return {key: redact(item) for key, item in value.items()}
+        return {key: item if key in keep else redact(item, keep) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(redact(item) for item in value)
+        return type(value)(redact(item, keep) for item in value)
     return value
 
 

@@ -26,14 +26,24 @@ from aisle.redaction import redact
 logger = logging.getLogger(__name__)
 
 
+#: Slots holding catalog product ids, set by the actions, never typed by the shopper.
+PRODUCT_ID_SLOTS = frozenset({"shown_products", "seen_products", "focus_product",
+                              "carted_products", "compared_products"})
+#: Payload keys holding catalog ids (product cards, citations).
+ID_KEYS = frozenset({"id", "product_id"})
+
+
 def redact_event(data: dict[str, Any]) -> dict[str, Any]:
     """A serialised Rasa event with every shopper-written or slot value redacted.
 
     Event names, intent and action names are code-chosen and kept; ``text``, ``parse_data``
     (text, entities), a slot's ``value``, a bot's ``data`` (custom payloads, buttons) and
-    ``metadata`` are redacted.
+    ``metadata`` are redacted. Product ids (in the product slots and under ``id`` /
+    ``product_id`` keys) are kept, so references like "the second one" work on later turns.
     """
-    return redact(data)
+    if data.get("event") == "slot" and data.get("name") in PRODUCT_ID_SLOTS:
+        return data
+    return redact(data, ID_KEYS)
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):

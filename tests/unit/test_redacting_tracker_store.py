@@ -25,6 +25,7 @@ SCRIPT = textwrap.dedent("""
         [{"entity": "email", "value": "ann@example.com"}]))
     tracker.update(SlotSet("email", "ann@example.com"))
     tracker.update(SlotSet("order_id", "000000123"))
+    tracker.update(SlotSet("shown_products", ["0123456789"]))
     tracker.update(BotUttered("Sent to ann@example.com", {"custom": {"to": "ann@example.com"}}))
     asyncio.run(store.save(tracker))
     loaded = asyncio.run(store.retrieve("shopper"))
@@ -41,7 +42,7 @@ def test_nothing_personal_reaches_the_tracker_database(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split("\n")[-2] == (
-        "[email] 000000123 I'm [email], [phone], card [card], [address]")
+        "[email] 000000123 ['0123456789'] I'm [email], [phone], card [card], [address]")
     raw = db.read_bytes()
     for secret in (b"ann@example.com", b"4111", b"555 123", b"Elm Street"):
         assert secret not in raw

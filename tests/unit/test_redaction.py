@@ -51,6 +51,12 @@ def test_nested_values_are_redacted_and_keys_kept() -> None:
                              "n": 3, "ok": True, "pair": ("[card]", None)}
 
 
+def test_values_under_kept_keys_survive() -> None:
+    card = {"id": "0123456789", "product_id": "0123456789", "name": "call 0123456789"}
+    assert redact(card, frozenset({"id", "product_id"})) == {
+        "id": "0123456789", "product_id": "0123456789", "name": "call [phone]"}
+
+
 def test_email_token_is_keyed_normalised_and_survives_redaction() -> None:
     token = email_token(" Jane@Example.com", "k1")
     assert token == email_token("jane@example.com", "k1") != email_token("jane@example.com", "k2")
