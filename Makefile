@@ -18,17 +18,19 @@ export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
 RASA_ARGS    := --data bot/data --config config.yml --domain domain.yml
-TRAIN_INPUTS := config.yml domain.yml $(shell find bot -name '*.yml' -o -name '*.py' 2>/dev/null)
+# bot/tracker_store.py runs in the server, not in training: changing it needs no new model.
+TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py,$(shell find bot -name '*.yml' -o -name '*.py' 2>/dev/null))
 
 .PHONY: help setup import ingest data train run shell test test-fast lint bench validate \
         train-recommender evaluate-recommender \
-        test-conversations test-e2e clean-state
+        test-conversations test-e2e clean-state insights
 
 help:
 	@echo "make run     set up everything missing and start the assistant (Rasa :5005, actions :5055)"
 	@echo "make shell   chat with the running assistant in this terminal"
 	@echo "make test    run all tests"
 	@echo "make bench   measure and write docs/benchmarks.md"
+	@echo "make insights  sync the conversations and write results/insights.html (docs/insights.md)"
 
 $(VENV)/.installed: requirements/app.lock.txt scripts/setup_venvs.sh
 	scripts/setup_venvs.sh app
@@ -101,6 +103,10 @@ test: setup lint data train
 
 bench: setup data train
 	$(PY) -m scripts.bench
+
+# Shopper insights (docs/insights.md): sync the tracker store, write the offline HTML report.
+insights: $(VENV)/.installed
+	$(PY) -m insights report --out results/insights.html
 
 clean-state:
 	rm -rf state models results

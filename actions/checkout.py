@@ -24,6 +24,7 @@ from actions.commerce_replies import (
 )
 from actions.common import latest_text, off_loop
 from actions.services import get_commerce
+from aisle.redaction import is_email_token
 from commerce.money import format_money
 from commerce.orders import normalise_email
 
@@ -75,13 +76,18 @@ class EmailSlot:
         found = find_email(latest_text(tracker))
         return {"email": found} if found else {}
 
-    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: dict[str, Any]) -> dict[str, Any]:
+    async def validate_email(self, value: Any, dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
+        """A valid address is handed to commerce, and the slot keeps what commerce returns (a
+        keyed hash), because the stored conversation is redacted (bot/tracker_store.py)."""
+        if is_email_token(value):
+            return {"email": value}
         found = find_email(str(value or ""))
         if found is None:
             dispatcher.utter_message(
                 text=f"That doesn't look like an email address. {self.email_question}")
-        return {"email": found}
+            return {"email": None}
+        return {"email": await off_loop(get_commerce().remember_email, tracker.sender_id, found)}
 
 
 class ValidateCheckoutForm(EmailSlot, FormValidationAction):

@@ -25,5 +25,25 @@ def product_card(product: Product, reason: str = "") -> dict[str, Any]:
     }
 
 
-def products_payload(cards: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"type": "products", "products": cards}
+def products_payload(cards: list[dict[str, Any]],
+                     search: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``{"type": "products", "products": [cards]}``, plus ``"search"`` (see
+    :func:`search_summary`) when the cards answer a search."""
+    payload: dict[str, Any] = {"type": "products", "products": cards}
+    if search is not None:
+        payload["search"] = search
+    return payload
+
+
+def search_summary(constraints: dict[str, Any], query: str, results: int,
+                   top_score: float | None) -> dict[str, Any]:
+    """What a search asked and found, for insights: ``{"constraints", "query", "results",
+    "top_score"}`` (the constraints are slot name → value, unset ones left out)."""
+    return {"constraints": {k: v for k, v in constraints.items() if v is not None},
+            "query": query, "results": results,
+            "top_score": None if top_score is None else round(float(top_score), 4)}
+
+
+def no_results_payload(search: dict[str, Any]) -> dict[str, Any]:
+    """``{"type": "search", "search": ...}``: a search that found nothing (the text says so)."""
+    return {"type": "search", "search": search}

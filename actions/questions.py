@@ -34,5 +34,5 @@ class ActionAnswerQuestion(Action):
         answer = await off_loop(services.answers.answer_product_question, product_id,
                               question_text(text))
         dispatcher.utter_message(text=with_notice(tracker, answer.text),
-                                 json_message=answer.to_payload())
+                                 json_message={**answer.to_payload(), "product_id": product_id})
         return [SlotSet("focus_product", product_id), remember(tracker, product_id)]

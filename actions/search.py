@@ -16,7 +16,7 @@ from actions.common import (
     off_loop,
     with_notice,
 )
-from actions.payloads import product_card, products_payload
+from actions.payloads import no_results_payload, product_card, products_payload, search_summary
 from actions.services import get_services
 from knowledge.constraints import (
     CONSTRAINT_LABELS,
@@ -148,8 +148,8 @@ class ActionSearchProducts(Action):
         constraints = ShopperConstraints.from_slots(slots)
         filters = to_filters(constraints, lambda t: bool(search.check.matching_types(t)))
         seen = list(tracker.get_slot("seen_products") or []) if refinement.more else []
-        result = await off_loop(search.search, _query(tracker, intent, constraints), filters,
-                                RESULTS_PER_TURN + len(seen))
+        query = _query(tracker, intent, constraints)
+        result = await off_loop(search.search, query, filters, RESULTS_PER_TURN + len(seen))
         if refinement.more:
             result.hits = [h for h in result.hits if h.product.id not in seen][:RESULTS_PER_TURN]
         text, offer = _reply(result, constraints)
@@ -158,12 +158,15 @@ class ActionSearchProducts(Action):
                     else f"That's everything I have for {constraints.describe()}. Shall I change "
                          "a detail, like the colour or the price?")
         cards = [product_card(hit.product, hit.reason) for hit in result.hits]
+        summary = search_summary(slots, query, len(cards),
+                                 result.hits[0].score if result.hits else None)
         if cards:
             dispatcher.utter_message(text=with_notice(tracker, text),
-                                     json_message=products_payload(cards))
+                                     json_message=products_payload(cards, summary))
         else:
             dispatcher.utter_message(text=with_notice(tracker, text),
-                                     buttons=YES_NO if offer else [])
+                                     buttons=YES_NO if offer else [],
+                                     json_message=no_results_payload(summary))
         events.append(SlotSet("pending_relaxation", offer))
         if cards:
             ids = [card["id"] for card in cards]

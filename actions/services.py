@@ -43,11 +43,13 @@ def init_services(settings: Settings | None = None) -> KnowledgeServices:
 
 def _build_commerce(settings: Settings) -> Commerce:
     from commerce.service import CommerceService
+    from insights.recording import commerce_recorder
     from knowledge.catalog import SqlCatalog
 
     return CommerceService.from_files(
         settings.state_url, SqlCatalog(settings.catalog_url, settings.store),
-        settings.data_dir / "luma",
+        settings.data_dir / "luma", pii_secret=settings.pii_key(),
+        on_event=commerce_recorder(settings.state_url),
     )
 
 

@@ -16,7 +16,7 @@ def runtime_env(settings: Settings) -> dict[str, str]:
     """Environment variables for ``endpoints.yml`` and ``scripts/run.sh``."""
     env = {
         "AISLE_STATE_DIR": str(settings.state_dir),
-        "AISLE_TRACKER_DB": str(settings.state_dir / f"tracker-{settings.store}.sqlite"),
+        "AISLE_TRACKER_DB": str(settings.tracker_path),
         "AISLE_ACTION_URL": f"http://localhost:{settings.action_port}/webhook",
         "AISLE_ACTION_PORT": str(settings.action_port),
         "AISLE_RASA_PORT": str(settings.rasa_port),

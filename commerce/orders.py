@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -19,6 +20,7 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from aisle.redaction import is_email_token
 from commerce.money import from_cents
 from commerce.policy import PolicyQuote
 from commerce.schema import OrderItemRow, OrderRow, ReturnRow
@@ -150,10 +152,17 @@ def summary(session: Session, row: OrderRow) -> OrderSummary:
     )
 
 
-def verified_order(session: Session, order_id: str | int | None, email: str | None) -> OrderRow | None:
-    """The order if it exists *and* ``email`` matches it; ``None`` otherwise (either reason)."""
+def verified_order(session: Session, order_id: str | int | None, email: str | None,
+                   matches: Callable[[str, str], bool] | None = None) -> OrderRow | None:
+    """The order if it exists *and* ``email`` matches it; ``None`` otherwise (either reason).
+
+    ``matches(value, address)`` compares a keyed hash of the address (see
+    :mod:`commerce.contacts`) when the conversation holds one instead of the address.
+    """
     number = normalise_order_id(order_id)
     row = session.get(OrderRow, number) if number is not None else None
+    if row is not None and email and matches is not None and is_email_token(email):
+        return row if matches(email, row.email) else None
     given = normalise_email(email).encode()
     if row is None or not given or not hmac.compare_digest(row.email.encode(), given):
         return None

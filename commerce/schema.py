@@ -115,6 +115,17 @@ class ReturnRow(CommerceBase):
     requested_on: Mapped[datetime] = mapped_column(DateTime)
 
 
+class ContactRow(CommerceBase):
+    """The email a conversation gave at checkout, kept here (not in the tracker, which holds
+    only its keyed hash) until the order is placed; erased with the shopper's data."""
+
+    __tablename__ = "commerce_contacts"
+
+    sender_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    email: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class CommerceImportRow(CommerceBase):
     """Fingerprint of the last sample import, so reruns with the same files change nothing."""
 

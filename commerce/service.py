@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from commerce import orders
 from commerce.cart import CartStore
+from commerce.contacts import ContactStore
 from commerce.money import to_cents
 from commerce.orders import CancelResult, OrderLookup, ReturnResult
 from commerce.pricing import STANDARD, CartLine, CartView, StoreRules, load_store_rules, price_cart
@@ -37,6 +38,9 @@ from commerce.variants import ProductLookup, on_sale, select_variant
 from knowledge.domain import ImportIssue
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: Told of every cart change, checkout and order: ``(kind, sender_id, product_ids, data)``;
+#: the action server connects it to the insights event store (see ``insights.recording``).
+EventHook = Callable[[str, str, tuple[str, ...], dict], None]
 
 
 def _utcnow() -> datetime:
@@ -54,6 +58,7 @@ class Commerce(Protocol):
     def apply_coupon(self, sender_id: str, code: str | None) -> CouponResult: ...
     def set_destination(self, sender_id: str, country: str, region: str) -> CartView: ...
     def quote(self, sender_id: str, method: str = STANDARD) -> Quote: ...
+    def remember_email(self, sender_id: str, email: str) -> str: ...
     def place_order(self, sender_id: str, email: str, method: str = STANDARD) -> PlacedOrder: ...
     def order_status(self, order_id: str, email: str) -> OrderLookup: ...
     def cancel_order(self, order_id: str, email: str) -> CancelResult: ...
@@ -68,25 +73,32 @@ class CommerceService:
         catalog: Product reads (``SqlCatalog`` or a fake).
         rules: Shipping table, promotions and store policy.
         clock: Current UTC time (tests pass a fixed one).
+        pii_secret: Key of the email hashes conversations hold (see :mod:`commerce.contacts`).
+        on_event: Told of cart changes, checkouts and orders (:data:`EventHook`).
     """
 
     def __init__(self, engine: Engine, catalog: ProductLookup, rules: StoreRules,
-                 clock: Callable[[], datetime] = _utcnow) -> None:
+                 clock: Callable[[], datetime] = _utcnow, pii_secret: str = "",
+                 on_event: EventHook | None = None) -> None:
         self.engine = engine
         self.catalog = catalog
         self.rules = rules
         self.carts = CartStore(engine)
         self.clock = clock
+        self.contacts = ContactStore(engine, pii_secret, clock)
+        self.on_event = on_event
         self.issues: list[ImportIssue] = []
 
     @classmethod
-    def from_files(cls, url: str, catalog: ProductLookup, luma_dir: Path) -> CommerceService:
+    def from_files(cls, url: str, catalog: ProductLookup, luma_dir: Path, pii_secret: str = "",
+                   on_event: EventHook | None = None) -> CommerceService:
         """Open the database at ``url`` and read the store's rules from ``luma_dir``.
 
         Rule rows that could not be used are in ``service.issues``.
         """
         rules, issues = load_store_rules(luma_dir)
-        service = cls(commerce_engine(url), catalog, rules)
+        service = cls(commerce_engine(url), catalog, rules, pii_secret=pii_secret,
+                      on_event=on_event)
         service.issues = issues
         return service
 
@@ -122,7 +134,12 @@ class CommerceService:
             quantity=quantity, unit_price=choice.unit_price,
             categories=product.categories or (product.category,), on_sale=on_sale(product),
         ))
+        self._tell("cart_add", sender_id, (pid,), {"sku": choice.sku, "quantity": quantity})
         return AddResult("added", pid, name, line=line, cart=self.view_cart(sender_id))
+
+    def _tell(self, kind: str, sender_id: str, product_ids: tuple[str, ...], data: dict) -> None:
+        if self.on_event is not None:
+            self.on_event(kind, sender_id, product_ids, data)
 
     def _find(self, sender_id: str, item: str) -> list[CartLine]:
         """Lines meant by ``item``: a line number (1-based), a SKU, a product id or name."""
@@ -157,6 +174,9 @@ class CommerceService:
                 return CartChange("not_enough_stock", self.view_cart(sender_id), (line,), available)
         self.carts.set_quantity(sender_id, line.sku, quantity)
         status = "removed" if quantity == 0 else "updated"
+        if quantity < line.quantity:
+            self._tell("cart_remove", sender_id, (line.product_id,),
+                       {"sku": line.sku, "quantity": line.quantity - quantity})
         return CartChange(status, self.view_cart(sender_id), (line,))
 
     def apply_coupon(self, sender_id: str, code: str | None) -> CouponResult:
@@ -178,7 +198,14 @@ class CommerceService:
 
     # -- checkout ---------------------------------------------------------------------------
     def quote(self, sender_id: str, method: str = STANDARD) -> Quote:
-        """What placing the order would cost with delivery ``method``."""
+        """What placing the order would cost with delivery ``method`` (a checkout started)."""
+        quote = self._quote(sender_id, method)
+        if quote.status == "ok":
+            self._tell("checkout", sender_id, tuple(line.product_id for line in quote.cart.lines),
+                       {"total": float(quote.cart.total)})
+        return quote
+
+    def _quote(self, sender_id: str, method: str) -> Quote:
         cart = self.view_cart(sender_id, method)
         if cart.is_empty:
             return Quote("empty_cart", cart)
@@ -187,12 +214,20 @@ class CommerceService:
             return Quote("unknown_method" if method not in known else "no_shipping", cart)
         return Quote("ok", cart)
 
+    def remember_email(self, sender_id: str, email: str) -> str:
+        """Keep the checkout email of a conversation; returns what its ``email`` slot may hold
+        (a keyed hash when a secret is configured, so the tracker never stores the address)."""
+        return self.contacts.remember(sender_id, orders.normalise_email(email))
+
     def place_order(self, sender_id: str, email: str, method: str = STANDARD) -> PlacedOrder:
-        """Turn the cart into an order and empty it, in one transaction."""
-        address = orders.normalise_email(email)
+        """Turn the cart into an order and empty it, in one transaction.
+
+        ``email`` is an address or the hash :meth:`remember_email` returned for this conversation.
+        """
+        address = orders.normalise_email(self.contacts.address(sender_id, email) or "")
         if not _EMAIL.fullmatch(address):
             return PlacedOrder("invalid_email")
-        quote = self.quote(sender_id, method)
+        quote = self._quote(sender_id, method)
         if quote.status != "ok":
             return PlacedOrder(quote.status, cart=quote.cart)
         cart = quote.cart
@@ -204,7 +239,12 @@ class CommerceService:
             return PlacedOrder("unavailable", cart=cart, unavailable=unavailable)
         for _ in range(3):
             try:
-                return self._write_order(sender_id, address, cart)
+                placed = self._write_order(sender_id, address, cart)
+                if placed.order is not None:
+                    self._tell("order", sender_id,
+                               tuple(line.product_id for line in cart.lines),
+                               {"number": placed.order.number, "total": float(placed.order.total)})
+                return placed
             except IntegrityError:  # another process took the number: take the next one
                 continue
         raise RuntimeError("could not allocate an order number after 3 attempts")
@@ -240,20 +280,21 @@ class CommerceService:
     def order_status(self, order_id: str, email: str) -> OrderLookup:
         """The order, if ``email`` is the one it was placed with; else ``not_found``."""
         with Session(self.engine) as session:
-            row = orders.verified_order(session, order_id, email)
+            row = orders.verified_order(session, order_id, email, self.contacts.matches)
             return OrderLookup("found", orders.summary(session, row)) if row else OrderLookup(
                 "not_found")
 
     def cancel_order(self, order_id: str, email: str) -> CancelResult:
         """Cancel a verified order that has not shipped."""
         with Session(self.engine) as session, session.begin():
-            return orders.cancel(session, orders.verified_order(session, order_id, email))
+            row = orders.verified_order(session, order_id, email, self.contacts.matches)
+            return orders.cancel(session, row)
 
     def request_return(self, order_id: str, email: str, today: date) -> ReturnResult:
         """Record a return inside the store's window (read from the Customer Service page)."""
         policy = self.rules.policy
         with Session(self.engine) as session, session.begin():
-            row = orders.verified_order(session, order_id, email)
+            row = orders.verified_order(session, order_id, email, self.contacts.matches)
             result = orders.request_return(session, row, today, policy.return_days)
         return replace(result, policy=policy.return_quote) if row is not None else result
 

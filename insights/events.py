@@ -3,7 +3,8 @@
 Every source (the Rasa tracker store, the commerce and knowledge services, the web widget's
 clicks) records :class:`Event` rows through :class:`EventStore`. An event that carries a
 ``dedup_key`` is stored once however often it is recorded, so re-reading a source never
-double-counts. Times are UTC; the table is indexed for time-range queries.
+double-counts. Times are UTC; the table is indexed for time-range queries. ``data`` is
+redacted (:mod:`aisle.redaction`) before it is stored, whoever records the event.
 """
 
 from __future__ import annotations
@@ -13,11 +14,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, create_engine, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    create_engine,
+    delete,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from aisle.redaction import redact
 
 EVENT_KINDS = frozenset({
     "conversation_started", "message", "search", "products_shown", "card_click", "button_click",
@@ -46,6 +59,15 @@ class EventRow(InsightsBase):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     replayed: Mapped[bool] = mapped_column(Boolean, default=False)
     dedup_key: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+
+
+class SyncCursorRow(InsightsBase):
+    """How far a source has been read (e.g. the tracker store's last event id)."""
+
+    __tablename__ = "insight_sync_cursors"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 @dataclass(frozen=True)
@@ -119,11 +141,37 @@ class EventStore:
         with Session(self.engine) as session:
             return [_event(row) for row in session.scalars(query)]
 
+    def delete_before(self, moment: datetime) -> int:
+        """Delete events older than ``moment`` (retention); returns how many."""
+        with self.engine.begin() as connection:
+            return connection.execute(
+                delete(EventRow).where(EventRow.at < _naive_utc(moment))).rowcount
+
+    def delete_conversation(self, conversation_id: str) -> int:
+        """Delete every event of one conversation (erasure); returns how many."""
+        with self.engine.begin() as connection:
+            return connection.execute(
+                delete(EventRow).where(EventRow.conversation_id == conversation_id)).rowcount
+
+    def cursor(self, source: str) -> int:
+        """The position reached in ``source`` by the last sync (0 before the first)."""
+        with Session(self.engine) as session:
+            row = session.get(SyncCursorRow, source)
+            return row.position if row is not None else 0
+
+    def set_cursor(self, source: str, position: int) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(SyncCursorRow, source)
+            if row is None:
+                session.add(SyncCursorRow(source=source, position=position))
+            else:
+                row.position = position
+
 
 def _row_values(event: Event) -> dict[str, Any]:
     return {
         "at": _naive_utc(event.at), "kind": event.kind, "conversation_id": event.conversation_id,
-        "source": event.source, "product_ids": list(event.product_ids), "data": event.data,
+        "source": event.source, "product_ids": list(event.product_ids), "data": redact(event.data),
         "replayed": event.replayed, "dedup_key": event.dedup_key,
     }
 

@@ -107,6 +107,10 @@ class FakeCommerce:
         self.calls.append(("quote", sender_id))
         return Quote(self.quote_status, self.cart)  # type: ignore[arg-type]
 
+    def remember_email(self, sender_id: str, email: str) -> str:
+        self.calls.append(("remember_email", sender_id, email))
+        return f"email-hmac:{email}"
+
     def place_order(self, sender_id: str, email: str, method: str = "standard") -> PlacedOrder:
         self.calls.append(("place_order", sender_id, email))
         return self.placed
@@ -346,6 +350,19 @@ def test_checkout_email_is_validated_and_found_in_free_text(shop: FakeCommerce) 
         CollectingDispatcher(), tracker("sure, it's Jane.Doe@Example.com.", "affirm",
                                         {"requested_slot": "email"}), {}))
     assert extracted == {"email": "jane.doe@example.com"}
+
+
+def test_a_valid_checkout_email_is_kept_by_commerce_and_the_slot_holds_its_hash(
+        shop: FakeCommerce) -> None:
+    domain = {"forms": {"checkout_form": {"required_slots": ["email", "order_confirmed"]}}}
+    messages, events = validate(ValidateCheckoutForm(), {}, {"email": "Jane@Example.com"}, domain)
+    assert messages == []
+    assert shop.calls == [("remember_email", "shopper", "jane@example.com")]
+    assert events == [SlotSet("email", "email-hmac:jane@example.com")]
+    # The hash read back from the (redacted) tracker on a later turn is accepted as it is.
+    shop.calls.clear()
+    _, events = validate(ValidateCheckoutForm(), {}, {"email": "email-hmac:abc"}, domain)
+    assert events == [SlotSet("email", "email-hmac:abc")] and shop.calls == []
 
 
 def test_yes_places_the_order_and_gives_its_number(shop: FakeCommerce) -> None:

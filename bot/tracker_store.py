@@ -1,0 +1,69 @@
+"""A SQL tracker store that redacts personal data before a conversation is written.
+
+Configured in ``endpoints.yml`` as ``type: bot.tracker_store.RedactingSQLTrackerStore`` with
+the same parameters as Rasa's ``SQL`` store (dialect, url, db, username, password...), so
+SQLite in development and PostgreSQL in production both store only redacted conversations:
+user texts, entities, slot values and bot texts go through :mod:`aisle.redaction` first.
+
+Rasa reloads the tracker from the store on every message, so a value the bot needs on a later
+turn must survive redaction: the ``email`` slot holds a keyed hash (see
+``actions.checkout.EmailSlot``), which the rules leave alone. The module runs in the Rasa venv
+(Python 3.10, no torch) and imports nothing of Aisle's but the redaction rules and log filter.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from aisle.logs import install_redacting_filter
+from aisle.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+
+#: Slots holding catalog product ids, set by the actions, never typed by the shopper.
+PRODUCT_ID_SLOTS = frozenset({"shown_products", "seen_products", "focus_product",
+                              "carted_products", "compared_products"})
+#: Payload keys holding catalog ids (product cards, citations).
+ID_KEYS = frozenset({"id", "product_id"})
+
+
+def redact_event(data: dict[str, Any]) -> dict[str, Any]:
+    """A serialised Rasa event with every shopper-written or slot value redacted.
+
+    Event names, intent and action names are code-chosen and kept; ``text``, ``parse_data``
+    (text, entities), a slot's ``value``, a bot's ``data`` (custom payloads, buttons) and
+    ``metadata`` are redacted. Product ids (in the product slots and under ``id`` /
+    ``product_id`` keys) are kept, so references like "the second one" work on later turns.
+    """
+    if data.get("event") == "slot" and data.get("name") in PRODUCT_ID_SLOTS:
+        return data
+    return redact(data, ID_KEYS)
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    """Rasa's :class:`SQLTrackerStore`, storing redacted events (and redacting Rasa's logs)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        install_redacting_filter()
+        super().__init__(*args, **kwargs)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the tracker's new events, redacted (Rasa's ``save`` with one step added)."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = redact_event(event.as_dict())
+                intent = (data.get("parse_data") or {}).get("intent", {}).get("name")
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id, type_name=event.type_name,
+                    timestamp=data.get("timestamp"), intent_name=intent,
+                    action_name=data.get("name"), data=json.dumps(data),
+                ))
+            session.commit()
+        logger.debug("stored the redacted tracker of one conversation")

@@ -1,0 +1,150 @@
+"""``python -m insights``: sync, report, replay, retention, forget, export-nlu.
+
+Every command reads :class:`aisle.settings.Settings` (``AISLE_*``): the event store lives in
+the shop database (``state_url``), Rasa's conversations in ``tracker_url``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine
+
+from aisle.logs import configure_logging
+from aisle.settings import Settings, load_settings
+from insights.events import EventStore
+
+
+def _moment(text: str) -> datetime:
+    """An ISO date or date-time, read as UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not an ISO date: {text!r}") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _sync(settings: Settings, store: EventStore) -> None:
+    from insights.sync import sync_tracker
+
+    done = sync_tracker(create_engine(settings.tracker_url), store)
+    print(f"synced {done.rows} tracker rows into {done.events} new events in "
+          f"{done.seconds:.2f}s ({done.rows_per_second:,.0f} rows/s)")
+
+
+def _report(settings: Settings, store: EventStore, args: argparse.Namespace) -> None:
+    from insights.propensity import recommender_scorer
+    from insights.report import build_report, catalog_names, render_html
+
+    if not args.no_sync:
+        _sync(settings, store)
+    started = time.perf_counter()
+    events = store.events(args.since, args.until)
+    scorer = None if args.no_propensity else recommender_scorer(settings)
+    report = build_report(events, args.since, args.until, scorer, settings.low_confidence,
+                          catalog_names(settings))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render_html(report))
+    print(f"wrote {args.out} ({len(events)} events) in {time.perf_counter() - started:.2f}s")
+
+
+def _replay(settings: Settings, args: argparse.Namespace) -> None:
+    import httpx
+
+    from insights.replay import load_corpus, replay
+
+    with httpx.Client(timeout=120) as client:
+        done = replay(load_corpus(args.corpus), args.rasa_url or settings.rasa_url, client)
+    print(f"replayed {len(done.senders)} conversations ({done.messages} messages, "
+          f"{done.replies} replies) in {done.seconds:.1f}s as {', '.join(done.senders)}")
+
+
+def _forget(settings: Settings, store: EventStore, sender: str) -> None:
+    from commerce.schema import commerce_engine
+    from insights.privacy import forget_sender
+
+    removed = forget_sender(sender, create_engine(settings.tracker_url), store,
+                            commerce_engine(settings.state_url))
+    print(f"forgot {sender}: " + ", ".join(f"{count} {kind}" for kind, count in removed.items()))
+
+
+def _retention(settings: Settings, store: EventStore, days: int) -> None:
+    from insights.privacy import apply_retention
+
+    removed = apply_retention(days, create_engine(settings.tracker_url), store)
+    print(f"deleted what is older than {days} days: "
+          + ", ".join(f"{count} {kind}" for kind, count in removed.items()))
+
+
+def _export_nlu(settings: Settings, store: EventStore, args: argparse.Namespace) -> None:
+    from insights.metrics import low_confidence
+    from insights.nlu_export import nlu_yaml
+
+    if not args.no_sync:
+        _sync(settings, store)
+    below = args.below if args.below is not None else settings.low_confidence
+    messages = low_confidence(store.events(args.since, args.until, kinds=["message"]), below)
+    text = nlu_yaml(messages)
+    if args.out:
+        args.out.write_text(text)
+        print(f"wrote {len(messages)} low-confidence messages to {args.out}")
+    else:
+        sys.stdout.write(text)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m insights", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+    commands.add_parser("sync", help="read new tracker-store rows into the event store")
+    report = commands.add_parser("report", help="write the insights report as static HTML")
+    report.add_argument("--out", type=Path, default=Path("results/insights.html"))
+    for command in (report, export := commands.add_parser(
+            "export-nlu", help="low-confidence messages as Rasa NLU YAML")):
+        command.add_argument("--since", type=_moment)
+        command.add_argument("--until", type=_moment)
+        command.add_argument("--no-sync", action="store_true", help="skip the sync first")
+    report.add_argument("--no-propensity", action="store_true",
+                        help="skip loading the recommender for purchase propensity")
+    export.add_argument("--out", type=Path)
+    export.add_argument("--below", type=float, help="confidence threshold (default: settings)")
+    replay = commands.add_parser("replay", help="send the replay corpus through Rasa's REST channel")
+    replay.add_argument("--corpus", type=Path, default=Path(__file__).with_name("replay_corpus.yml"))
+    replay.add_argument("--rasa-url", help="default: the settings' Rasa URL")
+    retention = commands.add_parser("retention", help="delete events and trackers older than N days")
+    retention.add_argument("--days", type=int, required=True)
+    forget = commands.add_parser("forget", help="erase one shopper everywhere")
+    forget.add_argument("--sender", required=True)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    if args.command == "replay":
+        _replay(settings, args)
+        return 0
+    store = EventStore(settings.state_url)
+    try:
+        if args.command == "sync":
+            _sync(settings, store)
+        elif args.command == "report":
+            _report(settings, store, args)
+        elif args.command == "retention":
+            _retention(settings, store, args.days)
+        elif args.command == "forget":
+            _forget(settings, store, args.sender)
+        elif args.command == "export-nlu":
+            _export_nlu(settings, store, args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
