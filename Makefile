@@ -18,14 +18,15 @@ export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
 RASA_ARGS    := --data bot/data --config config.yml --domain domain.yml
-TRAIN_INPUTS := config.yml domain.yml $(shell find bot -name '*.yml' -o -name '*.py' 2>/dev/null)
+# bot/channels (the socket.io channel) runs in the Rasa server but is not part of the model.
+TRAIN_INPUTS := config.yml domain.yml $(shell find bot -path bot/channels -prune -o \( -name '*.yml' -o -name '*.py' \) -print 2>/dev/null)
 
 .PHONY: help setup import ingest data train run shell test test-fast lint bench validate \
         train-recommender evaluate-recommender \
-        test-conversations test-e2e clean-state
+        test-conversations test-e2e test-browser web browser clean-state
 
 help:
-	@echo "make run     set up everything missing and start the assistant (Rasa :5005, actions :5055)"
+	@echo "make run     set up everything missing and start the assistant (web app :8000, Rasa :5005, actions :5055)"
 	@echo "make shell   chat with the running assistant in this terminal"
 	@echo "make test    run all tests"
 	@echo "make bench   measure and write docs/benchmarks.md"
@@ -35,7 +36,16 @@ $(VENV)/.installed: requirements/app.lock.txt scripts/setup_venvs.sh
 $(RASA_VENV)/.installed: requirements/rasa.lock.txt scripts/setup_venvs.sh
 	scripts/setup_venvs.sh rasa
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed
+# The widget and console scripts, bundled from npm packages (package-lock.json) into the
+# git-ignored web/frontend/dist; the script skips npm ci and esbuild when nothing changed.
+web:
+	scripts/build_web.sh
+
+# Debian's Chromium for the browser tests (installed only when missing).
+browser:
+	scripts/install_browser.sh
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed web
 
 # Catalog, then the Luma sample customer and orders (fixed order date, see commerce/import_sample.py).
 import: $(VENV)/.installed
@@ -94,9 +104,12 @@ test-conversations: train
 test-e2e: setup data train
 	$(PY) -m pytest tests/e2e -q
 
+test-browser: setup data train browser
+	$(PY) -m pytest tests/browser -q
+
 # One pytest run: unit, integration (real Chroma + MiniLM), the Rasa project checks
-# (data validate, conversation tests) and the end-to-end tests over REST.
-test: setup lint data train
+# (data validate, conversation tests), the end-to-end tests over REST and the browser tests.
+test: setup lint data train browser
 	$(PY) -m pytest tests
 
 bench: setup data train
