@@ -1,0 +1,41 @@
+"""The web app's client of the action server's internal agent-assist API (``assist.routes``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from assist.routes import TOKEN_HEADER
+from web.tracker import Conversation
+
+
+class AssistUnavailable(RuntimeError):
+    """The action server's agent-assist API could not answer."""
+
+
+class AssistClient:
+    def __init__(self, base_url: str, token: str | None, timeout: float = 60.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+
+    async def suggestions(self, conversation: Conversation) -> dict[str, Any]:
+        """Products, cited snippets, a draft reply and the cart for ``conversation``."""
+        if not self.token:
+            raise AssistUnavailable("AISLE_INTERNAL_TOKEN is not set, so agent assist is off")
+        last = conversation.last_question() or {}
+        body = {"conversation_id": conversation.conversation_id,
+                "viewed": [str(p) for p in conversation.slots.get("viewed_products") or []],
+                "focus_product": conversation.slots.get("focus_product"),
+                "question": (last.get("text") or "")[:2000], "intent": last.get("intent")}
+        try:
+            async with httpx.AsyncClient(timeout=self.timeout) as client:
+                response = await client.post(f"{self.base_url}/assist/suggestions", json=body,
+                                             headers={TOKEN_HEADER: self.token})
+        except httpx.HTTPError as error:
+            raise AssistUnavailable(f"the action server is unreachable: {error}") from error
+        if response.status_code != 200:
+            raise AssistUnavailable(f"agent assist answered {response.status_code}: "
+                                    f"{response.text[:300]}")
+        return response.json()
