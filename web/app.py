@@ -33,12 +33,12 @@ class BundleMissing(RuntimeError):
 
 
 def create_app(settings: Settings,
-               extra_routers: Sequence[Callable[[Settings, Callable], APIRouter]] = ()
-               ) -> FastAPI:
+               extra_routers: Sequence[Callable[[Settings, Callable], APIRouter]] = (),
+               bundle_dir: Path = BUNDLE_DIR) -> FastAPI:
     """The web app for ``settings``; ``extra_routers`` are ``build_router(settings,
     require_agent)`` factories mounted after the built-in routes."""
-    if not (BUNDLE_DIR / "widget.js").is_file():
-        raise BundleMissing(f"no front-end bundle in {BUNDLE_DIR}: run scripts/build_web.sh")
+    if not (bundle_dir / "widget.js").is_file():
+        raise BundleMissing(f"no front-end bundle in {bundle_dir}: run scripts/build_web.sh")
     auth = AgentAuth.from_settings(settings)
     require_agent = auth.dependency()
     token = settings.rasa_token
@@ -54,7 +54,7 @@ def create_app(settings: Settings,
     app = FastAPI(title="Aisle", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.require_agent = require_agent
     app.state.settings = settings
-    app.mount("/static", StaticFiles(directory=BUNDLE_DIR), name="static")
+    app.mount("/static", StaticFiles(directory=bundle_dir), name="static")
     routers = [
         build_shop_router(templates, settings.data_dir / "luma" / "images", rasa, tracker,
                           events, page_config),

@@ -15,10 +15,12 @@ class AssistUnavailable(RuntimeError):
 
 
 class AssistClient:
-    def __init__(self, base_url: str, token: str | None, timeout: float = 60.0) -> None:
+    def __init__(self, base_url: str, token: str | None, timeout: float = 60.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self.transport = transport  # tests pass an httpx.MockTransport
 
     async def suggestions(self, conversation: Conversation) -> dict[str, Any]:
         """Products, cited snippets, a draft reply and the cart for ``conversation``."""
@@ -30,7 +32,7 @@ class AssistClient:
                 "focus_product": conversation.slots.get("focus_product"),
                 "question": (last.get("text") or "")[:2000], "intent": last.get("intent")}
         try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
                 response = await client.post(f"{self.base_url}/assist/suggestions", json=body,
                                              headers={TOKEN_HEADER: self.token})
         except httpx.HTTPError as error:

@@ -27,17 +27,19 @@ class RasaError(RuntimeError):
 class RasaClient:
     """A small async client of one Rasa server."""
 
-    def __init__(self, base_url: str, token: str | None, timeout: float = 60.0) -> None:
+    def __init__(self, base_url: str, token: str | None, timeout: float = 60.0,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        self.transport = transport  # tests pass an httpx.MockTransport
 
     def _params(self, **extra: str) -> dict[str, str]:
         return {**({"token": self.token} if self.token else {}), **extra}
 
     async def _post(self, path: str, body: Any, params: dict[str, str]) -> Any:
         try:
-            async with httpx.AsyncClient(timeout=self.timeout) as client:
+            async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
                 response = await client.post(f"{self.base_url}{path}", json=body, params=params)
         except httpx.HTTPError as error:
             raise RasaError(f"the Rasa server is unreachable: {error}") from error
