@@ -218,6 +218,17 @@ def test_agent_takes_over_and_hands_back(browser: Browser, assistant: RunningAss
     shopper.context.close()
 
 
+def test_widget_falls_back_to_rest_without_websockets(browser: Browser,
+                                                      assistant: RunningAssistant) -> None:
+    page = browser.new_context().new_page()
+    page.add_init_script("window.WebSocket = function () { throw new Error('blocked'); };")
+    page.goto(f"{assistant.web_url}/")
+    expect(page.locator("#aisle-widget")).to_have_attribute("data-mode", "rest", timeout=30_000)
+    _say(page, "show me men's hoodies")
+    expect(page.locator("#aisle-widget .card").first).to_be_visible(timeout=TURN_MS)
+    page.context.close()
+
+
 def test_rest_fallback_and_the_internal_assist_api(assistant: RunningAssistant) -> None:
     reply = httpx.post(f"{assistant.web_url}/api/chat", timeout=120,
                        json={"session_id": "rest-fallback-1", "message": "men's hoodies"})

@@ -7,6 +7,7 @@ import { renderBotMessage } from "./render.js";
 const SESSION_KEY = "aisle.session";
 const CONNECT_TIMEOUT_MS = 5000;
 const TYPING_TIMEOUT_MS = 90000;
+const REST_POLL_MS = 4000;
 
 function newSessionId() {
   const bytes = new Uint8Array(16);
@@ -23,6 +24,9 @@ class ChatWidget {
     this.mode = "connecting";
     this.socket = null;
     this.typingTimer = null;
+    this.pollTimer = null;
+    this.pending = 0;
+    this.known = 0; // messages of the tracker's history already shown
     this.build();
   }
 
@@ -58,6 +62,7 @@ class ChatWidget {
       const response = await fetch(`/api/history/${encodeURIComponent(this.sessionId)}`);
       if (!response.ok) return;
       const history = await response.json();
+      this.known = (history.messages || []).length;
       for (const message of history.messages || []) {
         if (message.role === "user") this.showUser(message.text);
         else this.showBot(message, message.role);
@@ -94,6 +99,34 @@ class ChatWidget {
     this.mode = "rest";
     this.root.dataset.mode = "rest";
     this.status.textContent = "Connected (fallback)";
+    // Without the socket, an agent's messages are picked up from the conversation's history.
+    clearInterval(this.pollTimer);
+    this.pollTimer = setInterval(() => this.poll(), REST_POLL_MS);
+  }
+
+  /** Mark the tracker's history as shown (REST replies were rendered as they came back). */
+  async syncKnown() {
+    try {
+      const response = await fetch(`/api/history/${encodeURIComponent(this.sessionId)}`);
+      if (response.ok) this.known = ((await response.json()).messages || []).length;
+    } catch {
+      // keep the old count; a later poll may show a reply twice at worst
+    }
+  }
+
+  async poll() {
+    if (this.pending || this.mode !== "rest") return;
+    try {
+      const response = await fetch(`/api/history/${encodeURIComponent(this.sessionId)}`);
+      if (!response.ok || this.pending) return;
+      const messages = (await response.json()).messages || [];
+      for (const message of messages.slice(this.known)) {
+        if (message.role !== "user") this.showBot(message, message.role);
+      }
+      this.known = Math.max(this.known, messages.length);
+    } catch {
+      // the next poll tries again
+    }
   }
 
   submit() {
@@ -110,14 +143,17 @@ class ChatWidget {
       this.socket.emit("user_uttered", { message: payload, session_id: this.sessionId });
       return;
     }
+    this.pending += 1;
     try {
       const response = await fetch("/api/chat", { method: "POST", headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ session_id: this.sessionId, message: payload }) });
       if (!response.ok) throw new Error(`chat failed: ${response.status}`);
       for (const message of await response.json()) this.showBot(message);
+      await this.syncKnown();
     } catch (error) {
       this.showBot({ text: "Sorry, I can't reach the assistant right now. Please try again in a moment." });
     }
+    this.pending -= 1;
     this.stopTyping();
   }
 
@@ -155,6 +191,8 @@ class ChatWidget {
 
   reset() {
     this.socket?.disconnect();
+    clearInterval(this.pollTimer);
+    this.known = 0;
     this.sessionId = newSessionId();
     localStorage.setItem(SESSION_KEY, this.sessionId);
     this.log.replaceChildren();
