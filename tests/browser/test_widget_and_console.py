@@ -191,10 +191,12 @@ def test_agent_takes_over_and_hands_back(browser: Browser, assistant: RunningAss
     suggested = reply.input_value()
     assert suggested, "inserting a suggestion fills the reply"
     reply.fill(f"Hi, I'm Dana. {suggested} Would you like it in your size?")
-    agent.screenshot(path=screenshots / "agent-console.png")
     agent.get_by_role("button", name="Send to shopper", exact=True).click()
     expect(shopper.locator("#aisle-widget .msg.agent").last).to_contain_text(
         "Hi, I'm Dana.", timeout=30_000)
+    expect(transcript.locator(".t.agent").last).to_contain_text("Hi, I'm Dana.")
+    expect(first.locator(".badge.held")).to_be_visible()
+    agent.screenshot(path=screenshots / "agent-console.png")
 
     bot_before = _bot_messages(shopper).count()
     _say(shopper, "show me men's hoodies")

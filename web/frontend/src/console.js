@@ -197,7 +197,7 @@ class Console {
   async act(step) {
     try {
       await api(`/api/agent/conversations/${encodeURIComponent(this.selected)}/${step}`, { method: "POST" });
-      await this.loadConversation(this.selected, false);
+      await this.refresh();
     } catch (error) { this.guard(error); }
   }
 
@@ -207,7 +207,7 @@ class Console {
     try {
       await api(`/api/agent/conversations/${encodeURIComponent(this.selected)}/messages`, { method: "POST", body: JSON.stringify({ text }) });
       this.reply.value = "";
-      await this.loadConversation(this.selected, false);
+      await this.refresh();
     } catch (error) { this.guard(error); }
   }
 }
