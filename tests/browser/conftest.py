@@ -1,4 +1,9 @@
-"""Real servers (Rasa, actions, web app) and Debian's Chromium driven by Playwright."""
+"""Real servers (Rasa, actions, web app) and Debian's Chromium driven by Playwright.
+
+Module-scoped: Playwright's sync API keeps an event loop running in the main thread while the
+browser is open, which would break ``asyncio.run`` in the tests that run after these (and the
+servers' memory is freed for them).
+"""
 
 from __future__ import annotations
 
@@ -25,12 +30,12 @@ SCRIPTED_ID = "MH03"
 SCRIPTED_NAME = "Bruno <script>window.__aisleXss = 1</script><b>Compete</b> Hoodie"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("shop") / "shop.sqlite"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def catalog_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the catalog where one hoodie's name holds a script tag."""
     source = Path(load_settings().catalog_url.removeprefix("sqlite:///"))
@@ -43,7 +48,7 @@ def catalog_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, shop_db: Path,
               catalog_db: Path) -> Iterator[RunningAssistant]:
     if not CHROMIUM.exists():
@@ -56,7 +61,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, shop_db: Path,
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

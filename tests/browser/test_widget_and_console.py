@@ -127,6 +127,13 @@ def test_phone_layout_at_360_px(browser: Browser, assistant: RunningAssistant,
     assert box is not None and box["width"] <= 360
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=screenshots / "widget-360px.png")
+    page.locator("#aisle-widget .card").first.get_by_role("button", name="Ask a question").click()
+    expect(page.get_by_label("Your message")).to_have_value(re.compile("^About the "))
+    expect(page.get_by_label("Your message")).to_be_focused()
+    _say(page, "compare the first two")
+    table = page.locator("#aisle-widget .comparison table")
+    expect(table).to_be_visible(timeout=TURN_MS)
+    expect(table.locator("thead th")).to_have_count(3)
     page.get_by_role("button", name="New conversation").click()
     expect(page.locator("#aisle-widget .msg.user")).to_have_count(0)
     page.context.close()
