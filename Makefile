@@ -18,15 +18,16 @@ export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
 RASA_ARGS    := --data bot/data --config config.yml --domain domain.yml
-# bot/tracker_store.py runs in the server, not in training: changing it needs no new model.
-TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py,$(shell find bot -name '*.yml' -o -name '*.py' 2>/dev/null))
+# bot/channels (the socket.io channel) and bot/tracker_store.py run in the Rasa server but are
+# not part of the model: changing them needs no retraining.
+TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py,$(shell find bot -path bot/channels -prune -o \( -name '*.yml' -o -name '*.py' \) -print 2>/dev/null))
 
 .PHONY: help setup import ingest data train run shell test test-fast lint bench validate \
         train-recommender evaluate-recommender \
-        test-conversations test-e2e clean-state insights
+        test-conversations test-e2e test-browser web browser clean-state insights
 
 help:
-	@echo "make run     set up everything missing and start the assistant (Rasa :5005, actions :5055)"
+	@echo "make run     set up everything missing and start the assistant (web app :8000, Rasa :5005, actions :5055)"
 	@echo "make shell   chat with the running assistant in this terminal"
 	@echo "make test    run all tests"
 	@echo "make bench   measure and write docs/benchmarks.md"
@@ -37,7 +38,16 @@ $(VENV)/.installed: requirements/app.lock.txt scripts/setup_venvs.sh
 $(RASA_VENV)/.installed: requirements/rasa.lock.txt scripts/setup_venvs.sh
 	scripts/setup_venvs.sh rasa
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed
+# The widget and console scripts, bundled from npm packages (package-lock.json) into the
+# git-ignored web/frontend/dist; the script skips npm ci and esbuild when nothing changed.
+web:
+	scripts/build_web.sh
+
+# Debian's Chromium for the browser tests (installed only when missing).
+browser:
+	scripts/install_browser.sh
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed web
 
 # Catalog, then the Luma sample customer and orders (fixed order date, see commerce/import_sample.py).
 import: $(VENV)/.installed
@@ -96,9 +106,12 @@ test-conversations: train
 test-e2e: setup data train
 	$(PY) -m pytest tests/e2e -q
 
+test-browser: setup data train browser
+	$(PY) -m pytest tests/browser -q
+
 # One pytest run: unit, integration (real Chroma + MiniLM), the Rasa project checks
-# (data validate, conversation tests) and the end-to-end tests over REST.
-test: setup lint data train
+# (data validate, conversation tests), the end-to-end tests over REST and the browser tests.
+test: setup lint data train browser
 	$(PY) -m pytest tests
 
 bench: setup data train

@@ -15,8 +15,16 @@ from rasa_sdk.executor import ActionExecutor
 from actions import services
 from aisle.logs import configure_logging
 from aisle.settings import load_settings
+from assist.routes import register_assist_routes
+from assist.service import AgentAssist
 
 logger = logging.getLogger(__name__)
+
+
+def _agent_assist() -> AgentAssist:
+    """The agent-assist service over this process's services (built once they are)."""
+    return AgentAssist(services.get_services().answers, services.get_recommender(),
+                       services.get_commerce())
 
 
 def main() -> None:
@@ -25,6 +33,8 @@ def main() -> None:
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])
+    token = settings.internal_token.get_secret_value() if settings.internal_token else None
+    register_assist_routes(app, token, _agent_assist)
 
     @app.before_server_start
     async def _load_services(_app, _loop) -> None:  # noqa: ANN001 - Sanic listener signature

@@ -16,7 +16,7 @@ def runtime_env(settings: Settings) -> dict[str, str]:
     """Environment variables for ``endpoints.yml`` and ``scripts/run.sh``."""
     env = {
         "AISLE_STATE_DIR": str(settings.state_dir),
-        "AISLE_TRACKER_DB": str(settings.tracker_path),
+        "AISLE_TRACKER_DB": str(settings.tracker_db_path),
         "AISLE_ACTION_URL": f"http://localhost:{settings.action_port}/webhook",
         "AISLE_ACTION_PORT": str(settings.action_port),
         "AISLE_RASA_PORT": str(settings.rasa_port),
@@ -24,7 +24,11 @@ def runtime_env(settings: Settings) -> dict[str, str]:
         "AISLE_CATALOG_URL": settings.catalog_url,
         "AISLE_CHROMA_PATH": str(settings.chroma_path),
         "AISLE_CORS_ORIGINS": settings.cors_origins,
+        "AISLE_WEB_HOST": settings.web_host,
+        "AISLE_WEB_PORT": str(settings.web_port),
     }
+    if settings.internal_token:
+        env["AISLE_INTERNAL_TOKEN"] = settings.internal_token.get_secret_value()
     if settings.rasa_token:
         env["AISLE_RASA_TOKEN"] = settings.rasa_token
     return env

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
@@ -33,6 +34,7 @@ class RunningAssistant:
     pids: dict[str, int]
     startup_seconds: float
     token: str | None = None
+    web_url: str | None = None
 
     def say(self, sender: str, text: str, client: httpx.Client) -> list[dict]:
         """Send one message over the REST channel and return the bot's messages."""
@@ -67,15 +69,18 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
 
 @contextmanager
 def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
-                      timeout: float = 300, token: str | None = None) -> Iterator[RunningAssistant]:
+                      timeout: float = 300, token: str | None = None,
+                      web: bool = False) -> Iterator[RunningAssistant]:
     """Start both servers with a fresh tracker store in ``workdir``; stop them afterwards.
 
     With ``token``, Rasa's HTTP API requires it (``--auth-token``), as ``make run`` does when
-    ``AISLE_RASA_TOKEN`` is set.
+    ``AISLE_RASA_TOKEN`` is set. With ``web``, the web app (widget and agent console) starts
+    too, on its own free port; pass ``AISLE_AGENT_PASSWORD`` in ``extra_env`` to sign in.
     """
     if not MODEL.exists():
         raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
     action_port, rasa_port = free_port(), free_port()
+    web_port = free_port() if web else None
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT),
@@ -86,6 +91,10 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
         "AISLE_ACTION_PORT": str(action_port),
         "AISLE_ACTION_URL": f"http://localhost:{action_port}/webhook",
         "AISLE_TRACKER_DB": str(workdir / "tracker.sqlite"),
+        "AISLE_RASA_PORT": str(rasa_port),
+        "AISLE_INTERNAL_TOKEN": secrets.token_urlsafe(24),
+        **({"AISLE_RASA_TOKEN": token} if token else {}),
+        **({"AISLE_WEB_PORT": str(web_port)} if web_port else {}),
         **(extra_env or {}),
     }
     action_log, rasa_log = workdir / "actions.log", workdir / "rasa.log"
@@ -106,14 +115,23 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
         _wait_until_up(f"http://127.0.0.1:{action_port}/health", processes[0], action_log, timeout)
         status = f"http://127.0.0.1:{rasa_port}/status" + (f"?token={token}" if token else "")
         _wait_until_up(status, processes[1], rasa_log, timeout)
+        if web_port:
+            web_log = workdir / "web.log"
+            with web_log.open("w") as out:
+                processes.append(subprocess.Popen(
+                    [str(REPO_ROOT / ".venv/bin/python"), "-m", "web"],
+                    cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
+            _wait_until_up(f"http://127.0.0.1:{web_port}/agent", processes[2], web_log, timeout)
         yield RunningAssistant(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
             action_url=f"http://127.0.0.1:{action_port}",
             tracker_db=workdir / "tracker.sqlite",
             logs=workdir,
-            pids={"actions": processes[0].pid, "rasa": processes[1].pid},
+            pids={name: p.pid for name, p in zip(("actions", "rasa", "web"), processes,
+                                                 strict=False)},
             startup_seconds=time.monotonic() - started,
             token=token,
+            web_url=f"http://127.0.0.1:{web_port}" if web_port else None,
         )
     finally:
         for process in processes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -63,8 +63,39 @@ class Settings(BaseSettings):
     rasa_port: int = Field(default=5005)
     action_port: int = Field(default=5055)
     cors_origins: str = Field(
-        default="http://localhost:8000",
-        description="Origin allowed to call the Rasa server from a browser (the web app's).",
+        default="http://localhost:8000,http://127.0.0.1:8000",
+        description="Origins (comma-separated) allowed to call the Rasa server from a browser.",
+    )
+    tracker_db: Path | None = Field(
+        default=None,
+        description="SQLite file of Rasa's tracker store; default: tracker-<store>.sqlite in the "
+                    "state dir.",
+    )
+    environment: str = Field(
+        default="development",
+        description="'development' or 'production' (production refuses to start the web app "
+                    "without an agent password and a session secret).",
+    )
+    web_host: str = Field(default="127.0.0.1", description="Interface the web app binds.")
+    web_port: int = Field(default=8000, description="Port of the web app (widget and console).")
+    public_rasa_url: str | None = Field(
+        default=None,
+        description="Rasa server URL as the shopper's browser reaches it; default: rasa_url.",
+    )
+    agent_password: SecretStr | None = Field(
+        default=None,
+        description="Password of the agent console; in development a random one is generated "
+                    "and logged when unset.",
+    )
+    web_secret: SecretStr | None = Field(
+        default=None,
+        description="Key signing the console's session cookies; random per process when unset.",
+    )
+    agent_session_minutes: int = Field(default=480, description="Console sessions expire after.")
+    internal_token: SecretStr | None = Field(
+        default=None,
+        description="Shared token of the action server's internal agent-assist API (the web app "
+                    "sends it); the API is closed when unset.",
     )
     pii_secret: str | None = Field(
         default=None,
@@ -78,11 +109,21 @@ class Settings(BaseSettings):
     currency: str = Field(default="USD")
     max_message_chars: int = Field(default=2000)
 
-    @field_validator("data_dir", "state_dir", "recommender_model")
+    @field_validator("data_dir", "state_dir", "recommender_model", "tracker_db")
     @classmethod
-    def _absolute(cls, path: Path) -> Path:
+    def _absolute(cls, path: Path | None) -> Path | None:
+        if path is None:
+            return None
         path = path.expanduser()
         return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+
+    @field_validator("environment")
+    @classmethod
+    def _known_environment(cls, environment: str) -> str:
+        if environment not in {"development", "production"}:
+            raise ValueError(f"AISLE_ENVIRONMENT must be 'development' or 'production', "
+                             f"not {environment!r}")
+        return environment
 
     @field_validator("store")
     @classmethod
@@ -95,6 +136,23 @@ class Settings(BaseSettings):
     def rasa_url(self) -> str:
         """Base URL of the Rasa server."""
         return f"http://{self.rasa_host}:{self.rasa_port}"
+
+    @property
+    def browser_rasa_url(self) -> str:
+        """Rasa server URL for the shopper's browser (socket.io)."""
+        return self.public_rasa_url or self.rasa_url
+
+    @property
+    def action_url(self) -> str:
+        """Base URL of the action server (bound to 127.0.0.1)."""
+        return f"http://127.0.0.1:{self.action_port}"
+
+    @property
+    def tracker_db_path(self) -> Path:
+        """SQLite file of Rasa's tracker store."""
+        if self.tracker_db is not None:
+            return self.tracker_db
+        return self.state_dir / f"tracker-{self.store}.sqlite"
 
     @property
     def catalog_url(self) -> str:
@@ -122,14 +180,9 @@ class Settings(BaseSettings):
         return path.read_text().strip()
 
     @property
-    def tracker_path(self) -> Path:
-        """The SQLite file of Rasa's tracker store (endpoints.yml, via ``aisle.runtime_env``)."""
-        return self.state_dir / f"tracker-{self.store}.sqlite"
-
-    @property
     def tracker_url(self) -> str:
         """SQLAlchemy URL of the tracker store the insights read and erase from."""
-        return self.tracker_database_url or f"sqlite:///{self.tracker_path}"
+        return self.tracker_database_url or f"sqlite:///{self.tracker_db_path}"
 
     @property
     def chroma_path(self) -> Path:

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server in the foreground; Ctrl-C stops both.
+# Start the action server, the Rasa server and the web app in the foreground; Ctrl-C stops all.
 # Configuration comes from Aisle's settings (AISLE_* variables), see aisle/settings.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TF_CPP_MIN_LOG_LEVEL=2 \
        RASA_TELEMETRY_ENABLED=false ANONYMIZED_TELEMETRY=False TOKENIZERS_PARALLELISM=false
+# The action server's agent-assist API and the web app share this token (one per run if unset).
+export AISLE_INTERNAL_TOKEN="${AISLE_INTERNAL_TOKEN:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))')}"
 eval "$(.venv/bin/python -m aisle.runtime_env)"
 mkdir -p "$AISLE_STATE_DIR"
 
@@ -22,12 +24,16 @@ pids+=($!)
 
 rasa_args=(run --enable-api -i "$AISLE_RASA_HOST" -p "$AISLE_RASA_PORT"
            --credentials credentials.yml --endpoints endpoints.yml --model models/aisle.tar.gz
-           --cors "$AISLE_CORS_ORIGINS")
+           --cors ${AISLE_CORS_ORIGINS//,/ })
 if [[ -n "${AISLE_RASA_TOKEN:-}" ]]; then rasa_args+=(--auth-token "$AISLE_RASA_TOKEN"); fi
 .venv-rasa/bin/rasa "${rasa_args[@]}" &
 pids+=($!)
 
-echo "Aisle: Rasa on http://$AISLE_RASA_HOST:$AISLE_RASA_PORT (REST + socket.io), actions on :$AISLE_ACTION_PORT"
+.venv/bin/python -m web &
+pids+=($!)
+
+echo "Aisle: shop and chat widget on http://$AISLE_WEB_HOST:$AISLE_WEB_PORT/ , agent console on /agent"
+echo "       Rasa on http://$AISLE_RASA_HOST:$AISLE_RASA_PORT (REST + socket.io), actions on :$AISLE_ACTION_PORT"
 echo "Chat in another terminal with: make shell   (Ctrl-C here stops everything)"
 # Stop everything as soon as either server exits.
 wait -n "${pids[@]}"

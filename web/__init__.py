@@ -1,0 +1,1 @@
+"""Aisle's web app: the shopper widget on a demo storefront and the agent-assist console."""

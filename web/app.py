@@ -1,0 +1,66 @@
+"""``create_app(settings)``: the FastAPI app serving the storefront widget and the console.
+
+Routers are a list, so another feature (``insights.web.build_router(settings, require_agent)``)
+is mounted by passing it in ``extra_routers``; ``app.state.require_agent`` is the console's
+sign-in dependency for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from aisle.settings import Settings
+from insights.events import EventStore
+from web.agent_routes import build_agent_router
+from web.assist_client import AssistClient
+from web.auth import AgentAuth
+from web.rasa_api import RasaClient
+from web.shop_routes import build_shop_router
+from web.tracker import TrackerReader
+
+WEB_DIR = Path(__file__).resolve().parent
+#: Where ``scripts/build_web.sh`` writes the bundled scripts and styles (git-ignored).
+BUNDLE_DIR = WEB_DIR / "frontend" / "dist"
+
+
+class BundleMissing(RuntimeError):
+    """The front-end bundle has not been built."""
+
+
+def create_app(settings: Settings,
+               extra_routers: Sequence[Callable[[Settings, Callable], APIRouter]] = (),
+               bundle_dir: Path = BUNDLE_DIR) -> FastAPI:
+    """The web app for ``settings``; ``extra_routers`` are ``build_router(settings,
+    require_agent)`` factories mounted after the built-in routes."""
+    if not (bundle_dir / "widget.js").is_file():
+        raise BundleMissing(f"no front-end bundle in {bundle_dir}: run scripts/build_web.sh")
+    auth = AgentAuth.from_settings(settings)
+    require_agent = auth.dependency()
+    token = settings.rasa_token
+    rasa = RasaClient(settings.rasa_url, token)
+    internal = settings.internal_token.get_secret_value() if settings.internal_token else None
+    assist = AssistClient(settings.action_url, internal)
+    tracker = TrackerReader(settings.tracker_db_path)
+    events = EventStore(settings.state_url)
+    templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+    page_config = {"rasaUrl": settings.browser_rasa_url, "socketPath": "/socket.io",
+                   "currency": settings.currency, "maxChars": settings.max_message_chars}
+
+    app = FastAPI(title="Aisle", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.require_agent = require_agent
+    app.state.settings = settings
+    app.mount("/static", StaticFiles(directory=bundle_dir), name="static")
+    routers = [
+        build_shop_router(templates, settings.data_dir / "luma" / "images", rasa, tracker,
+                          events, page_config),
+        build_agent_router(templates, auth, tracker, rasa, assist, events, require_agent),
+        *(factory(settings, require_agent) for factory in extra_routers),
+    ]
+    for router in routers:
+        app.include_router(router)
+    return app

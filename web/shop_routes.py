@@ -1,0 +1,98 @@
+"""The shopper side: the storefront page, product images, the REST fallback, the widget's
+history after a reload, and click events for insights."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from pydantic import BaseModel, Field
+
+from insights.events import Event, EventStore
+from web.rasa_api import RasaClient, RasaError
+from web.tracker import TrackerReader
+
+#: Conversation ids the widget makes (hex uuids) and those the tests and tools use.
+SESSION_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
+IMAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\.(jpe?g|png|webp)$")
+MAX_EVENT_BYTES = 8_192
+
+
+class ChatMessage(BaseModel):
+    session_id: str = Field(pattern=SESSION_ID)
+    message: str = Field(max_length=2000)
+
+
+class ClickEvent(BaseModel):
+    """A click on a product card's button or a quick-reply button in the widget."""
+
+    kind: Literal["card_click", "button_click"]
+    conversation_id: str = Field(pattern=SESSION_ID)
+    product_ids: list[str] = Field(default_factory=list, max_length=20)
+    action: str = Field(default="", max_length=64)
+    title: str = Field(default="", max_length=200)
+    payload: str = Field(default="", max_length=500)
+
+
+def _history_message(message: dict[str, Any]) -> dict[str, Any]:
+    keys = ("role", "text", "buttons", "custom") if message["role"] != "user" else ("role", "text")
+    return {key: message.get(key) for key in keys}
+
+
+def build_shop_router(templates: Any, images_dir: Path, rasa: RasaClient,
+                      tracker: TrackerReader, events: EventStore,
+                      page_config: dict[str, Any]) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/", response_class=HTMLResponse)
+    async def storefront(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "store.html", {"config": page_config})
+
+    @router.get("/images/{name}")
+    async def image(name: str) -> FileResponse:
+        if not IMAGE_NAME.match(name):
+            raise HTTPException(status_code=404, detail="no such image")
+        path = (images_dir / name).resolve()
+        if path.parent != images_dir.resolve() or not path.is_file():
+            raise HTTPException(status_code=404, detail="no such image")
+        return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+
+    @router.post("/api/chat")
+    async def chat(message: ChatMessage) -> list[dict[str, Any]]:
+        """The REST fallback when the socket.io connection cannot be made."""
+        try:
+            return await rasa.say(message.session_id, message.message)
+        except RasaError as error:
+            raise HTTPException(status_code=502, detail=str(error)) from error
+
+    @router.get("/api/history/{session_id}")
+    async def history(session_id: str) -> dict[str, Any]:
+        """The conversation so far, for the widget after a reload (the id is the secret)."""
+        if not re.match(SESSION_ID, session_id):
+            raise HTTPException(status_code=400, detail="invalid session id")
+        conversation = tracker.conversation(session_id)
+        if conversation is None:
+            return {"messages": [], "agent_active": False}
+        return {"messages": [_history_message(m) for m in conversation.messages],
+                "agent_active": bool(conversation.slots.get("agent_active"))}
+
+    @router.post("/api/events", status_code=204)
+    async def record_click(request: Request) -> None:
+        body = await request.body()
+        if len(body) > MAX_EVENT_BYTES:
+            raise HTTPException(status_code=413, detail="event too large")
+        try:
+            click = ClickEvent.model_validate_json(body)
+        except ValueError as error:
+            raise HTTPException(status_code=422, detail="invalid event") from error
+        events.record(Event(
+            kind=click.kind, conversation_id=click.conversation_id, at=datetime.now(UTC),
+            source="web", product_ids=tuple(click.product_ids),
+            data={"action": click.action, "title": click.title, "payload": click.payload},
+        ))
+
+    return router
