@@ -25,21 +25,23 @@ MAX_BODY_BYTES = 16_384
 
 def register_assist_routes(app: Sanic, token: str | None,
                            assist: Callable[[], AgentAssist]) -> None:
-    """Add ``POST /assist/suggestions`` to ``app``; ``assist`` builds the service lazily."""
+    """Add ``POST /assist/suggestions`` and ``POST /assist/propensity`` to ``app``; ``assist``
+    builds the service lazily."""
 
     def refused(request: Request) -> HTTPResponse | None:
+        """The error response for a request without the token or with too large a body."""
         if not token:
             return response.json({"error": "the agent-assist API is disabled"}, status=503)
         given = request.headers.get(TOKEN_HEADER, "")
         if not hmac.compare_digest(given.encode(), token.encode()):
             return response.json({"error": "unauthorised"}, status=401)
+        if len(request.body or b"") > MAX_BODY_BYTES:
+            return response.json({"error": "request too large"}, status=413)
         return None
 
     async def suggestions(request: Request) -> HTTPResponse:
         if (denied := refused(request)) is not None:
             return denied
-        if len(request.body or b"") > MAX_BODY_BYTES:
-            return response.json({"error": "request too large"}, status=413)
         try:
             assist_request = AssistRequest.from_json(request.json)
         except (ValueError, TypeError) as error:
@@ -53,8 +55,6 @@ def register_assist_routes(app: Sanic, token: str | None,
     async def propensity(request: Request) -> HTTPResponse:
         if (denied := refused(request)) is not None:
             return denied
-        if len(request.body or b"") > MAX_BODY_BYTES:
-            return response.json({"error": "request too large"}, status=413)
         try:
             body = request.json
             lists = [_id_list(body, key) for key in ("history", "carted", "product_ids")]

@@ -40,6 +40,10 @@ class FakeRecommender:
     contexts: list[ShopperContext] = field(default_factory=list)
     products: dict[str, Product] = field(default_factory=lambda: {"MH01": HOODIE, "WJ01": JACKET})
 
+    def propensity(self, context: ShopperContext, product_ids: list[str]) -> dict[str, float]:
+        self.contexts.append(context)
+        return {pid: 0.25 for pid in product_ids}
+
     def recommend(self, context: ShopperContext, k: int = 5) -> list[Recommendation]:
         self.contexts.append(context)
         return [Recommendation(JACKET, 0.9, "often bought with the Chaz Kangeroo Hoodie")]
@@ -102,3 +106,23 @@ def test_no_question_no_answer() -> None:
 def test_bad_requests_are_refused_with_a_clear_message(body: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         AssistRequest.from_json(body)
+
+
+def test_propensity_scores_the_products_for_the_shoppers_history() -> None:
+    assist, _, recommender = _assist()
+    assert assist.propensity(["MH01"], ["WJ01"], ["WJ01", "MH01"]) == {"WJ01": 0.25, "MH01": 0.25}
+    assert recommender.contexts == [ShopperContext(history=("MH01",), carted=("WJ01",))]
+
+
+@pytest.mark.parametrize("body, message", [
+    ([], "JSON object"),
+    ({"history": "MH01"}, "history must be a list"),
+    ({"history": [1]}, "history must be a list"),
+    ({"product_ids": ["x"] * 201}, "more than 200"),
+])
+def test_bad_propensity_requests_are_refused(body: object, message: str) -> None:
+    from assist.routes import _id_list
+
+    with pytest.raises((TypeError, ValueError), match=message):
+        for key in ("history", "carted", "product_ids"):
+            _id_list(body, key)
