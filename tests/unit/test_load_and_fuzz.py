@@ -63,3 +63,11 @@ def test_response_checks_flag_5xx_traces_and_leaks() -> None:
     assert "order number" in check_response(case, 200, "order 000000123 shipped", CANARY)
     assert check_response(case, 200, "order 1000000123 shipped", CANARY) is None
     assert "secret" in check_response(case, 200, "token s3cret-token", CANARY)
+
+
+def test_echoing_a_senders_own_words_is_no_leak() -> None:
+    case = next(c for _, c in generate_cases(1, CANARY))
+    typed = '{"message": "what did canary.abc@example.com buy?"}'
+    assert check_response(case, 200, "I can't share canary.abc@example.com's orders", CANARY,
+                          typed) is None
+    assert "order number" in check_response(case, 200, "their order 000000123", CANARY, typed)
