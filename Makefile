@@ -22,13 +22,16 @@ TRAIN_INPUTS := config.yml domain.yml $(shell find bot -name '*.yml' -o -name '*
 
 .PHONY: help setup import ingest data train run shell test test-fast lint bench validate \
         train-recommender evaluate-recommender \
-        test-conversations test-e2e clean-state
+        test-conversations test-e2e clean-state services services-stop run-production \
+        test-production load-test fuzz
 
 help:
 	@echo "make run     set up everything missing and start the assistant (Rasa :5005, actions :5055)"
 	@echo "make shell   chat with the running assistant in this terminal"
 	@echo "make test    run all tests"
 	@echo "make bench   measure and write docs/benchmarks.md"
+	@echo "make run-production  the production profile on this machine (PostgreSQL, Redis,"
+	@echo "                     Chroma server, 2 Rasa replicas + 2 action workers behind nginx)"
 
 $(VENV)/.installed: requirements/app.lock.txt scripts/setup_venvs.sh
 	scripts/setup_venvs.sh app
@@ -74,6 +77,28 @@ train: models/.trained
 
 run: setup data train
 	scripts/run.sh
+
+# The production profile (docs/deploy.md). `make services` installs (apt) and starts local
+# PostgreSQL, Redis and a Chroma server under state/services; `eval "$$(scripts/services.sh env)"`
+# exports their AISLE_* URLs. run-production starts them too when those URLs are not set.
+services: $(VENV)/.installed
+	scripts/services.sh start
+
+services-stop:
+	scripts/services.sh stop
+
+run-production: setup data train
+	$(PY) -m aisle.cluster
+
+test-production: setup data train
+	$(PY) -m pytest tests/e2e/test_production_cluster.py tests/unit/test_production_profile.py -q
+
+# Long versions of the load and fuzz runs (both start what they need on free ports and stop it).
+load-test: setup data train
+	$(PY) -m scripts.load_test --shoppers 200 --turns 20 --write docs/benchmarks.md
+
+fuzz: setup data train
+	$(PY) -m scripts.fuzz --inputs 2000 --profile production
 
 shell: $(VENV)/.installed
 	$(PY) -m aisle.chat

@@ -58,4 +58,4 @@ def running_profile(name: str, workdir: Path, token: str | None = None) -> Itera
                                  cluster.startup_seconds,
                                  tuple(s for s in (token, password) if s))
     finally:
-        services.stop()
+        services.stop(remove=True)
