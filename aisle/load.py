@@ -201,7 +201,7 @@ class LoadReport:
 
 
 async def run_load(url: str, shoppers: int, turns: int, max_seconds: float,
-                   pids: dict[str, int] | None = None, timeout: float = 180) -> LoadReport:
+                   pids: dict[str, int] | None = None, timeout: float = 300) -> LoadReport:
     """Run ``shoppers`` concurrent shoppers of ``turns`` turns against the REST channel at ``url``."""
     run_id = uuid.uuid4().hex[:8]
     crowd = [Shopper(f"load-{run_id}-{i}", *SHOPPER_KINDS[i % len(SHOPPER_KINDS)])

@@ -21,17 +21,19 @@ TROUBLE_RESPONSE = {"events": [], "responses": [{"text": TROUBLE_TEXT}]}
 
 
 def _upstream(name: str, ports: Sequence[int]) -> str:
-    servers = "\n".join(f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in ports)
+    servers = "\n".join(f"    server 127.0.0.1:{port} max_fails=2 fail_timeout=5s;" for port in ports)
     return f"  upstream {name} {{\n{servers}\n    keepalive 32;\n  }}\n"
 
 
 def nginx_config(workdir: Path, rasa_ports: Sequence[int], action_ports: Sequence[int],
-                 listen_port: int, action_gateway_port: int, read_timeout_s: int = 120) -> str:
+                 listen_port: int, action_gateway_port: int, read_timeout_s: int = 300) -> str:
     """nginx.conf text: ``listen_port`` → Rasa replicas, ``action_gateway_port`` → workers.
 
     Everything nginx writes (pid, logs, temp files) stays in ``workdir``. Both upstreams retry
     the next server only when a connection could not be made (nginx never resends a POST that
-    reached a server), so no message or action runs twice.
+    reached a server), so no message or action runs twice; a slow answer is waited for
+    (``read_timeout_s``) and does not mark a busy server as failed, because a turn answered late
+    by its replica is better than a 504 while that replica still runs it.
     """
     temp = workdir / "nginx-tmp"
     trouble = json.dumps(TROUBLE_RESPONSE).replace("'", "\\u0027")  # no quote for nginx
@@ -42,7 +44,7 @@ def nginx_config(workdir: Path, rasa_ports: Sequence[int], action_ports: Sequenc
         "      proxy_set_header Host $host;\n"
         "      proxy_set_header X-Forwarded-For $remote_addr;\n"
         f"      proxy_read_timeout {read_timeout_s}s;\n"
-        "      proxy_next_upstream error timeout;\n"
+        "      proxy_next_upstream error;\n"
     )
     return (
         f"{user}worker_processes 1;\n"
