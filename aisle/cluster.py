@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import time
 
 from aisle.backing import LocalServices, load_data
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
             print("a server exited; stopping (see the logs)")
         except KeyboardInterrupt:
             print("stopping Aisle...")
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip the clean-up
 
 
 if __name__ == "__main__":
