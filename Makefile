@@ -18,13 +18,14 @@ export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
 RASA_ARGS    := --data bot/data --config config.yml --domain domain.yml
-# bot/channels (the socket.io channel) and bot/tracker_store.py run in the Rasa server but are
+# bot/channels, bot/request_guard.py and bot/tracker_store.py run in the Rasa server but are
 # not part of the model: changing them needs no retraining.
-TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py,$(shell find bot -path bot/channels -prune -o \( -name '*.yml' -o -name '*.py' \) -print 2>/dev/null))
+TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py bot/request_guard.py,$(shell find bot -path bot/channels -prune -o \( -name '*.yml' -o -name '*.py' \) -print 2>/dev/null))
 
 .PHONY: help setup import ingest data train run shell test test-fast lint bench validate \
         train-recommender evaluate-recommender \
-        test-conversations test-e2e test-browser web browser clean-state insights
+        test-conversations test-e2e test-browser web browser clean-state insights \
+        services services-stop run-production test-production load-test fuzz
 
 help:
 	@echo "make run     set up everything missing and start the assistant (web app :8000, Rasa :5005, actions :5055)"
@@ -32,6 +33,8 @@ help:
 	@echo "make test    run all tests"
 	@echo "make bench   measure and write docs/benchmarks.md"
 	@echo "make insights  sync the conversations and write results/insights.html (docs/insights.md)"
+	@echo "make run-production  the production profile on this machine (PostgreSQL, Redis,"
+	@echo "                     Chroma server, 2 Rasa replicas + 2 action workers behind nginx)"
 
 $(VENV)/.installed: requirements/app.lock.txt scripts/setup_venvs.sh
 	scripts/setup_venvs.sh app
@@ -86,6 +89,28 @@ train: models/.trained
 
 run: setup data train
 	scripts/run.sh
+
+# The production profile (docs/deploy.md). `make services` installs (apt) and starts local
+# PostgreSQL, Redis and a Chroma server under state/services; `eval "$$(scripts/services.sh env)"`
+# exports their AISLE_* URLs. run-production starts them too when those URLs are not set.
+services: $(VENV)/.installed
+	scripts/services.sh start
+
+services-stop:
+	scripts/services.sh stop
+
+run-production: setup data train
+	$(PY) -m aisle.cluster
+
+test-production: setup data train
+	$(PY) -m pytest tests/e2e/test_production_cluster.py tests/unit/test_production_profile.py -q
+
+# Long versions of the load and fuzz runs (both start what they need on free ports and stop it).
+load-test: setup data train
+	$(PY) -m scripts.load_test --shoppers 200 --turns 20 --write docs/benchmarks.md
+
+fuzz: setup data train
+	$(PY) -m scripts.fuzz --inputs 2000 --profile production
 
 shell: $(VENV)/.installed
 	$(PY) -m aisle.chat

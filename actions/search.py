@@ -38,6 +38,9 @@ RESULTS_PER_TURN = 5
 MISSING_DATA = {"price_min": "prices", "price_max": "prices", "color": "colours",
                 "size": "sizes", "gender": "men's/women's ranges", "material": "materials",
                 "product_type": "product types", "eco_friendly": "eco-collection data"}
+#: Said when the vector store was down and the results come from keyword search alone.
+KEYWORD_ONLY_NOTICE = ("(Our smart search is briefly unavailable, so I matched your words only: "
+                       "these results may be less relevant.)")
 YES_NO = [{"title": "Yes, show them", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
 
@@ -157,6 +160,8 @@ class ActionSearchProducts(Action):
             text = (f"Here are {len(result.hits)} more for {constraints.describe()}:" if result.hits
                     else f"That's everything I have for {constraints.describe()}. Shall I change "
                          "a detail, like the colour or the price?")
+        if result.keyword_only and result.hits:
+            text += f" {KEYWORD_ONLY_NOTICE}"
         cards = [product_card(hit.product, hit.reason) for hit in result.hits]
         summary = search_summary(slots, query, len(cards),
                                  result.hits[0].score if result.hits else None)

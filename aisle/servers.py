@@ -141,3 +141,170 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+# --- The production topology on one machine -------------------------------------------------
+
+NGINX = "/usr/sbin/nginx"
+
+
+@dataclass
+class ManagedProcess:
+    """One server process of a cluster that a test may kill and start again."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log: Path
+    health_url: str
+    process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with self.log.open("a") as out:
+            self.process = subprocess.Popen(self.argv, cwd=REPO_ROOT, env=self.env, stdout=out,
+                                            stderr=subprocess.STDOUT)
+
+    def wait_up(self, timeout: float) -> None:
+        assert self.process is not None, f"{self.name} was never started"
+        _wait_until_up(self.health_url, self.process, self.log, timeout)
+
+    def kill(self) -> None:
+        """Kill the process abruptly (SIGKILL), as a crash would."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process and self.process.poll() is None else None
+
+
+@dataclass
+class RunningCluster:
+    """Rasa replicas and action workers behind one nginx (see :mod:`aisle.proxy`)."""
+
+    proxy_url: str
+    replica_urls: list[str]
+    action_gateway_url: str
+    processes: dict[str, ManagedProcess]
+    env: dict[str, str]
+    startup_seconds: float
+    token: str | None = None
+
+    def say(self, sender: str, text: str, client: httpx.Client,
+            via: str | None = None) -> list[dict]:
+        """Send one message through the proxy (or straight to replica URL ``via``)."""
+        response = client.post(f"{via or self.proxy_url}/webhooks/rest/webhook",
+                               json={"sender": sender, "message": text})
+        response.raise_for_status()
+        return response.json()
+
+    def tracker(self, sender: str, client: httpx.Client, via: str | None = None) -> dict:
+        params = {"token": self.token} if self.token else None
+        response = client.get(f"{via or self.proxy_url}/conversations/{sender}/tracker",
+                              params=params)
+        response.raise_for_status()
+        return response.json()
+
+    def pids(self) -> dict[str, int]:
+        """Process id of every running server (nginx's master included)."""
+        return {name: p.pid for name, p in self.processes.items() if p.pid is not None}
+
+    def restart(self, name: str, timeout: float = 600) -> None:
+        """Start server ``name`` again (after :meth:`ManagedProcess.kill`) and wait for it."""
+        process = self.processes[name]
+        process.stop()
+        process.start()
+        process.wait_up(timeout)
+
+
+def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment every server process of Aisle runs with."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "ANONYMIZED_TELEMETRY": "False",
+        "TOKENIZERS_PARALLELISM": "false",
+        **(extra or {}),
+    }
+
+
+def _rasa_argv(port: int, endpoints: str, token: str | None) -> list[str]:
+    return [str(REPO_ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1",
+            "-p", str(port), "--credentials", "credentials.yml", "--endpoints", endpoints,
+            "--model", str(MODEL), *(["--auth-token", token] if token else [])]
+
+
+@contextmanager
+def running_cluster(workdir: Path, service_env: dict[str, str], replicas: int = 2,
+                    action_workers: int = 2, timeout: float = 600, token: str | None = None,
+                    proxy_port: int | None = None) -> Iterator[RunningCluster]:
+    """Start the production topology: ``replicas`` Rasa servers sharing the PostgreSQL tracker
+    store and the Redis lock store, ``action_workers`` action servers on the Chroma server and
+    PostgreSQL, and nginx in front of each group. Stop everything afterwards.
+
+    ``service_env`` holds the production ``AISLE_*`` URLs (``scripts/services.sh env``).
+    """
+    from aisle.runtime_env import runtime_env
+    from aisle.settings import Settings
+
+    if not MODEL.exists():
+        raise RuntimeError(f"no trained model at {MODEL}: run `make train` first")
+    if not Path(NGINX).exists():
+        raise RuntimeError(f"{NGINX} missing: run `scripts/services.sh install`")
+    rasa_ports = [free_port() for _ in range(replicas)]
+    action_ports = [free_port() for _ in range(action_workers)]
+    proxy_port, gateway_port = proxy_port or free_port(), free_port()
+    gateway = f"http://127.0.0.1:{gateway_port}/webhook"
+    overrides = {k.removeprefix("AISLE_").lower(): v for k, v in service_env.items()}
+    settings = Settings(**{**overrides, "profile": "production", "action_url": gateway})
+    env = server_env({**service_env, **runtime_env(settings)})
+    processes: dict[str, ManagedProcess] = {}
+    for i, port in enumerate(action_ports):
+        processes[f"actions-{i}"] = ManagedProcess(
+            f"actions-{i}", [str(REPO_ROOT / ".venv/bin/python"), "-m", "actions.server"],
+            {**env, "AISLE_ACTION_PORT": str(port)}, workdir / f"actions-{i}.log",
+            f"http://127.0.0.1:{port}/health")
+    for i, port in enumerate(rasa_ports):
+        status = f"http://127.0.0.1:{port}/status" + (f"?token={token}" if token else "")
+        processes[f"rasa-{i}"] = ManagedProcess(
+            f"rasa-{i}", _rasa_argv(port, env["AISLE_ENDPOINTS"], token), env,
+            workdir / f"rasa-{i}.log", status)
+    from aisle.proxy import write_nginx_config
+
+    conf = write_nginx_config(workdir, rasa_ports=rasa_ports, action_ports=action_ports,
+                              listen_port=proxy_port, action_gateway_port=gateway_port)
+    processes["nginx"] = ManagedProcess(
+        "nginx", [NGINX, "-p", str(workdir), "-c", str(conf), "-g", "daemon off;"], env,
+        workdir / "nginx.log", f"http://127.0.0.1:{gateway_port}/health")
+    started = time.monotonic()
+    try:
+        for process in processes.values():
+            process.start()
+        for process in processes.values():
+            process.wait_up(timeout)
+        yield RunningCluster(
+            proxy_url=f"http://127.0.0.1:{proxy_port}",
+            replica_urls=[f"http://127.0.0.1:{port}" for port in rasa_ports],
+            action_gateway_url=gateway,
+            processes=processes,
+            env=env,
+            startup_seconds=time.monotonic() - started,
+            token=token,
+        )
+    finally:
+        for process in processes.values():
+            process.stop()

@@ -9,10 +9,15 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+PROFILES = ("embedded", "production")
+#: Settings the production profile requires: every piece of state lives in a server.
+PRODUCTION_URLS = ("tracker_database_url", "state_database_url", "database_url", "redis_url",
+                   "chroma_url")
 
 
 class Settings(BaseSettings):
@@ -27,6 +32,11 @@ class Settings(BaseSettings):
     state_dir: Path = Field(
         default=Path("state"),
         description="Folder for SQLite files and the embedded Chroma store (git-ignored).",
+    )
+    profile: str = Field(
+        default="embedded",
+        description="'embedded' (SQLite files and an embedded Chroma store, one process each) or "
+                    "'production' (PostgreSQL, Redis lock store, Chroma server: URLs below).",
     )
     store: str = Field(
         default="luma",
@@ -47,8 +57,12 @@ class Settings(BaseSettings):
     )
     tracker_database_url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL of Rasa's tracker store, read by `python -m insights`; "
-                    "default: the SQLite file the run script gives Rasa (state dir).",
+        description="URL of Rasa's tracker store database (PostgreSQL in the production profile); "
+                    "default: SQLite in the state dir.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://[:password@]host:port/db of the lock store shared by Rasa replicas.",
     )
     embedding_model: str = Field(
         default="all-MiniLM-L6-v2",
@@ -62,6 +76,11 @@ class Settings(BaseSettings):
     rasa_host: str = Field(default="127.0.0.1", description="Interface the Rasa server binds.")
     rasa_port: int = Field(default=5005)
     action_port: int = Field(default=5055)
+    action_url: str | None = Field(
+        default=None,
+        description="Action endpoint Rasa calls; default: the local action server on action_port. "
+                    "In the production profile, the gateway in front of the action workers.",
+    )
     cors_origins: str = Field(
         default="http://localhost:8000,http://127.0.0.1:8000",
         description="Origins (comma-separated) allowed to call the Rasa server from a browser.",
@@ -70,11 +89,6 @@ class Settings(BaseSettings):
         default=None,
         description="SQLite file of Rasa's tracker store; default: tracker-<store>.sqlite in the "
                     "state dir.",
-    )
-    environment: str = Field(
-        default="development",
-        description="'development' or 'production' (production refuses to start the web app "
-                    "without an agent password and a session secret).",
     )
     web_host: str = Field(default="127.0.0.1", description="Interface the web app binds.")
     web_port: int = Field(default=8000, description="Port of the web app (widget and console).")
@@ -117,20 +131,30 @@ class Settings(BaseSettings):
         path = path.expanduser()
         return path if path.is_absolute() else (REPO_ROOT / path).resolve()
 
-    @field_validator("environment")
-    @classmethod
-    def _known_environment(cls, environment: str) -> str:
-        if environment not in {"development", "production"}:
-            raise ValueError(f"AISLE_ENVIRONMENT must be 'development' or 'production', "
-                             f"not {environment!r}")
-        return environment
-
     @field_validator("store")
     @classmethod
     def _known_store(cls, store: str) -> str:
         if store not in {"luma", "scientific"}:
             raise ValueError(f"AISLE_STORE must be 'luma' or 'scientific', not {store!r}")
         return store
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, profile: str) -> str:
+        if profile not in PROFILES:
+            raise ValueError(f"AISLE_PROFILE must be 'embedded' or 'production', not {profile!r}")
+        return profile
+
+    @model_validator(mode="after")
+    def _production_has_servers(self) -> Settings:
+        if self.profile == "production":
+            missing = [f"AISLE_{name.upper()}" for name in PRODUCTION_URLS if not getattr(self, name)]
+            if missing:
+                raise ValueError(
+                    "AISLE_PROFILE=production needs " + ", ".join(missing)
+                    + " (start local ones with `make services`, then `eval \"$(scripts/services.sh env)\"`)"
+                )
+        return self
 
     @property
     def rasa_url(self) -> str:
@@ -143,8 +167,8 @@ class Settings(BaseSettings):
         return self.public_rasa_url or self.rasa_url
 
     @property
-    def action_url(self) -> str:
-        """Base URL of the action server (bound to 127.0.0.1)."""
+    def action_server_url(self) -> str:
+        """Base URL of the local action server (bound to 127.0.0.1): its agent-assist API."""
         return f"http://127.0.0.1:{self.action_port}"
 
     @property

@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, create_engine
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from aisle.db import make_engine
 
 
 class CommerceBase(DeclarativeBase):
@@ -140,6 +142,6 @@ def commerce_engine(url: str) -> Engine:
     """An engine on ``url`` with the commerce tables created (SQLite folders made as needed)."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    engine = make_engine(url)
     CommerceBase.metadata.create_all(engine)
     return engine

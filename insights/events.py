@@ -14,22 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    Index,
-    Integer,
-    String,
-    create_engine,
-    delete,
-    select,
-)
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, String, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from aisle.db import make_engine
 from aisle.redaction import redact
 
 EVENT_KINDS = frozenset({
@@ -105,7 +96,7 @@ class EventStore:
     """Events in the shop's SQL database (SQLite by default, PostgreSQL in production)."""
 
     def __init__(self, url: str, engine: Engine | None = None) -> None:
-        self.engine = engine or create_engine(url)
+        self.engine = engine or make_engine(url)
         InsightsBase.metadata.create_all(self.engine)
 
     def record(self, event: Event) -> None:

@@ -4,10 +4,14 @@ Dense ranks come from a Chroma query on ``products`` (with a ``where`` clause), 
 from :class:`BM25Index`; every hit is then checked exactly against its :class:`Product` (a
 colour matches only if a variant in that colour exists, prices compare with the current price).
 An empty result names the constraint that emptied it, so the assistant can offer to relax it.
+When the Chroma store does not answer (a Chroma server down), search carries on with the BM25
+ranking over the catalog alone and marks the result ``keyword_only``; the next search tries
+Chroma again, so it recovers by itself when the server is back.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -15,7 +19,9 @@ from knowledge.domain import CatalogReader, Product
 from knowledge.embedding import Embedder
 from knowledge.keyword import BM25Index, tokenize
 from knowledge.passages import category_keys, material_keys, product_document
-from knowledge.store import KnowledgeStore
+from knowledge.store import KnowledgeStore, StoreUnavailable
+
+logger = logging.getLogger(__name__)
 
 RRF_K = 60
 _CORE = frozenset({"product_type", "category", "gender"})
@@ -80,6 +86,8 @@ class SearchResult:
     unsupported_filters: list[str] = field(default_factory=list)
     empty_because: Relaxation | None = None
     relaxations: list[Relaxation] = field(default_factory=list)
+    #: True when the vector store was unreachable and only keyword ranking was used.
+    keyword_only: bool = False
 
 
 def _money(value: float) -> str:
@@ -258,10 +266,7 @@ class ProductSearch:
         keyword: list[str] = []
         if query.strip():
             allowed_set = set(allowed)
-            vector = self._embedder.embed([query])[0]
-            dense = [pid for pid, _ in self._store.query_products(
-                vector, max(self._dense_depth, 4 * k), where=self.check.where(effective))
-                if pid in allowed_set]
+            dense, result.keyword_only = self._dense(query, k, effective, allowed_set)
             keyword = [pid for pid, _ in self.keyword.search(query, allowed=allowed_set)]
         fused = rrf([dense, keyword]) if query.strip() else {pid: 0.0 for pid in allowed}
         dense_set = set(dense[:k])
@@ -271,6 +276,18 @@ class ProductSearch:
             result.hits.append(SearchHit(product, fused[pid], build_reason(
                 product, effective, matched, pid in dense_set)))
         return result
+
+    def _dense(self, query: str, k: int, filters: SearchFilters,
+               allowed: set[str]) -> tuple[list[str], bool]:
+        """Dense ranking of the allowed products, and whether it had to be skipped."""
+        vector = self._embedder.embed([query])[0]
+        try:
+            hits = self._store.query_products(vector, max(self._dense_depth, 4 * k),
+                                              where=self.check.where(filters))
+        except StoreUnavailable as error:
+            logger.warning("vector search unavailable, keyword search only: %s", error)
+            return [], True
+        return [pid for pid, _ in hits if pid in allowed], False
 
     def _relaxations(self, filters: SearchFilters) -> list[Relaxation]:
         """Single constraints whose removal gives results, most results first.

@@ -231,11 +231,14 @@ class KnowledgeStore:
         """``(product_id, cosine similarity)`` of the ``n`` nearest products, best first."""
         if n <= 0:
             raise ValueError("n must be positive")
-        n = min(n, self.products.count())
-        if n == 0:
-            return []
-        result = self.products.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
-                                     n_results=n, where=where or None, include=["distances"])
+        try:  # a Chroma server may be down: say so with our own error, callers may fall back
+            n = min(n, self.products.count())
+            if n == 0:
+                return []
+            result = self.products.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                                         n_results=n, where=where or None, include=["distances"])
+        except Exception as exc:  # chromadb and httpx raise many unrelated types
+            raise StoreUnavailable(f"the Chroma store did not answer: {exc}") from exc
         return [(i, 1.0 - float(d))
                 for i, d in zip(result["ids"][0], result["distances"][0], strict=True)]
 
@@ -244,12 +247,15 @@ class KnowledgeStore:
         """The ``n`` passages nearest to ``vector`` (optionally filtered), best first."""
         if n <= 0:
             raise ValueError("n must be positive")
-        n = min(n, self.passages.count())
-        if n == 0:
-            return []
-        result = self.passages.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
-                                     n_results=n, where=where or None,
-                                     include=["documents", "metadatas", "embeddings"])
+        try:
+            n = min(n, self.passages.count())
+            if n == 0:
+                return []
+            result = self.passages.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                                         n_results=n, where=where or None,
+                                         include=["documents", "metadatas", "embeddings"])
+        except Exception as exc:  # chromadb and httpx raise many unrelated types
+            raise StoreUnavailable(f"the Chroma store did not answer: {exc}") from exc
         return _passages(result["ids"][0], result["documents"][0], result["metadatas"][0],
                          result["embeddings"][0])
 

@@ -23,7 +23,7 @@ trap stop INT TERM EXIT
 pids+=($!)
 
 rasa_args=(run --enable-api -i "$AISLE_RASA_HOST" -p "$AISLE_RASA_PORT"
-           --credentials credentials.yml --endpoints endpoints.yml --model models/aisle.tar.gz
+           --credentials credentials.yml --endpoints "$AISLE_ENDPOINTS" --model models/aisle.tar.gz
            --cors ${AISLE_CORS_ORIGINS//,/ })
 if [[ -n "${AISLE_RASA_TOKEN:-}" ]]; then rasa_args+=(--auth-token "$AISLE_RASA_TOKEN"); fi
 .venv-rasa/bin/rasa "${rasa_args[@]}" &

@@ -22,7 +22,7 @@ def insights_router(settings: Settings, require_agent: Callable[..., Any]) -> AP
     from insights.web import build_router
 
     internal = settings.internal_token.get_secret_value() if settings.internal_token else None
-    scorer = AssistClient(settings.action_url, internal, timeout=10.0).propensity_scorer()
+    scorer = AssistClient(settings.action_server_url, internal, timeout=10.0).propensity_scorer()
     return build_router(settings, require_agent, scorer=scorer)
 
 

@@ -44,7 +44,7 @@ def create_app(settings: Settings,
     token = settings.rasa_token
     rasa = RasaClient(settings.rasa_url, token)
     internal = settings.internal_token.get_secret_value() if settings.internal_token else None
-    assist = AssistClient(settings.action_url, internal)
+    assist = AssistClient(settings.action_server_url, internal)
     tracker = TrackerReader(settings.tracker_db_path)
     events = EventStore(settings.state_url)
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))

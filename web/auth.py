@@ -1,6 +1,6 @@
 """Agent sign-in: one configured password, signed and expiring session cookies.
 
-In production (``AISLE_ENVIRONMENT=production``) the web app refuses to start without
+In the production profile (``AISLE_PROFILE=production``) the web app refuses to start without
 ``AISLE_AGENT_PASSWORD`` and ``AISLE_WEB_SECRET``; in development a missing password is
 generated at start and logged once, so nothing default ever opens the console.
 """
@@ -48,7 +48,7 @@ class AgentAuth:
     def from_settings(cls, settings: Settings) -> AgentAuth:
         password = settings.agent_password.get_secret_value() if settings.agent_password else ""
         secret = settings.web_secret.get_secret_value() if settings.web_secret else ""
-        production = settings.environment == "production"
+        production = settings.profile == "production"
         if production and (not password or not secret):
             raise ConfigurationError("in production, set AISLE_AGENT_PASSWORD and "
                                      "AISLE_WEB_SECRET before starting the web app")

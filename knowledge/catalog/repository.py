@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Select, create_engine, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from aisle.db import make_engine
 from knowledge.catalog.schema import (
     ImportMetaRow,
     PolicySectionRow,
@@ -46,7 +47,7 @@ class SqlCatalog:
     def __init__(self, url: str, store: str | None = None, *, engine: Engine | None = None) -> None:
         self.url = url
         self.store = store
-        self.engine = engine or create_engine(url)
+        self.engine = engine or make_engine(url)
 
     def _where(self, stmt: Select, table: type) -> Select:
         return stmt.where(table.store == self.store) if self.store else stmt  # type: ignore[attr-defined]

@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection, Engine
 from tqdm import tqdm
 
+from aisle.db import make_engine
 from knowledge.catalog.schema import (
     TABLES,
     Base,
@@ -145,7 +146,7 @@ def import_catalog(
     catalog = parse_store(store, data_dir)
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    engine = make_engine(url)
     try:
         return write_catalog(catalog, engine, progress=progress)
     finally:

@@ -167,3 +167,32 @@ def test_search_validates_k(search: ProductSearch) -> None:
         search.search("jacket", SearchFilters(), k=0)
     with pytest.raises(ValueError):
         SearchFilters(price_min=50, price_max=10)
+
+
+class DownStore(FakeStore):
+    """A Chroma server that does not answer; ``up`` brings it back."""
+
+    up = False
+
+    def query_products(self, vector: np.ndarray, n: int,
+                       where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        if not self.up:
+            from knowledge.store import StoreUnavailable
+
+            raise StoreUnavailable("connection refused")
+        return super().query_products(vector, n, where)
+
+
+def test_search_falls_back_to_keywords_while_the_vector_store_is_down() -> None:
+    products = [product("P1", "Chaz Kangeroo Hoodie", category="Men/Tops/Hoodies"),
+                product("P2", "Ida Running Tight", category="Women/Bottoms/Tights")]
+    embedder = HashEmbedder()
+    store = DownStore(products, embedder)
+    search = ProductSearch(InMemoryCatalog(products), store, embedder)  # type: ignore[arg-type]
+    down = search.search("kangeroo hoodie", SearchFilters(), k=3)
+    assert down.keyword_only
+    assert [h.product.id for h in down.hits] == ["P1"]
+    store.up = True
+    back = search.search("kangeroo hoodie", SearchFilters(), k=3)
+    assert not back.keyword_only
+    assert back.hits[0].product.id == "P1"

@@ -130,13 +130,20 @@ def test_sessions_expire_and_forged_cookies_are_refused(settings: Settings,
         assert client.get("/api/agent/me").json() == {"agent": "Dana"}
 
 
+def _production(**secrets: str) -> Settings:
+    servers = {name: "postgresql://u:p@127.0.0.1:5432/db" for name in
+               ("tracker_database_url", "state_database_url", "database_url")}
+    return Settings(profile="production", redis_url="redis://127.0.0.1:6379/0",
+                    chroma_url="http://127.0.0.1:8001", **servers, **secrets)
+
+
 def test_production_needs_a_password_and_a_secret(settings: Settings) -> None:
     with pytest.raises(ConfigurationError, match="AISLE_AGENT_PASSWORD"):
-        AgentAuth.from_settings(Settings(environment="production"))
+        AgentAuth.from_settings(_production())
     with pytest.raises(ConfigurationError):
-        AgentAuth.from_settings(Settings(environment="production", agent_password="x"))
-    assert AgentAuth.from_settings(Settings(environment="production", agent_password="x",
-                                            web_secret="y")).check_password("x")
+        AgentAuth.from_settings(_production(agent_password="x"))
+    assert AgentAuth.from_settings(_production(agent_password="x",
+                                               web_secret="y")).check_password("x")
 
 
 def test_development_without_a_password_gets_a_random_one(caplog: pytest.LogCaptureFixture
