@@ -40,12 +40,6 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, shop_db: Path) -> Iterat
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=180) as http:
-        yield http
-
-
-@pytest.fixture(scope="module")
 def replayed(assistant: RunningAssistant, client: httpx.Client, shop_db: Path):  # type: ignore[no-untyped-def]
     done = replay(load_corpus(), assistant.rasa_url, client, run_id=uuid.uuid4().hex[:6])
     store = EventStore(f"sqlite:///{shop_db}")

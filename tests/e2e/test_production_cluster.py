@@ -60,12 +60,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory,
         yield running
 
 
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=180) as http:
-        yield http
-
-
 def _one(messages: list[dict], kind: str) -> dict:
     found = [m["custom"] for m in messages if (m.get("custom") or {}).get("type") == kind]
     assert len(found) == 1, (kind, messages)

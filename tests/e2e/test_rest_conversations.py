@@ -6,7 +6,6 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from aisle.servers import RunningAssistant, running_assistant
@@ -28,12 +27,6 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, shop_db) -> Iterator[Run
     with running_assistant(tmp_path_factory.mktemp("e2e"), extra_env=env,
                            token=API_TOKEN) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=120) as http:
-        yield http
 
 
 @pytest.fixture(scope="module")
