@@ -106,6 +106,11 @@ class Settings(BaseSettings):
         description="Key signing the console's session cookies; random per process when unset.",
     )
     agent_session_minutes: int = Field(default=480, description="Console sessions expire after.")
+    messages_per_minute: int = Field(
+        default=30, ge=1,
+        description="Messages one conversation may send through the web app's REST fallback per "
+                    "minute (click events: four times as many; one client address: ten times).",
+    )
     internal_token: SecretStr | None = Field(
         default=None,
         description="Shared token of the action server's internal agent-assist API (the web app "

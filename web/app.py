@@ -57,7 +57,7 @@ def create_app(settings: Settings,
     app.mount("/static", StaticFiles(directory=bundle_dir), name="static")
     routers = [
         build_shop_router(templates, settings.data_dir / "luma" / "images", rasa, tracker,
-                          events, page_config),
+                          events, page_config, settings.messages_per_minute),
         build_agent_router(templates, auth, tracker, rasa, assist, events, require_agent),
         *(factory(settings, require_agent) for factory in extra_routers),
     ]

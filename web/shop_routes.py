@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from insights.events import Event, EventStore
 from web.rasa_api import RasaClient, RasaError
+from web.rate_limit import RateLimiter
 from web.tracker import TrackerReader
 
 #: Conversation ids the widget makes (hex uuids) and those the tests and tools use.
@@ -45,8 +46,13 @@ def _history_message(message: dict[str, Any]) -> dict[str, Any]:
 
 def build_shop_router(templates: Any, images_dir: Path, rasa: RasaClient,
                       tracker: TrackerReader, events: EventStore,
-                      page_config: dict[str, Any]) -> APIRouter:
+                      page_config: dict[str, Any], messages_per_minute: int = 30) -> APIRouter:
+    """The shopper's routes; a conversation may send ``messages_per_minute`` REST messages
+    (and four times as many click events), a client address ten times that."""
     router = APIRouter()
+    messages_limiter = RateLimiter(messages_per_minute)
+    events_limiter = RateLimiter(4 * messages_per_minute)
+    per_client = RateLimiter(10 * messages_per_minute)
 
     @router.get("/", response_class=HTMLResponse)
     async def storefront(request: Request) -> HTMLResponse:
@@ -61,9 +67,20 @@ def build_shop_router(templates: Any, images_dir: Path, rasa: RasaClient,
             raise HTTPException(status_code=404, detail="no such image")
         return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
 
+    def limit(request: Request, conversation_id: str, per_conversation: RateLimiter) -> None:
+        """429 with Retry-After when this conversation or this client sends too much."""
+        client = request.client.host if request.client else "unknown"
+        for key, limiter in ((conversation_id, per_conversation), (client, per_client)):
+            wait = limiter.retry_after(key)
+            if wait is not None:
+                raise HTTPException(
+                    status_code=429, headers={"Retry-After": str(wait)},
+                    detail=f"Too many requests; please wait {wait} s and try again.")
+
     @router.post("/api/chat")
-    async def chat(message: ChatMessage) -> list[dict[str, Any]]:
+    async def chat(message: ChatMessage, request: Request) -> list[dict[str, Any]]:
         """The REST fallback when the socket.io connection cannot be made."""
+        limit(request, message.session_id, messages_limiter)
         try:
             return await rasa.say(message.session_id, message.message)
         except RasaError as error:
@@ -89,6 +106,7 @@ def build_shop_router(templates: Any, images_dir: Path, rasa: RasaClient,
             click = ClickEvent.model_validate_json(body)
         except ValueError as error:
             raise HTTPException(status_code=422, detail="invalid event") from error
+        limit(request, click.conversation_id, events_limiter)
         events.record(Event(
             kind=click.kind, conversation_id=click.conversation_id, at=datetime.now(UTC),
             source="web", product_ids=tuple(click.product_ids),

@@ -216,3 +216,34 @@ def test_takeover_message_and_handback_are_tracker_events_sent_to_the_widget() -
         lambda request: httpx.Response(401, text="no token")))
     with pytest.raises(RasaError, match="401"):
         asyncio.run(refused.take_over("s1", "Dana"))
+
+
+def test_rate_limiter_counts_a_sliding_window_per_key() -> None:
+    from web.rate_limit import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(2, window=60, clock=lambda: now[0])
+    assert limiter.retry_after("a") is None and limiter.retry_after("a") is None
+    assert limiter.retry_after("a") == 60
+    assert limiter.retry_after("b") is None, "another sender is not slowed down"
+    now[0] = 30.5
+    assert limiter.retry_after("a") == 30
+    now[0] = 60.0
+    assert limiter.retry_after("a") is None, "the first request left the window"
+
+
+def test_a_flooding_conversation_gets_429_and_others_do_not(tmp_path: Path,
+                                                            bundle: Path) -> None:
+    _tracker(tmp_path / "tracker.sqlite")
+    settings = Settings(data_dir=tmp_path / "data", state_dir=tmp_path,
+                        tracker_db=tmp_path / "tracker.sqlite", agent_password=PASSWORD,
+                        web_secret=SECRET, messages_per_minute=2,
+                        state_database_url=f"sqlite:///{tmp_path / 'shop.sqlite'}")
+    click = {"kind": "card_click", "conversation_id": "flooder", "product_ids": ["MH01"]}
+    with TestClient(create_app(settings, bundle_dir=bundle)) as client:
+        codes = [client.post("/api/events", json=click).status_code for _ in range(9)]
+        assert codes == [204] * 8 + [429]
+        refused = client.post("/api/events", json=click)
+        assert "please wait" in refused.json()["detail"] and int(refused.headers["Retry-After"]) >= 1
+        other = {**click, "conversation_id": "someone-else"}
+        assert client.post("/api/events", json=other).status_code == 204
