@@ -2,7 +2,8 @@
 
 Registered in ``credentials.yml`` as ``bot.channels.rest.GuardedRestInput``; it keeps the name
 ``rest``, so the webhook stays ``POST /webhooks/rest/webhook``. A bad body gets a 400 with a
-one-line reason in ``{"error": ...}`` instead of a 500 and a stack trace in the log.
+one-line reason in ``{"error": ...}`` instead of a 500 and a stack trace in the log. A turn
+left silent because the action server is down gets an apology (:mod:`bot.channels.unavailable`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from bot.channels.unavailable import apologise_when_actions_down
 from bot.request_guard import check_message_body
 
 
@@ -27,7 +29,7 @@ class GuardedRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        webhook = super().blueprint(apologise_when_actions_down(on_new_message))
 
         @webhook.middleware("request")
         async def _check(request: Request) -> response.HTTPResponse | None:

@@ -28,6 +28,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.unavailable import apologise_when_actions_down
+
 logger = logging.getLogger(__name__)
 
 #: Keys of a bot message the widget reads.
@@ -44,10 +46,12 @@ class AisleSocketIOOutput(OutputChannel):
     def __init__(self, sio: AsyncServer, bot_message_evt: str) -> None:
         self.sio = sio
         self.bot_message_evt = bot_message_evt
+        self.sent = 0  # messages sent through this channel (one per turn)
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         payload = {key: message[key] for key in MESSAGE_KEYS if message.get(key)}
         if payload:
+            self.sent += 1
             await self.sio.emit(self.bot_message_evt, payload, room=recipient_id)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
@@ -67,6 +71,7 @@ class AisleSocketIOInput(SocketIOInput):
         return AisleSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = apologise_when_actions_down(on_new_message)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from aisle.servers import RunningAssistant, running_assistant
@@ -233,3 +236,18 @@ def test_search_refine_question_cart_checkout_and_order_status(assistant, client
     # The owner gets the status: the email they gave at checkout in this conversation counts.
     status = _one(assistant.say(sender, f"what's the status of order {number}?", client), "order")
     assert status["number"] == number and status["status"] in {"pending", "processing"}
+
+
+def test_zz_action_server_down_gets_an_apology_not_silence(assistant: RunningAssistant,
+                                                           client: httpx.Client) -> None:
+    """Last in this module: it stops the action server the other tests share."""
+    sender = _sender()
+    assert _payloads(assistant.say(sender, "show me women's jackets", client), "products")
+    os.kill(assistant.pids["actions"], signal.SIGKILL)
+    reply = assistant.say(sender, "show me men's hoodies", client)
+    assert [m.get("text") for m in reply] == [
+        "Sorry, I'm having trouble right now. Please try again in a moment."]
+    # The message is not lost: it is in the conversation's tracker.
+    texts = [e.get("text") for e in assistant.tracker(sender, client)["events"]
+             if e.get("event") == "user"]
+    assert texts[-1] == "show me men's hoodies"
