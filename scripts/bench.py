@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import statistics
 import subprocess
 import tempfile
@@ -187,8 +188,17 @@ def main(argv: list[str] | None = None) -> None:
     for title, rows in sections:
         lines += [f"## {title}", "", *rows, ""]
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(lines))
+    kept = kept_sections(args.out.read_text()) if args.out.exists() else []
+    args.out.write_text("\n".join(lines + kept))
     print("\n".join(lines))
+
+
+def kept_sections(text: str) -> list[str]:
+    """Sections other commands measured (the NLU cross-validation, the load and fuzz runs),
+    marked ``<!-- name:start -->`` … ``<!-- name:end -->``: kept as they are, since this run
+    does not repeat them."""
+    return [block.group(0) + "\n" for block in
+            re.finditer(r"<!-- ([\w-]+):start -->.*?<!-- \1:end -->", text, re.S)]
 
 
 if __name__ == "__main__":
