@@ -12,8 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine
-
+from aisle.db import make_engine
 from aisle.logs import configure_logging
 from aisle.settings import Settings, load_settings
 from insights.events import EventStore
@@ -31,7 +30,7 @@ def _moment(text: str) -> datetime:
 def _sync(settings: Settings, store: EventStore) -> None:
     from insights.sync import sync_tracker
 
-    done = sync_tracker(create_engine(settings.tracker_url), store)
+    done = sync_tracker(make_engine(settings.tracker_url), store)
     print(f"synced {done.rows} tracker rows into {done.events} new events in "
           f"{done.seconds:.2f}s ({done.rows_per_second:,.0f} rows/s)")
 
@@ -67,7 +66,7 @@ def _forget(settings: Settings, store: EventStore, sender: str) -> None:
     from commerce.schema import commerce_engine
     from insights.privacy import forget_sender
 
-    removed = forget_sender(sender, create_engine(settings.tracker_url), store,
+    removed = forget_sender(sender, make_engine(settings.tracker_url), store,
                             commerce_engine(settings.state_url))
     print(f"forgot {sender}: " + ", ".join(f"{count} {kind}" for kind, count in removed.items()))
 
@@ -75,7 +74,7 @@ def _forget(settings: Settings, store: EventStore, sender: str) -> None:
 def _retention(settings: Settings, store: EventStore, days: int) -> None:
     from insights.privacy import apply_retention
 
-    removed = apply_retention(days, create_engine(settings.tracker_url), store)
+    removed = apply_retention(days, make_engine(settings.tracker_url), store)
     print(f"deleted what is older than {days} days: "
           + ", ".join(f"{count} {kind}" for kind, count in removed.items()))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from insights.events import EventStore
@@ -52,7 +52,3 @@ def sync_tracker(tracker: Engine, store: EventStore, batch: int = BATCH) -> Sync
         rows_read += len(rows)
         store.set_cursor(CURSOR, after)
     return SyncReport(rows_read, added, time.perf_counter() - started)
-
-
-def tracker_engine(url: str) -> Engine:
-    return create_engine(url)

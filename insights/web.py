@@ -12,8 +12,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse
-from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
 
+from aisle.db import make_engine
 from aisle.settings import Settings
 from insights.events import EventStore
 from insights.propensity import Scorer
@@ -33,12 +34,13 @@ def build_router(settings: Settings, require_agent: Callable[..., Any],
     the web app's own recommender); without it that section says it was not computed.
     """
     router = APIRouter(dependencies=[Depends(require_agent)])
-    stores: list[EventStore] = []
+    opened: list[tuple[EventStore, Engine]] = []
 
-    def store() -> EventStore:
-        if not stores:  # opened on the first request, not at start-up
-            stores.append(EventStore(settings.state_url))
-        return stores[0]
+    def stores() -> tuple[EventStore, Engine]:
+        """The event store and the tracker store's engine, opened once on the first request."""
+        if not opened:
+            opened.append((EventStore(settings.state_url), make_engine(settings.tracker_url)))
+        return opened[0]
 
     @router.get("/insights", response_class=HTMLResponse)
     def insights_page(
@@ -51,8 +53,8 @@ def build_router(settings: Settings, require_agent: Callable[..., Any],
         start, end = _utc(since), _utc(until)
         if start and end and start >= end:
             raise HTTPException(status_code=400, detail="'since' must be before 'until'")
-        events_store = store()
-        sync_tracker(create_engine(settings.tracker_url), events_store)
+        events_store, tracker = stores()
+        sync_tracker(tracker, events_store)
         report = build_report(events_store.events(start, end), start, end, scorer,
                               settings.low_confidence, catalog_names(settings))
         return HTMLResponse(render_html(report))
