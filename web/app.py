@@ -45,7 +45,7 @@ def create_app(settings: Settings,
     rasa = RasaClient(settings.rasa_url, token)
     internal = settings.internal_token.get_secret_value() if settings.internal_token else None
     assist = AssistClient(settings.action_server_url, internal)
-    tracker = TrackerReader(settings.tracker_db_path)
+    tracker = TrackerReader(settings.tracker_url)
     events = EventStore(settings.state_url)
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
     page_config = {"rasaUrl": settings.browser_rasa_url, "socketPath": "/socket.io",

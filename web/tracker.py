@@ -7,10 +7,14 @@ read-only), and changes a conversation through Rasa's HTTP API (:mod:`web.rasa_a
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+
+from aisle.db import make_engine
 
 TRANSCRIPT_LIMIT = 500
 #: Intents of a shopper's question the knowledge service answers with citations.
@@ -73,26 +77,36 @@ def _message(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class TrackerReader:
-    """Conversations in the tracker store's SQLite file (opened read-only per call)."""
+    """Conversations in Rasa's SQL tracker store (SQLite file or PostgreSQL), read only.
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    The engine is made on first use; until Rasa has created its ``events`` table there are no
+    conversations.
+    """
 
-    def _rows(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        if not self.path.exists():
-            return []
-        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5) as connection:
-            return connection.execute(query, params).fetchall()
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+
+    def _rows(self, query: str, **params: Any) -> list[tuple[Any, ...]]:
+        sqlite_file = self.url.removeprefix("sqlite:///") if self.url.startswith("sqlite:///") else ""
+        if sqlite_file and not Path(sqlite_file).exists():
+            return []  # Rasa has not started yet: do not create its file here
+        if self._engine is None:
+            self._engine = make_engine(self.url)
+        with self._engine.connect() as connection:
+            if not inspect(connection).has_table("events"):
+                return []
+            return [tuple(row) for row in connection.execute(text(query), params)]
 
     def conversation_ids(self, limit: int = 50) -> list[str]:
         """The most recently active conversations first."""
         rows = self._rows("SELECT sender_id, MAX(id) AS last FROM events GROUP BY sender_id "
-                          "ORDER BY last DESC LIMIT ?", (limit,))
+                          "ORDER BY last DESC LIMIT :limit", limit=limit)
         return [str(row[0]) for row in rows]
 
     def conversation(self, conversation_id: str) -> Conversation | None:
-        rows = self._rows("SELECT data FROM events WHERE sender_id = ? ORDER BY id",
-                          (conversation_id,))
+        rows = self._rows("SELECT data FROM events WHERE sender_id = :sender ORDER BY id",
+                          sender=conversation_id)
         if not rows:
             return None
         conversation = Conversation(conversation_id)
