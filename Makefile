@@ -77,11 +77,13 @@ data: ingest
 # all-MiniLM-L6-v2 as ONNX for the Rasa pipeline's dense features (the Rasa venv has no torch).
 # The script skips the work when the folder already holds this export.
 MINILM_ONNX := models/minilm-onnx/model.onnx
-$(MINILM_ONNX): scripts/export_minilm_onnx.py | $(VENV)/.installed
+$(MINILM_ONNX): scripts/export_minilm_onnx.py bot/components/onnx_export.py | $(VENV)/.installed
 	$(PY) -m scripts.export_minilm_onnx --out $(@D)
 
 # Retrain only when the training data, the config, a custom component or the MiniLM export changed.
-models/.trained: $(TRAIN_INPUTS) $(MINILM_ONNX) | $(RASA_VENV)/.installed
+# The intent classifier fine-tunes MiniLM in a child process of the app venv (torch stays out of
+# the Rasa process), so training needs both venvs.
+models/.trained: $(TRAIN_INPUTS) $(MINILM_ONNX) | $(RASA_VENV)/.installed $(VENV)/.installed
 	$(RASA) train $(RASA_ARGS) --out models --fixed-model-name aisle
 	touch $@
 

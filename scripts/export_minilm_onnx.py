@@ -19,7 +19,6 @@ reads the folder).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import logging
@@ -27,17 +26,14 @@ import os
 import shutil
 import tempfile
 import time
-import warnings
-from collections.abc import Iterator, Mapping
 from pathlib import Path
-from unittest import mock
 
+from bot.components.onnx_export import OPSET, export_to_onnx
 from knowledge.embedding import MINILM_NAME, minilm_path
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "minilm_onnx.json"
-OPSET = 14  # onnxruntime 1.23 in the Rasa venv runs it; old enough to be safe
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
 logger = logging.getLogger(__name__)
@@ -78,30 +74,6 @@ def is_up_to_date(out: Path, wanted: dict[str, object]) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def _without_onnx_package() -> Iterator[None]:
-    """Let torch's TorchScript exporter run when the ``onnx`` package is not installed.
-
-    The exporter serialises the graph itself, then hands the bytes to ``onnx`` only to splice in
-    onnxscript functions of custom opsets. This model uses none, so that step returns the bytes
-    unchanged; when ``onnx`` is missing (the app venv does not need it) it is skipped instead.
-    """
-    try:
-        import onnx  # noqa: F401
-    except ImportError:
-        from torch.onnx._internal.torchscript_exporter import onnx_proto_utils
-
-        def passthrough(model_bytes: bytes, custom_opsets: Mapping[str, int]) -> bytes:
-            if custom_opsets:
-                raise RuntimeError("custom opsets need the onnx package")
-            return model_bytes
-
-        with mock.patch.object(onnx_proto_utils, "_add_onnxscript_fn", passthrough):
-            yield
-    else:
-        yield
-
-
 def _export_onnx(source: Path, target: Path) -> None:
     import torch
     from transformers import AutoModel
@@ -127,15 +99,8 @@ def _export_onnx(source: Path, target: Path) -> None:
     dummy = (torch.full((2, 8), 1000, dtype=torch.long) * mask, mask, torch.zeros_like(mask))
     dynamic_axes = {name: {0: "batch", 1: "sequence"} for name in INPUT_NAMES}
     dynamic_axes["last_hidden_state"] = {0: "batch", 1: "sequence"}
-    with torch.no_grad(), _without_onnx_package(), warnings.catch_warnings():
-        # The tracer warns about the legacy exporter and Python-side shape checks in
-        # transformers' mask code; tests/unit/test_minilm_onnx.py checks padded batches.
-        warnings.simplefilter("ignore")
-        # The TorchScript exporter: no onnxscript needed, one self-contained file.
-        torch.onnx.export(Encoder(model), dummy, str(target), dynamo=False,
-                          input_names=list(INPUT_NAMES), output_names=["last_hidden_state"],
-                          dynamic_axes=dynamic_axes, opset_version=OPSET,
-                          do_constant_folding=True)
+    export_to_onnx(Encoder(model), dummy, target, input_names=INPUT_NAMES,
+                   output_names=("last_hidden_state",), dynamic_axes=dynamic_axes)
 
 
 def export(out: Path, *, force: bool = False) -> Path:

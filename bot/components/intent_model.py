@@ -132,3 +132,18 @@ class IntentModel:
             model._classifier.coef_ = arrays["coef"]
             model._classifier.intercept_ = arrays["intercept"]
         return model
+
+
+def blend(first: np.ndarray, first_classes: Sequence[str], second: np.ndarray,
+          second_classes: Sequence[str], weight: float) -> np.ndarray:
+    """``(1 - weight) * first + weight * second``, ``(n, len(first_classes))``.
+
+    ``second``'s columns are matched to ``first_classes`` by name; an intent ``second`` lacks
+    gets 0 from it.
+    """
+    column = {name: i for i, name in enumerate(second_classes)}
+    aligned = np.zeros_like(first, dtype=np.float64)
+    for i, name in enumerate(first_classes):
+        if name in column:
+            aligned[:, i] = second[:, column[name]]
+    return (1.0 - weight) * first + weight * aligned

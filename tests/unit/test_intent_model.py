@@ -63,3 +63,14 @@ def test_refuses_training_data_it_cannot_learn_from() -> None:
         IntentModel().fit(TEXTS[:3], _dense(3), LABELS[:3])
     with pytest.raises(ValueError, match="same length"):
         IntentModel().fit(TEXTS, _dense(4), LABELS)
+
+
+def test_blend_matches_columns_by_intent_name() -> None:
+    from bot.components.intent_model import blend
+
+    first = np.array([[0.6, 0.3, 0.1]])
+    second = np.array([[0.8, 0.2]])  # columns: search_products, greet; goodbye missing
+    mixed = blend(first, ["goodbye", "greet", "search_products"], second,
+                  ["search_products", "greet"], 0.25)
+    np.testing.assert_allclose(mixed, [[0.75 * 0.6, 0.75 * 0.3 + 0.25 * 0.2,
+                                        0.75 * 0.1 + 0.25 * 0.8]])
