@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Five-fold cross-validation of the NLU pipeline and the issue #4 gate:
 # intent macro F1 >= 0.95 and DIET entity micro F1 >= 0.90 on held-out folds.
-#   scripts/nlu_cross_validation.sh [out_dir]     (default results/nlu_cv5; ~25 min on 2 cores)
+#   scripts/nlu_cross_validation.sh [out_dir]     (default results/nlu_cv5; ~2 h on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-results/nlu_cv5}
