@@ -144,7 +144,8 @@ class IntentClassifier(GraphComponent, RasaIntentClassifier):
                  str(examples), "--out", str(out), "--epochs", str(epochs)],
                 cwd=root, env=env, capture_output=True, text=True)
         if result.returncode != 0:
-            raise RuntimeError("intent fine-tuning failed:\n" + result.stderr[-3000:])
+            raise RuntimeError(f"intent fine-tuning failed (exit status {result.returncode}):\n"
+                               + result.stderr[-3000:])
         return IntentEncoderOnnx(out)
 
     def process(self, messages: list[Message]) -> list[Message]:
