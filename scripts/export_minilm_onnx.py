@@ -9,7 +9,7 @@ Writes into ``--out``:
   ``(batch, sequence, 384)``); batch and sequence axes are dynamic;
 * ``tokenizer.json``: the model's WordPiece tokenizer (HF ``tokenizers`` format);
 * ``minilm_onnx.json``: what the folder holds (model name, dim, max sequence length, pooling)
-  and what it was built from (sha256 of the weights and of this script).
+  and what it was built from (sha256 of the weights, of this script and of the tracing helper).
 
 Idempotent: when ``minilm_onnx.json`` names the same weights and the same exporter, nothing is
 written. ``make train`` runs it before ``rasa train`` (``bot/components/minilm_featurizer.py``
@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.components import onnx_export
 from bot.components.onnx_export import OPSET, export_to_onnx
 from knowledge.embedding import MINILM_NAME, minilm_path
 
@@ -59,7 +60,8 @@ def _wanted_config(source: Path) -> dict[str, object]:
         "output": "last_hidden_state",
         "opset": OPSET,
         "weights_sha256": _sha256(source / "model.safetensors"),
-        "exporter_sha256": _sha256(Path(__file__)),
+        # This script and the tracing helper it calls.
+        "exporter_sha256": [_sha256(Path(__file__)), _sha256(Path(onnx_export.__file__))],
     }
 
 
