@@ -56,10 +56,11 @@ def sentence_vectors(texts: list[str], model_path: Path) -> np.ndarray:
 
 
 def _finetuned(texts: list[str], intents: list[str], epochs: int) -> IntentEncoderOnnx:
-    """Fine-tune MiniLM on one fold's training part and load the ONNX export."""
-    folder = Path(tempfile.mkdtemp(prefix="intent-cv-"))
-    finetune(texts, intents, folder / "encoder", minilm_path(), FinetuneConfig(epochs=epochs))
-    return IntentEncoderOnnx(folder / "encoder")
+    """Fine-tune MiniLM on one fold's training part and load the ONNX export (into memory)."""
+    with tempfile.TemporaryDirectory(prefix="intent-cv-") as folder:
+        out = finetune(texts, intents, Path(folder) / "encoder", minilm_path(),
+                       FinetuneConfig(epochs=epochs))
+        return IntentEncoderOnnx(out)
 
 
 def main() -> None:

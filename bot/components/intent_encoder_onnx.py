@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.components.minilm_onnx import pad_encodings
+
 MODEL_FILE = "intent_encoder.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 CONFIG_FILE = "intent_encoder.json"
@@ -60,12 +62,7 @@ class IntentEncoderOnnx:
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
             encodings = self._tokenizer.encode_batch([texts[i] for i in chunk])
-            width = max(len(e.ids) for e in encodings)
-            ids = np.full((len(chunk), width), self._pad_id, dtype=np.int64)
-            mask = np.zeros((len(chunk), width), dtype=np.int64)
-            for row, encoding in enumerate(encodings):
-                ids[row, :len(encoding.ids)] = encoding.ids
-                mask[row, :len(encoding.ids)] = 1
+            ids, mask = pad_encodings(encodings, self._pad_id)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             with self._lock:
                 (logits,) = self._session.run(["logits"], feeds)

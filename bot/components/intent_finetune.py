@@ -126,6 +126,8 @@ def finetune(texts: Sequence[str], intents: Sequence[str], out: Path, base: Path
 def _build_classifier(bert, n_intents: int):  # noqa: ANN001, ANN202 - torch loads lazily
     import torch
 
+    from recommender.model import mean_pool
+
     class Classifier(torch.nn.Module):
         """(batch, seq) ids, mask, types -> (batch, n_intents) logits over mean-pooled MiniLM."""
 
@@ -137,9 +139,7 @@ def _build_classifier(bert, n_intents: int):  # noqa: ANN001, ANN202 - torch loa
         def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001
             hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
                                token_type_ids=token_type_ids).last_hidden_state  # (b, s, 384)
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (b, s, 1)
-            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)  # (b, 384)
-            return self.head(pooled)  # (b, n_intents)
+            return self.head(mean_pool(hidden, attention_mask))  # (b, n_intents)
 
     return Classifier(bert, n_intents)
 

@@ -133,18 +133,24 @@ class MiniLMOnnx:
 
     def _run(self, encodings: Sequence[object]) -> np.ndarray:
         """Last hidden states ``(batch, max_len, dim)`` of tokenizer encodings (padded)."""
-        max_len = max(len(e.ids) for e in encodings)
-        ids = np.full((len(encodings), max_len), self._pad_id, dtype=np.int64)
-        mask = np.zeros((len(encodings), max_len), dtype=np.int64)
-        for row, encoding in enumerate(encodings):
-            ids[row, :len(encoding.ids)] = encoding.ids
-            mask[row, :len(encoding.ids)] = 1
+        ids, mask = pad_encodings(encodings, self._pad_id)
         feeds = {"input_ids": ids, "attention_mask": mask,
                  "token_type_ids": np.zeros_like(ids)}
         feeds = {name: value for name, value in feeds.items() if name in self._input_names}
         with self._lock:
             (hidden,) = self._session.run(["last_hidden_state"], feeds)
         return np.asarray(hidden, dtype=np.float32)
+
+
+def pad_encodings(encodings: Sequence[object], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids and attention mask, both int64 ``(batch, longest)``, of tokenizer encodings."""
+    width = max(len(e.ids) for e in encodings)
+    ids = np.full((len(encodings), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(encodings), width), dtype=np.int64)
+    for row, encoding in enumerate(encodings):
+        ids[row, :len(encoding.ids)] = encoding.ids
+        mask[row, :len(encoding.ids)] = 1
+    return ids, mask
 
 
 def align_to_spans(
