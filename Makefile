@@ -36,10 +36,10 @@ help:
 	@echo "make run-production  the production profile on this machine (PostgreSQL, Redis,"
 	@echo "                     Chroma server, 2 Rasa replicas + 2 action workers behind nginx)"
 
-$(VENV)/.installed: requirements/app.lock.txt scripts/setup_venvs.sh
-	scripts/setup_venvs.sh app
-$(RASA_VENV)/.installed: requirements/rasa.lock.txt scripts/setup_venvs.sh
-	scripts/setup_venvs.sh rasa
+# Both venvs in one step, built side by side (each is skipped while its lock file is unchanged).
+$(VENV)/.installed $(RASA_VENV)/.installed &: requirements/app.lock.txt requirements/rasa.lock.txt \
+                                               scripts/setup_venvs.sh
+	scripts/setup_venvs.sh all
 
 # The widget and console scripts, bundled from npm packages (package-lock.json) into the
 # git-ignored web/frontend/dist; the script skips npm ci and esbuild when nothing changed.

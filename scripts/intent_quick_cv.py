@@ -55,11 +55,11 @@ def sentence_vectors(texts: list[str], model_path: Path) -> np.ndarray:
     return np.stack([encoding.sentence for encoding in encodings])
 
 
-def _finetuned(texts: list[str], intents: list[str], epochs: int) -> IntentEncoderOnnx:
+def _finetuned(texts: list[str], intents: list[str], config: FinetuneConfig) -> IntentEncoderOnnx:
     """Fine-tune MiniLM on one fold's training part and load the ONNX export (into memory)."""
     with tempfile.TemporaryDirectory(prefix="intent-cv-") as folder:
         out = finetune(texts, intents, Path(folder) / "encoder", minilm_path(),
-                       FinetuneConfig(epochs=epochs))
+                       config)
         return IntentEncoderOnnx(out)
 
 
@@ -76,6 +76,7 @@ def main() -> None:
                              "(about 5 min a fold on 2 CPU cores)")
     parser.add_argument("--finetune-weight", type=float, default=0.5)
     parser.add_argument("--epochs", type=int, default=FinetuneConfig.epochs)
+    parser.add_argument("--frozen-layers", type=int, default=FinetuneConfig.frozen_layers)
     args = parser.parse_args()
 
     texts, intents = load_examples(args.data)
@@ -89,7 +90,9 @@ def main() -> None:
         probabilities = model.predict_proba([texts[i] for i in test], dense[test])
         linear_only[test] = np.array(model.classes)[probabilities.argmax(axis=1)]
         if args.finetune:
-            encoder = _finetuned([texts[i] for i in train], list(labels[train]), args.epochs)
+            encoder = _finetuned([texts[i] for i in train], list(labels[train]),
+                                 FinetuneConfig(epochs=args.epochs,
+                                                frozen_layers=args.frozen_layers))
             probabilities = blend(probabilities, model.classes,
                                   encoder.predict_proba([texts[i] for i in test]),
                                   encoder.classes, args.finetune_weight)

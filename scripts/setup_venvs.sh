@@ -22,7 +22,7 @@ make_venv() {  # make_venv DIR PYTHON_VERSION LOCKFILE
   local stamp="$dir/.installed" digest
   digest="$(sha256sum "$lock" | cut -d' ' -f1)"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" ]]; then
-    echo "$dir is up to date"; return 0
+    touch "$stamp"; echo "$dir is up to date"; return 0
   fi
   python="$(find_python "$version")"
   echo "creating $dir with $python from $lock"
@@ -35,7 +35,9 @@ make_venv() {  # make_venv DIR PYTHON_VERSION LOCKFILE
 case "${1:-all}" in
   app)  make_venv .venv 3.11 requirements/app.lock.txt ;;
   rasa) make_venv .venv-rasa 3.10 requirements/rasa.lock.txt ;;
-  all)  make_venv .venv 3.11 requirements/app.lock.txt
-        make_venv .venv-rasa 3.10 requirements/rasa.lock.txt ;;
+  all)  # Both at once: most of the time goes to downloads and unpacking, not to the CPU.
+        make_venv .venv 3.11 requirements/app.lock.txt & app=$!
+        make_venv .venv-rasa 3.10 requirements/rasa.lock.txt & rasa=$!
+        wait "$app"; wait "$rasa" ;;
   *) echo "usage: $0 [app|rasa|all]" >&2; exit 2 ;;
 esac

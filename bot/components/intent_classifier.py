@@ -67,6 +67,7 @@ class IntentClassifier(GraphComponent, RasaIntentClassifier):
         defaults = IntentModelConfig()
         return {"C": defaults.C, "dense_weight": defaults.dense_weight,
                 "finetune_epochs": FinetuneConfig.epochs, "finetune_weight": 0.5,
+                "finetune_frozen_layers": FinetuneConfig.frozen_layers,
                 "trainer_python": ".venv/bin/python"}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -141,7 +142,8 @@ class IntentClassifier(GraphComponent, RasaIntentClassifier):
                         len(texts), epochs)
             result = subprocess.run(
                 [str(python), "-m", "bot.components.intent_finetune", "--examples",
-                 str(examples), "--out", str(out), "--epochs", str(epochs)],
+                 str(examples), "--out", str(out), "--epochs", str(epochs),
+                 "--frozen-layers", str(int(self._config["finetune_frozen_layers"]))],
                 cwd=root, env=env, capture_output=True, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"intent fine-tuning failed (exit status {result.returncode}):\n"

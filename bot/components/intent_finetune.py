@@ -9,10 +9,11 @@ so torch never loads in the Rasa process; the Rasa side only runs the ONNX expor
 onnxruntime (:mod:`bot.components.intent_encoder_onnx`).
 
 The model: MiniLM's six BERT layers, mean pooling over the non-padding WordPieces, a linear
-layer to one logit per intent. All weights are trained (AdamW, linear warm-up then decay,
-cross-entropy with label smoothing) for a fixed number of epochs; there is no held-out early
-stopping, so a cross-validation fold never sees its test part. It runs on a GPU when torch
-sees one, else on the CPU (about 25 s per epoch of 3,000 short messages on 2 cores).
+layer to one logit per intent. The embeddings and the lowest layers stay frozen (their output is
+computed once); the upper layers and the head are trained (AdamW, linear warm-up then decay,
+cross-entropy with label smoothing) for a fixed number of epochs on batches of similar length;
+there is no held-out early stopping, so a cross-validation fold never sees its test part. It
+runs on a GPU when torch sees one, else on the CPU.
 
 The folder it writes (:data:`MODEL_FILE`, :data:`TOKENIZER_FILE`, :data:`CONFIG_FILE`) maps
 ``input_ids``, ``attention_mask``, ``token_type_ids`` (int64, ``(batch, sequence)``) to
@@ -45,7 +46,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FinetuneConfig:
-    """Training settings (chosen on the project's data with ``scripts/intent_quick_cv``)."""
+    """Training settings (chosen on the project's data with ``scripts/intent_quick_cv``).
+
+    ``frozen_layers`` keeps the embeddings and that many of MiniLM's lowest layers as they
+    are: their output is computed once per batch before training and reused every epoch, so
+    an epoch runs forward and backward through the upper layers only.
+    """
 
     epochs: int = 10
     learning_rate: float = 1e-4
@@ -54,6 +60,7 @@ class FinetuneConfig:
     label_smoothing: float = 0.1
     weight_decay: float = 0.01
     warmup_fraction: float = 0.1
+    frozen_layers: int = 3
     seed: int = 0
 
 
@@ -86,28 +93,28 @@ def finetune(texts: Sequence[str], intents: Sequence[str], out: Path, base: Path
     device = _device()
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     model = _build_classifier(
-        AutoModel.from_pretrained(str(base), attn_implementation="eager"), len(classes)
-    ).to(device)
+        AutoModel.from_pretrained(str(base), attn_implementation="eager"), len(classes),
+        config.frozen_layers).to(device)
     labels = torch.tensor([classes.index(intent) for intent in intents])
-    batches_per_epoch = -(-len(texts) // config.batch_size)
-    total_steps = config.epochs * batches_per_epoch
+    batches = _length_batches(tokenizer, texts, config, generator)
+    inputs = [model.frozen_part(tokenizer([texts[i] for i in batch], padding=True,
+                                          truncation=True, max_length=config.max_length,
+                                          return_tensors="pt").to(device))
+              for batch in batches]
+    total_steps = config.epochs * len(batches)
     warmup = max(1, int(config.warmup_fraction * total_steps))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
-                                  weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
+                                  lr=config.learning_rate, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, 1 - step / total_steps)
     )
     model.train()
     for epoch in range(config.epochs):
-        order = generator.permutation(len(texts))
-        for start in range(0, len(order), config.batch_size):
-            batch = order[start:start + config.batch_size]
-            encoded = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                                max_length=config.max_length, return_tensors="pt").to(device)
-            logits = model(encoded["input_ids"], encoded["attention_mask"],
-                           encoded["token_type_ids"])
+        for b in generator.permutation(len(batches)):
+            hidden, mask = inputs[b]
             loss = torch.nn.functional.cross_entropy(
-                logits, labels[batch].to(device), label_smoothing=config.label_smoothing)
+                model.trained_part(hidden, mask), labels[batches[b]].to(device),
+                label_smoothing=config.label_smoothing)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -123,25 +130,76 @@ def finetune(texts: Sequence[str], intents: Sequence[str], out: Path, base: Path
     return out
 
 
-def _build_classifier(bert, n_intents: int):  # noqa: ANN001, ANN202 - torch loads lazily
+def _length_batches(tokenizer, texts: Sequence[str], config: FinetuneConfig,  # noqa: ANN001
+                    generator) -> list[list[int]]:  # noqa: ANN001
+    """Indices of ``texts`` in batches of similar token length (little padding).
+
+    Ties in length are broken at random, and the batches keep their members across epochs
+    (only their order is shuffled), so the frozen layers' output can be computed once.
+    """
+    import numpy as np
+
+    lengths = [min(len(ids), config.max_length)
+               for ids in tokenizer(list(texts), truncation=True,
+                                    max_length=config.max_length)["input_ids"]]
+    order = np.lexsort((generator.random(len(texts)), np.array(lengths)))
+    return [order[start:start + config.batch_size].tolist()
+            for start in range(0, len(order), config.batch_size)]
+
+
+def _build_classifier(bert, n_intents: int, frozen_layers: int = 0):  # noqa: ANN001, ANN202
     import torch
+    from transformers.masking_utils import create_bidirectional_mask
 
     from recommender.model import mean_pool
 
     class Classifier(torch.nn.Module):
-        """(batch, seq) ids, mask, types -> (batch, n_intents) logits over mean-pooled MiniLM."""
+        """(batch, seq) ids, mask, types -> (batch, n_intents) logits over mean-pooled MiniLM.
 
-        def __init__(self, bert: torch.nn.Module, n_intents: int) -> None:
+        ``forward`` runs the whole model (the ONNX export traces it); training calls
+        :meth:`frozen_part` once per batch and :meth:`trained_part` every step, which together
+        compute the same logits.
+        """
+
+        def __init__(self, bert: torch.nn.Module, n_intents: int, frozen_layers: int) -> None:
             super().__init__()
             self.bert = bert
             self.head = torch.nn.Linear(bert.config.hidden_size, n_intents)
+            self.frozen_layers = frozen_layers
+            if frozen_layers > 0:
+                for module in (bert.embeddings, *bert.encoder.layer[:frozen_layers]):
+                    module.requires_grad_(False)
 
         def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001
             hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
                                token_type_ids=token_type_ids).last_hidden_state  # (b, s, 384)
             return self.head(mean_pool(hidden, attention_mask))  # (b, n_intents)
 
-    return Classifier(bert, n_intents)
+        @torch.no_grad()
+        def frozen_part(self, encoded):  # noqa: ANN001, ANN202
+            """(hidden (b, s, 384) after the frozen layers, attention mask (b, s))."""
+            was_training = self.training
+            self.eval()
+            hidden = self.bert.embeddings(input_ids=encoded["input_ids"],
+                                          token_type_ids=encoded["token_type_ids"])
+            hidden = self._layers(hidden, encoded["attention_mask"], 0, self.frozen_layers)
+            self.train(was_training)
+            return hidden, encoded["attention_mask"]
+
+        def trained_part(self, hidden, attention_mask):  # noqa: ANN001, ANN202
+            """Logits (b, n_intents) from the frozen layers' output (b, s, 384)."""
+            hidden = self._layers(hidden, attention_mask, self.frozen_layers,
+                                  len(self.bert.encoder.layer))
+            return self.head(mean_pool(hidden, attention_mask))
+
+        def _layers(self, hidden, attention_mask, first: int, last: int):  # noqa: ANN001, ANN202
+            mask = create_bidirectional_mask(config=self.bert.config, inputs_embeds=hidden,
+                                             attention_mask=attention_mask)
+            for layer in self.bert.encoder.layer[first:last]:
+                hidden = layer(hidden, mask)
+            return hidden
+
+    return Classifier(bert, n_intents, frozen_layers)
 
 
 def _write_folder(model, base: Path, out: Path, config: dict[str, object]) -> None:  # noqa: ANN001
@@ -172,6 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--epochs", type=int, default=FinetuneConfig.epochs)
     parser.add_argument("--learning-rate", type=float, default=FinetuneConfig.learning_rate)
+    parser.add_argument("--frozen-layers", type=int, default=FinetuneConfig.frozen_layers)
     parser.add_argument("--seed", type=int, default=FinetuneConfig.seed)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -183,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
         warnings.simplefilter("ignore")
         finetune(examples["texts"], examples["intents"], args.out, minilm_path(),
                  FinetuneConfig(epochs=args.epochs, learning_rate=args.learning_rate,
-                                seed=args.seed))
+                                frozen_layers=args.frozen_layers, seed=args.seed))
 
 
 if __name__ == "__main__":

@@ -74,3 +74,25 @@ def test_refuses_data_it_cannot_learn_from(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="texts but"):
         finetune(["hi"], ["greet", "bye"], tmp_path / "x", minilm_path())
     assert not (tmp_path / "x").exists()
+
+
+def test_training_path_through_frozen_layers_equals_the_exported_forward() -> None:
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from bot.components.intent_finetune import _build_classifier
+
+    tokenizer = AutoTokenizer.from_pretrained(str(minilm_path()))
+    model = _build_classifier(AutoModel.from_pretrained(str(minilm_path()),
+                                                        attn_implementation="eager"), 3, 2).eval()
+    encoded = tokenizer(["hello", "where is my parcel from last week"], padding=True,
+                        return_tensors="pt")
+    with torch.no_grad():
+        whole = model(encoded["input_ids"], encoded["attention_mask"], encoded["token_type_ids"])
+        split = model.trained_part(*model.frozen_part(encoded))
+    torch.testing.assert_close(split, whole, atol=1e-5, rtol=1e-4)
+    trained = {name for name, p in model.named_parameters() if p.requires_grad}
+    assert not any(name.startswith(("bert.embeddings", "bert.encoder.layer.0.",
+                                    "bert.encoder.layer.1.")) for name in trained)
+    assert any(name.startswith("bert.encoder.layer.2.") for name in trained)
+    assert {"head.weight", "head.bias"} <= trained
