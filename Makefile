@@ -36,9 +36,9 @@ help:
 	@echo "make run-production  the production profile on this machine (PostgreSQL, Redis,"
 	@echo "                     Chroma server, 2 Rasa replicas + 2 action workers behind nginx)"
 
-# Both venvs in one step, built side by side (each is skipped while its lock file is unchanged).
+# Both venvs in one step, installed by uv (each is skipped while its lock file is unchanged).
 $(VENV)/.installed $(RASA_VENV)/.installed &: requirements/app.lock.txt requirements/rasa.lock.txt \
-                                               scripts/setup_venvs.sh
+                                               requirements/uv.txt scripts/setup_venvs.sh
 	scripts/setup_venvs.sh all
 
 # The widget and console scripts, bundled from npm packages (package-lock.json) into the
