@@ -24,7 +24,7 @@ TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py bot/requ
 
 .PHONY: help setup import ingest data train run shell test test-fast lint bench validate \
         train-recommender evaluate-recommender \
-        test-conversations test-e2e test-browser web browser clean-state insights \
+        test-conversations test-e2e test-browser web browser clean-state insights bench-start \
         services services-stop run-production test-production load-test fuzz
 
 help:
@@ -143,6 +143,11 @@ test: setup lint data train browser
 
 bench: setup data train
 	$(PY) -m scripts.bench
+
+# First `make run`, a later one and a one-file NLU retrain, in a fresh clone of HEAD (~10 min);
+# BENCH_START_ARGS=--ci also times a whole .ci/run there.
+bench-start: $(VENV)/.installed
+	$(PY) -m scripts.bench_start --write docs/benchmarks.md $(BENCH_START_ARGS)
 
 # Shopper insights (docs/insights.md): sync the tracker store, write the offline HTML report.
 insights: $(VENV)/.installed

@@ -16,14 +16,14 @@ import argparse
 import asyncio
 import os
 import platform
-import re
 import tempfile
 from pathlib import Path
 
 from aisle.load import LoadReport, markdown, run_load
 from aisle.profiles import running_profile
+from scripts.benchmark_doc import markers, replace_section
 
-START, END = "<!-- load-test:start -->", "<!-- load-test:end -->"
+START, END = markers("load-test")
 
 
 def run(profile: str, args: argparse.Namespace) -> LoadReport:
@@ -57,12 +57,6 @@ def section(reports: list[tuple[str, LoadReport]], args: argparse.Namespace) -> 
     ])
 
 
-def write(path: Path, text: str) -> None:
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
-    new = pattern.sub(lambda _: text, old) if pattern.search(old) else old.rstrip() + "\n\n" + text
-    path.write_text(new.rstrip() + "\n")
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.load_test",
@@ -85,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     text = section(reports, args)
     print(text)
     if args.write:
-        write(args.write, text)
+        replace_section(args.write, "load-test", text)
     return 0 if all(not r.failures for _, r in reports) else 1
 
 
