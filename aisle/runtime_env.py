@@ -52,7 +52,7 @@ def runtime_env(settings: Settings) -> dict[str, str]:
         "AISLE_STATE_DIR": str(settings.state_dir),
         "AISLE_TRACKER_DB": str(settings.tracker_db_path),
         "AISLE_ACTION_URL": settings.action_url
-        or f"http://localhost:{settings.action_port}/webhook",
+        or f"http://127.0.0.1:{settings.action_port}/webhook",
         "AISLE_ACTION_PORT": str(settings.action_port),
         "AISLE_RASA_PORT": str(settings.rasa_port),
         "AISLE_RASA_HOST": settings.rasa_host,

@@ -17,6 +17,8 @@ import httpx
 from aisle.settings import REPO_ROOT
 
 MODEL = REPO_ROOT / "models" / "aisle.tar.gz"
+#: Rasa's command line with Aisle's fixes (bot/server.py), in the Rasa venv.
+RASA_SERVER = (str(REPO_ROOT / ".venv-rasa" / "bin" / "python"), "-m", "bot.server")
 
 
 def free_port() -> int:
@@ -89,7 +91,7 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
         "RASA_TELEMETRY_ENABLED": "false",
         "ANONYMIZED_TELEMETRY": "False",
         "AISLE_ACTION_PORT": str(action_port),
-        "AISLE_ACTION_URL": f"http://localhost:{action_port}/webhook",
+        "AISLE_ACTION_URL": f"http://127.0.0.1:{action_port}/webhook",
         "AISLE_TRACKER_DB": str(workdir / "tracker.sqlite"),
         "AISLE_RASA_PORT": str(rasa_port),
         "AISLE_INTERNAL_TOKEN": secrets.token_urlsafe(24),
@@ -107,7 +109,7 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
                 cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
         with rasa_log.open("w") as out:
             processes.append(subprocess.Popen(
-                [str(REPO_ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api",
+                [*RASA_SERVER, "run", "--enable-api",
                  "-i", "127.0.0.1", "-p", str(rasa_port), "--credentials", "credentials.yml",
                  "--endpoints", "endpoints.yml", "--model", str(MODEL),
                  *(["--auth-token", token] if token else [])],
@@ -243,7 +245,7 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def _rasa_argv(port: int, endpoints: str, token: str | None) -> list[str]:
-    return [str(REPO_ROOT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "-i", "127.0.0.1",
+    return [*RASA_SERVER, "run", "--enable-api", "-i", "127.0.0.1",
             "-p", str(port), "--credentials", "credentials.yml", "--endpoints", endpoints,
             "--model", str(MODEL), *(["--auth-token", token] if token else [])]
 

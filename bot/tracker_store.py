@@ -46,12 +46,35 @@ def redact_event(data: dict[str, Any]) -> dict[str, Any]:
     return redact(data, ID_KEYS)
 
 
+def _write_ahead_log(engine: Any) -> None:
+    """SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit.
+
+    Each turn commits once; with the default rollback journal that commit waits for two
+    fsyncs, a third of the tracker store's time per turn. In WAL mode with ``synchronous =
+    NORMAL`` a commit survives a crash of the process (not a power cut before the next
+    checkpoint), and readers (the agent console, the insights sync) no longer block it.
+    """
+    from sqlalchemy import event
+
+    def _on_connect(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    event.listen(engine, "connect", _on_connect)
+    engine.dispose()  # connections opened while Rasa created the tables get the setting too
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """Rasa's :class:`SQLTrackerStore`, storing redacted events (and redacting Rasa's logs)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         install_redacting_filter()
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            _write_ahead_log(self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the tracker's new events, redacted (Rasa's ``save`` with one step added)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -165,11 +166,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=40)
     parser.add_argument("--write", type=Path, default=None,
                         help="markdown file whose turn-profile section is replaced")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="folder to keep py-spy's folded stacks in (rasa.folded, "
+                             "actions.folded), e.g. for a flame graph")
     args = parser.parse_args(argv)
     if not PY_SPY.exists():
         raise SystemExit(f"{PY_SPY} is missing: run `make setup`")
     with tempfile.TemporaryDirectory(prefix="aisle-profile-") as tmp:
         lines = measure(args.conversations, Path(tmp))
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for name in ("rasa.folded", "actions.folded"):
+                shutil.copyfile(Path(tmp) / name, args.keep / name)
     start, end = markers("turn-profile")
     text = "\n".join([start, "## Where a turn's CPU goes (py-spy)", "",
                       f"Measured by `python -m scripts.profile_turns` on {time.strftime('%Y-%m-%d')}"

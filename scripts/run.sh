@@ -26,7 +26,8 @@ rasa_args=(run --enable-api -i "$AISLE_RASA_HOST" -p "$AISLE_RASA_PORT"
            --credentials credentials.yml --endpoints "$AISLE_ENDPOINTS" --model models/aisle.tar.gz
            --cors ${AISLE_CORS_ORIGINS//,/ })
 if [[ -n "${AISLE_RASA_TOKEN:-}" ]]; then rasa_args+=(--auth-token "$AISLE_RASA_TOKEN"); fi
-.venv-rasa/bin/rasa "${rasa_args[@]}" &
+# Rasa's own CLI with Aisle's fixes to it (bot/server.py).
+.venv-rasa/bin/python -m bot.server "${rasa_args[@]}" &
 pids+=($!)
 
 .venv/bin/python -m web &

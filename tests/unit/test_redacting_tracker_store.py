@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import textwrap
 from pathlib import Path
@@ -43,6 +44,8 @@ def test_nothing_personal_reaches_the_tracker_database(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split("\n")[-2] == (
         "[email] 000000123 ['0123456789'] I'm [email], [phone], card [card], [address]")
-    raw = db.read_bytes()
+    raw = db.read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("tracker.sqlite-*"))
     for secret in (b"ann@example.com", b"4111", b"555 123", b"Elm Street"):
         assert secret not in raw
+    with sqlite3.connect(db) as connection:  # one fsync-light commit per turn
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
