@@ -12,11 +12,20 @@ here, once, before its CLI runs, and each says why.
   a quarter of the Rasa server's CPU per turn with a custom action, measured with
   ``scripts/profile_turns.py``. The check and the error raised for a bad reply are the same
   (``jsonschema.exceptions.best_match`` over the reply's errors, with Rasa's hint appended).
+* **TensorFlow runs the dialogue policy on one thread** (``TF_INTRA_OP_PARALLELISM_THREADS``
+  and ``TF_INTER_OP_PARALLELISM_THREADS`` default to 1; set them to override). TED's
+  prediction is a few small matrix products per turn: handing them to a thread pool costs
+  more CPU in waking and waiting threads than it saves, and the server's other requests
+  are what should use the second core.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+#: Read by Rasa when it sets up TensorFlow (``rasa.utils.tensorflow.environment``).
+TF_THREAD_VARIABLES = ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS")
 
 
 def validate_action_results_with_one_validator() -> None:
@@ -45,6 +54,8 @@ def validate_action_results_with_one_validator() -> None:
 
 
 def main() -> None:
+    for name in TF_THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
     validate_action_results_with_one_validator()
     from rasa.__main__ import main as rasa_main
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.components.minilm_onnx import pad_encodings
+from bot.components.minilm_onnx import cpu_session, pad_encodings
 
 MODEL_FILE = "intent_encoder.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -34,7 +34,6 @@ class IntentEncoderOnnx:
     """``predict_proba(texts) -> (n, n_intents)`` with columns in :attr:`classes` order."""
 
     def __init__(self, folder: Path, *, num_threads: int = 0) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
         folder = Path(folder)
@@ -48,11 +47,7 @@ class IntentEncoderOnnx:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=int(config["max_length"]))
         self._pad_id = self._tokenizer.token_to_id("[PAD]") or 0
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = num_threads
-        options.inter_op_num_threads = 1
-        self._session = onnxruntime.InferenceSession(
-            str(folder / MODEL_FILE), sess_options=options, providers=["CPUExecutionProvider"])
+        self._session = cpu_session(folder / MODEL_FILE, num_threads)
         self._lock = threading.Lock()
 
     def predict_proba(self, texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
