@@ -33,7 +33,7 @@ import httpx
 
 from aisle.servers import free_port
 from aisle.settings import REPO_ROOT
-from scripts.benchmark_doc import markers, replace_section
+from scripts.benchmark_doc import markers, publish
 
 START, END = markers("first-start")
 NLU_FILE = Path("bot/data/nlu/chitchat.yml")
@@ -161,9 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                             capture_output=True, text=True, check=True).stdout.strip()
     with tempfile.TemporaryDirectory(prefix="aisle-bench-start-") as tmp:
         text = section(measure(Path(tmp), args.ci), commit)
-    print(text)
-    if args.write:
-        replace_section(args.write, "first-start", text)
+    publish(text, "first-start", args.write)
     return 0
 
 

@@ -19,3 +19,10 @@ def replace_section(path: Path, name: str, text: str) -> None:
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
     new = pattern.sub(lambda _: text, old) if pattern.search(old) else old.rstrip() + "\n\n" + text
     path.write_text(new.rstrip() + "\n")
+
+
+def publish(text: str, name: str, path: Path | None) -> None:
+    """Print a measured section, and put it in ``path`` (docs/benchmarks.md) when given."""
+    print(text)
+    if path is not None:
+        replace_section(path, name, text)

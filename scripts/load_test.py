@@ -21,7 +21,7 @@ from pathlib import Path
 
 from aisle.load import LoadReport, markdown, run_load
 from aisle.profiles import running_profile
-from scripts.benchmark_doc import markers, replace_section
+from scripts.benchmark_doc import markers, publish
 
 START, END = markers("load-test")
 
@@ -77,9 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         for failure in report.failures[:20]:
             print(f"{name}: {failure}")
     text = section(reports, args)
-    print(text)
-    if args.write:
-        replace_section(args.write, "load-test", text)
+    publish(text, "load-test", args.write)
     return 0 if all(not r.failures for _, r in reports) else 1
 
 

@@ -33,7 +33,7 @@ import psutil
 
 from aisle.servers import RunningAssistant, running_assistant
 from aisle.settings import REPO_ROOT
-from scripts.benchmark_doc import markers, replace_section
+from scripts.benchmark_doc import markers, publish
 
 PY_SPY = REPO_ROOT / ".venv" / "bin" / "py-spy"
 CONVERSATION = ("hello", "I need a women's jacket under $80", "is the first one waterproof?",
@@ -182,9 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join([start, "## Where a turn's CPU goes (py-spy)", "",
                       f"Measured by `python -m scripts.profile_turns` on {time.strftime('%Y-%m-%d')}"
                       f", {os.cpu_count()} cores.", "", *lines, "", end])
-    print(text)
-    if args.write:
-        replace_section(args.write, "turn-profile", text)
+    publish(text, "turn-profile", args.write)
     return 0
 
 
