@@ -89,8 +89,9 @@ models/.trained: $(TRAIN_INPUTS) $(MINILM_ONNX) | $(RASA_VENV)/.installed $(VENV
 
 train: models/.trained
 
-run: setup data train
-	scripts/run.sh
+# The data step runs inside run.sh, while Rasa loads its model (which needs no data).
+run: setup train
+	scripts/run.sh $(MAKE) --no-print-directory data
 
 # The production profile (docs/deploy.md). `make services` installs (apt) and starts local
 # PostgreSQL, Redis and a Chroma server under state/services; `eval "$$(scripts/services.sh env)"`

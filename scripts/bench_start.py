@@ -5,9 +5,9 @@
 Clones the committed HEAD into a temporary folder and times, there:
 
 1. each step of a first ``make run``: ``make setup`` (both venvs from a cold uv cache, as on a
-   fresh machine; the web bundle), ``make data`` (catalog import, Chroma and recommender
-   ingest), ``make train`` (the MiniLM ONNX export and ``rasa train``), then the three servers
-   until each answers (``scripts/run.sh``);
+   fresh machine; the web bundle), ``make train`` (the MiniLM ONNX export and ``rasa
+   train``), then ``make run`` itself (catalog import, Chroma and recommender ingest while
+   Rasa loads its model) until all three servers answer;
 2. a later ``make run`` with nothing changed, until all three servers answer;
 3. ``make train`` after one NLU example was added to one file;
 4. with ``--ci``, a whole ``.ci/run`` (the test command) in a second fresh clone.
@@ -118,12 +118,11 @@ def measure(workdir: Path, ci: bool) -> list[tuple[str, float]]:
     log = workdir / "bench-start.log"
     rows = [("`make setup`: both venvs (cold uv cache) and the web bundle",
              _timed(["make", "setup"], clone, env, log)),
-            ("`make data`: catalog import, Chroma and recommender ingest",
-             _timed(["make", "data"], clone, env, log)),
             ("`make train`: MiniLM ONNX export and `rasa train`",
              _timed(["make", "train"], clone, env, log))]
-    with _serving(["scripts/run.sh"], clone, env, log, ports) as seconds:
-        rows.append(("servers up (`scripts/run.sh` until all three answer)", seconds))
+    with _serving(["make", "run"], clone, env, log, ports) as seconds:
+        rows.append(("`make run` after those: catalog import and ingest (while Rasa loads), "
+                     "until all three servers answer", seconds))
     rows.append(("**first `make run`, all of the above**", sum(s for _, s in rows)))
     with _serving(["make", "run"], clone, env, log, ports) as seconds:
         rows.append(("later `make run`, nothing changed, until all three answer", seconds))

@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Start the action server, the Rasa server and the web app in the foreground; Ctrl-C stops all.
+# Start the Rasa server, the action server and the web app in the foreground; Ctrl-C stops all.
+#   scripts/run.sh [PREPARE COMMAND...]
+# A PREPARE command (`make run` passes `make data`: import and ingest, a no-op when nothing
+# changed) runs after Rasa has started loading its model, which needs no data, and before the
+# action server and the web app, which do: the two overlap instead of following each other.
 # Configuration comes from Aisle's settings (AISLE_* variables), see aisle/settings.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,15 +23,17 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-.venv/bin/python -m actions.server &
-pids+=($!)
-
 rasa_args=(run --enable-api -i "$AISLE_RASA_HOST" -p "$AISLE_RASA_PORT"
            --credentials credentials.yml --endpoints "$AISLE_ENDPOINTS" --model models/aisle.tar.gz
            --cors ${AISLE_CORS_ORIGINS//,/ })
 if [[ -n "${AISLE_RASA_TOKEN:-}" ]]; then rasa_args+=(--auth-token "$AISLE_RASA_TOKEN"); fi
 # Rasa's own CLI with Aisle's fixes to it (bot/server.py).
 .venv-rasa/bin/python -m bot.server "${rasa_args[@]}" &
+pids+=($!)
+
+if (($#)); then "$@"; fi
+
+.venv/bin/python -m actions.server &
 pids+=($!)
 
 .venv/bin/python -m web &
