@@ -166,9 +166,9 @@ def _build_classifier(bert, n_intents: int, frozen_layers: int = 0):  # noqa: AN
             self.bert = bert
             self.head = torch.nn.Linear(bert.config.hidden_size, n_intents)
             self.frozen_layers = frozen_layers
-            if frozen_layers > 0:
-                for module in (bert.embeddings, *bert.encoder.layer[:frozen_layers]):
-                    module.requires_grad_(False)
+            # The embeddings too: frozen_part computes them once, without gradients.
+            for module in (bert.embeddings, *bert.encoder.layer[:frozen_layers]):
+                module.requires_grad_(False)
 
         def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001
             hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
