@@ -53,7 +53,8 @@ class RunningAssistant:
         return response.json()
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+    """Poll ``url`` until it answers 200; fail early when ``process`` exits or the model fails."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -114,16 +115,16 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
                  "--endpoints", "endpoints.yml", "--model", str(MODEL),
                  *(["--auth-token", token] if token else [])],
                 cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
-        _wait_until_up(f"http://127.0.0.1:{action_port}/health", processes[0], action_log, timeout)
+        wait_until_up(f"http://127.0.0.1:{action_port}/health", processes[0], action_log, timeout)
         status = f"http://127.0.0.1:{rasa_port}/status" + (f"?token={token}" if token else "")
-        _wait_until_up(status, processes[1], rasa_log, timeout)
+        wait_until_up(status, processes[1], rasa_log, timeout)
         if web_port:
             web_log = workdir / "web.log"
             with web_log.open("w") as out:
                 processes.append(subprocess.Popen(
                     [str(REPO_ROOT / ".venv/bin/python"), "-m", "web"],
                     cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
-            _wait_until_up(f"http://127.0.0.1:{web_port}/agent", processes[2], web_log, timeout)
+            wait_until_up(f"http://127.0.0.1:{web_port}/agent", processes[2], web_log, timeout)
         yield RunningAssistant(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
             action_url=f"http://127.0.0.1:{action_port}",
@@ -168,7 +169,7 @@ class ManagedProcess:
 
     def wait_up(self, timeout: float) -> None:
         assert self.process is not None, f"{self.name} was never started"
-        _wait_until_up(self.health_url, self.process, self.log, timeout)
+        wait_until_up(self.health_url, self.process, self.log, timeout)
 
     def kill(self) -> None:
         """Kill the process abruptly (SIGKILL), as a crash would."""

@@ -29,9 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
-from aisle.servers import free_port
+from aisle.servers import free_port, wait_until_up
 from aisle.settings import REPO_ROOT
 from scripts.benchmark_doc import markers, publish
 
@@ -71,19 +69,8 @@ def _serving(command: list[str], clone: Path, env: dict[str, str], log: Path,
         process = subprocess.Popen(command, cwd=clone, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        waiting = _urls(ports)
-        while waiting:
-            if process.poll() is not None:
-                raise SystemExit(f"{' '.join(command)} exited early; see {log}")
-            if time.perf_counter() - started > timeout:
-                raise SystemExit(f"not up after {timeout:.0f} s: {waiting}; see {log}")
-            try:
-                if httpx.get(waiting[0], timeout=2).status_code == 200:
-                    waiting.pop(0)
-                    continue
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
+        for url in _urls(ports):
+            wait_until_up(url, process, log, timeout - (time.perf_counter() - started))
         yield time.perf_counter() - started
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -146,7 +133,6 @@ def section(rows: list[tuple[str, float]], commit: str) -> str:
              "| step | seconds | minutes |", "|---|---:|---:|"]
     lines += [f"| {name} | {seconds:.0f} | {seconds / 60:.1f} |" for name, seconds in rows]
     return "\n".join([*lines, "", END])
-
 
 
 def main(argv: list[str] | None = None) -> int:

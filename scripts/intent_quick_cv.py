@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--report", action="store_true", help="per-intent precision/recall")
     parser.add_argument("--finetune", action="store_true",
                         help="also fine-tune MiniLM per fold and blend, as the pipeline does "
-                             "(about 5 min a fold on 2 CPU cores)")
+                             "(about 2 min a fold on 2 CPU cores)")
     parser.add_argument("--finetune-weight", type=float, default=0.5)
     parser.add_argument("--epochs", type=int, default=FinetuneConfig.epochs)
     parser.add_argument("--frozen-layers", type=int, default=FinetuneConfig.frozen_layers)

@@ -36,8 +36,9 @@ from aisle.settings import REPO_ROOT
 from scripts.benchmark_doc import markers, publish
 
 PY_SPY = REPO_ROOT / ".venv" / "bin" / "py-spy"
-CONVERSATION = ("hello", "I need a women's jacket under $80", "is the first one waterproof?",
-                "what would you recommend for yoga?")
+#: Each conversation: the greeting, one of the searches, then the follow-ups.
+GREETING = "hello"
+FOLLOW_UPS = ("is the first one waterproof?", "what would you recommend for yoga?")
 SEARCHES = ("I need a women's jacket under $80", "men's hoodies under $60 in black",
             "show me yoga pants for women", "a gym bag", "running shorts for men",
             "women's bras in blue", "a watch for running", "fleece jackets")
@@ -93,7 +94,7 @@ def talk(running: RunningAssistant, conversations: int, client: httpx.Client) ->
     turns = 0
     for n in range(conversations):
         sender = f"profile-{uuid.uuid4().hex[:8]}"
-        for text in (CONVERSATION[0], SEARCHES[n % len(SEARCHES)], *CONVERSATION[2:]):
+        for text in (GREETING, SEARCHES[n % len(SEARCHES)], *FOLLOW_UPS):
             if not running.say(sender, text, client):
                 raise SystemExit(f"no reply to {text!r}")
             turns += 1

@@ -25,12 +25,18 @@ find_python() {  # find_python 3.10 -> path of a python3.10 interpreter
 TOOLS=.venv-tools
 UV="$TOOLS/bin/uv"
 
+installed_from() {  # installed_from DIR LOCKFILE: DIR's stamp records this lock file's digest
+  [[ -f "$1/.installed" && "$(cat "$1/.installed")" == "$(sha256sum "$2" | cut -d' ' -f1)" ]]
+}
+
+stamp() {  # stamp DIR LOCKFILE: record that DIR now holds LOCKFILE's packages
+  sha256sum "$2" | cut -d' ' -f1 > "$1/.installed"
+}
+
 ensure_uv() {  # installs the pinned uv into .venv-tools; prints nothing, fails softly
-  local stamp="$TOOLS/.installed" digest
-  digest="$(sha256sum requirements/uv.txt | cut -d' ' -f1)"
-  [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" && -x "$UV" ]] && return 0
+  installed_from "$TOOLS" requirements/uv.txt && [[ -x "$UV" ]] && return 0
   [[ -x "$TOOLS/bin/python" ]] || "$(find_python 3.11)" -m venv "$TOOLS"
-  "$TOOLS/bin/python" -m pip install --quiet -r requirements/uv.txt && echo "$digest" > "$stamp"
+  "$TOOLS/bin/python" -m pip install --quiet -r requirements/uv.txt && stamp "$TOOLS" requirements/uv.txt
 }
 
 install_lock() {  # install_lock DIR LOCKFILE
@@ -49,16 +55,14 @@ install_lock() {  # install_lock DIR LOCKFILE
 
 make_venv() {  # make_venv DIR PYTHON_VERSION LOCKFILE
   local dir="$1" version="$2" lock="$3" python
-  local stamp="$dir/.installed" digest
-  digest="$(sha256sum "$lock" | cut -d' ' -f1)"
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$digest" ]]; then
-    touch "$stamp"; echo "$dir is up to date"; return 0
+  if installed_from "$dir" "$lock"; then
+    touch "$dir/.installed"; echo "$dir is up to date"; return 0
   fi
   python="$(find_python "$version")"
   echo "creating $dir with $python from $lock"
   [[ -x "$dir/bin/python" ]] || "$python" -m venv "$dir"
   install_lock "$dir" "$lock"
-  echo "$digest" > "$stamp"
+  stamp "$dir" "$lock"
 }
 
 case "${1:-all}" in
