@@ -54,7 +54,7 @@ setup: $(VENV)/.installed $(RASA_VENV)/.installed web
 
 # Catalog, then the Luma sample customer and orders (fixed order date, see commerce/import_sample.py).
 import: $(VENV)/.installed
-	$(PY) -m knowledge.import_catalog
+	$(PY) -m catalog.import_catalog
 	$(PY) -m commerce.import_sample
 
 ingest: import
@@ -103,7 +103,7 @@ services-stop:
 	scripts/services.sh stop
 
 run-production: setup data train
-	$(PY) -m aisle.cluster
+	$(PY) -m ops.cluster
 
 test-production: setup data train
 	$(PY) -m pytest tests/e2e/test_production_cluster.py tests/unit/test_production_profile.py -q
@@ -116,7 +116,7 @@ fuzz: setup data train
 	$(PY) -m scripts.fuzz --inputs 2000 --profile production
 
 shell: $(VENV)/.installed
-	$(PY) -m aisle.chat
+	$(PY) -m ops.chat
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -18,8 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.commerce_replies import cart_payload, cart_text, carted_ids, variant_label
 from actions.common import latest_text, off_loop, pointed_product, with_notice
 from actions.services import get_commerce, get_services
+from catalog.domain import Product
 from commerce.variants import Selection, select_variant
-from knowledge.domain import Product
 
 OPTIONS = ("size", "color")
 _SET_QUANTITY = re.compile(

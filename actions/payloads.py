@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from knowledge.domain import Product
+from catalog.domain import Product
 
 IMAGE_ROUTE = "/images/"
 

@@ -42,9 +42,9 @@ def init_services(settings: Settings | None = None) -> KnowledgeServices:
 
 
 def _build_commerce(settings: Settings) -> Commerce:
+    from catalog import SqlCatalog
     from commerce.service import CommerceService
     from insights.recording import commerce_recorder
-    from knowledge.catalog import SqlCatalog
 
     return CommerceService.from_files(
         settings.state_url, SqlCatalog(settings.catalog_url, settings.store),

@@ -1,1 +1,2 @@
-"""Process-level wiring shared by Aisle's entry points: settings and logging."""
+"""Process wiring shared by every Aisle entry point: settings, database engines, logs, redaction
+and the runtime environment of child processes."""

@@ -3,7 +3,7 @@
     .venv-rasa/bin/python -m bot.server run --enable-api --model models/aisle.tar.gz ...
 
 Takes every argument ``rasa`` takes (``scripts/run.sh``, the test and cluster servers in
-``aisle/servers.py`` start Rasa this way). Rasa offers no hook for these, so they are applied
+``ops/servers.py`` start Rasa this way). Rasa offers no hook for these, so they are applied
 here, once, before its CLI runs, and each says why.
 
 * **The action server's reply is checked with one schema validator built once.** Rasa 3.6

@@ -3,7 +3,7 @@
     python -m commerce.import_sample [--placed-at 2024-05-01T09:30:00]
 
 Settings come from :func:`aisle.settings.load_settings`: the catalog database (prices and
-variants, so run ``python -m knowledge.import_catalog`` first), ``AISLE_STATE_DATABASE_URL``
+variants, so run ``python -m catalog.import_catalog`` first), ``AISLE_STATE_DATABASE_URL``
 for carts and orders, and ``AISLE_DATA_DIR/luma`` for ``customers.csv`` and ``orders.csv``.
 The sample file has no order dates, so every imported order gets the fixed :data:`PLACED_AT`
 (or ``--placed-at``); a fixed date keeps the import idempotent and return windows predictable.
@@ -18,10 +18,10 @@ import sys
 from datetime import datetime
 
 from aisle.settings import load_settings
+from catalog import SqlCatalog
+from catalog.importers.base import CatalogSourceMissing
 from commerce.importer import import_sample
 from commerce.schema import commerce_engine
-from knowledge.catalog import SqlCatalog
-from knowledge.importers.base import CatalogSourceMissing
 
 PLACED_AT = datetime(2024, 5, 1, 9, 30)
 

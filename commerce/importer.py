@@ -25,6 +25,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from catalog.domain import ImportIssue, ImportSummary
+from catalog.importers.base import read_csv, require
 from commerce.money import ZERO, money, to_cents
 from commerce.orders import normalise_email
 from commerce.schema import (
@@ -35,8 +37,6 @@ from commerce.schema import (
     ReturnRow,
 )
 from commerce.variants import ProductLookup, select_variant
-from knowledge.domain import ImportIssue, ImportSummary
-from knowledge.importers.base import read_csv, require
 
 SOURCE = "luma-sample"
 FLAT_RATE_PER_ITEM = Decimal("5.00")
@@ -143,7 +143,7 @@ def import_sample(
     """Import ``customers.csv`` and ``orders.csv`` from ``luma_dir`` into ``engine``'s database.
 
     Raises:
-        knowledge.importers.base.CatalogSourceMissing: a file does not exist.
+        catalog.importers.base.CatalogSourceMissing: a file does not exist.
     """
     issues: list[ImportIssue] = []
     customers = parse_customers(luma_dir / "customers.csv", issues)

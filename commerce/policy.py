@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from catalog.domain import PolicySection
+from catalog.importers.base import read_csv, require
+from catalog.importers.html_text import page_sections
 from commerce.money import money
-from knowledge.domain import PolicySection
-from knowledge.importers.base import read_csv, require
-from knowledge.importers.html_text import page_sections
 
 DEFAULT_RETURN_DAYS = 30
 _RETURN = re.compile(r"returned within (\d+) days", re.IGNORECASE)

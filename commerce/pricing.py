@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from catalog.domain import ImportIssue
 from commerce.conditions import CartFacts, ItemFacts
 from commerce.money import ZERO, money
 from commerce.policy import StorePolicy, load_store_policy
@@ -21,7 +22,6 @@ from commerce.promotions import (
     load_promotions,
 )
 from commerce.shipping import Destination, NoShippingRate, ShippingTable, load_shipping_table
-from knowledge.domain import ImportIssue
 
 STANDARD = "standard"
 DEFAULT_DESTINATION = Destination()

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from catalog.domain import ImportIssue
+from catalog.importers.base import read_csv, require
 from commerce.conditions import (
     ALWAYS,
     CartFacts,
@@ -29,8 +31,6 @@ from commerce.conditions import (
     product_conditions,
 )
 from commerce.money import ZERO, money
-from knowledge.domain import ImportIssue
-from knowledge.importers.base import read_csv, require
 
 ACTIONS = ("by_percent", "by_fixed", "buy_x_get_y")
 SPECIFIC_COUPON = "2"

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.domain import ImportIssue
 from commerce import orders
 from commerce.cart import CartStore
 from commerce.contacts import ContactStore
@@ -35,7 +36,6 @@ from commerce.results import (
 from commerce.schema import OrderItemRow, OrderRow, commerce_engine
 from commerce.shipping import Destination
 from commerce.variants import ProductLookup, on_sale, select_variant
-from knowledge.domain import ImportIssue
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 #: Told of every cart change, checkout and order: ``(kind, sender_id, product_ids, data)``;

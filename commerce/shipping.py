@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from catalog.domain import ImportIssue
+from catalog.importers.base import read_csv
 from commerce.money import money
-from knowledge.domain import ImportIssue
-from knowledge.importers.base import read_csv
 
 WILDCARD = "*"
 

@@ -1,6 +1,6 @@
 """Which purchasable variant a shopper means: size and colour checks against the catalog.
 
-The catalog is read through :class:`ProductLookup`, which ``knowledge.catalog.SqlCatalog``
+The catalog is read through :class:`ProductLookup`, which ``catalog.SqlCatalog``
 and the tests' in-memory catalog both satisfy.
 """
 
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Protocol
 
+from catalog.domain import Product, Variant
 from commerce.money import money
-from knowledge.domain import Product, Variant
 
 SelectionStatus = Literal[
     "ok", "unknown_product", "needs_options", "unknown_option", "out_of_stock", "not_enough_stock"

@@ -101,7 +101,7 @@ def catalog_names(settings: Any) -> Callable[[str], str | None]:
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from knowledge.catalog import SqlCatalog
+    from catalog import SqlCatalog
 
     catalog: list[SqlCatalog | None] = []
 

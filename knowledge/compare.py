@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from knowledge.domain import Product
+from catalog.domain import Product
 
 
 @dataclass(frozen=True)

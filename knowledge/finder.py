@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.domain import Product
+from catalog.domain import Product
 
 #: Words that name no product at all ("I need clothes", "something to wear").
 GENERIC_WORDS = frozenset(

@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings()
     # Imported here: the SQL catalog lives in another package and may be absent in tests.
-    from knowledge.catalog.repository import SqlCatalog
+    from catalog.repository import SqlCatalog
 
     catalog = SqlCatalog(settings.catalog_url, settings.store)
     try:

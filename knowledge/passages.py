@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from knowledge.domain import CatalogReader, PolicySection, Product, Review
+from catalog.domain import CatalogReader, PolicySection, Product, Review
 
 SOURCES = ("description", "review", "attribute", "policy")
 MAX_CHUNK_SENTENCES = 3

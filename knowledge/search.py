@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from knowledge.domain import CatalogReader, Product
+from catalog.domain import CatalogReader, Product
 from knowledge.embedding import Embedder
 from knowledge.keyword import BM25Index, tokenize
 from knowledge.passages import category_keys, material_keys, product_document

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from catalog.domain import CatalogReader
 from knowledge.answers import AnswerService, Scorer
-from knowledge.domain import CatalogReader
 from knowledge.embedding import Embedder
 from knowledge.search import ProductSearch
 from knowledge.store import KnowledgeStore
@@ -40,7 +40,7 @@ def build_services(settings: Any, *, catalog: CatalogReader | None = None,
 
         embedder = load_embedder(settings.embedding_model)
     if catalog is None:
-        from knowledge.catalog.repository import SqlCatalog
+        from catalog.repository import SqlCatalog
 
         catalog = SqlCatalog(settings.catalog_url, settings.store)
     if scorer is None:

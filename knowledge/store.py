@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from knowledge.domain import CatalogReader
+from catalog.domain import CatalogReader
 from knowledge.embedding import Embedder
 from knowledge.passages import (
     catalog_passages,

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from knowledge.domain import CatalogReader
+from catalog.domain import CatalogReader
 from recommender.index import ItemIndex, ItemTowerEmbedder
 from recommender.service import Recommender
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from knowledge.domain import Product
+from catalog.domain import Product
 from knowledge.passages import product_metadata
 from knowledge.store import (
     CollectionReport,

@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from aisle.settings import load_settings
-    from knowledge.catalog.repository import SqlCatalog
+    from catalog.repository import SqlCatalog
     from knowledge.embedding import load_embedder
     from knowledge.store import KnowledgeStore, KnowledgeStoreError
     from recommender.factory import weights_fingerprint

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from knowledge.domain import Product
+from catalog.domain import Product
 from knowledge.search import SearchFilters
 
 LINK_PHRASE = {

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from knowledge.domain import Product, ProductLink
+from catalog.domain import Product, ProductLink
 from knowledge.search import FilterCheck, SearchFilters
 from recommender.encoding import autocast
 from recommender.index import ItemIndex

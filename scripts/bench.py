@@ -27,8 +27,8 @@ from pathlib import Path
 
 import httpx
 
-from aisle.servers import running_assistant
 from aisle.settings import REPO_ROOT, Settings, load_settings
+from ops.servers import running_assistant
 
 SEARCH_TURNS = [
     "I need a women's jacket under $80", "men's hoodies under $60 in black",
@@ -63,9 +63,9 @@ def rss_mb(pid: int) -> float:
 
 
 def bench_import_and_ingest(settings: Settings, workdir: Path) -> list[str]:
-    from knowledge.catalog.repository import SqlCatalog
+    from catalog.importers.load import import_catalog
+    from catalog.repository import SqlCatalog
     from knowledge.embedding import load_embedder
-    from knowledge.importers.load import import_catalog
     from knowledge.store import KnowledgeStore
 
     url = f"sqlite:///{workdir / 'catalog.sqlite'}"

@@ -131,8 +131,8 @@ def bench_quantisation(settings: Settings) -> list[str]:
 
 
 def bench_serving(settings: Settings, calls: int = 300) -> list[str]:
-    from knowledge.catalog.repository import SqlCatalog
-    from knowledge.importers.load import import_catalog
+    from catalog.importers.load import import_catalog
+    from catalog.repository import SqlCatalog
     from knowledge.store import persistent_client
     from recommender.factory import interaction_popularity, weights_fingerprint
     from recommender.index import ItemIndex, ItemTowerEmbedder

@@ -29,8 +29,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from aisle.servers import free_port, wait_until_up
 from aisle.settings import REPO_ROOT
+from ops.servers import free_port, wait_until_up
 from scripts.benchmark_doc import markers, publish
 
 START, END = markers("first-start")

@@ -3,9 +3,9 @@
     python -m scripts.fuzz [--inputs 2000] [--profile embedded|production] [--seed 7]
                            [--target URL ...]
 
-Starts the profile from scratch (see :mod:`aisle.profiles`), plants a canary shopper A with a
+Starts the profile from scratch (see :mod:`ops.profiles`), plants a canary shopper A with a
 real order and has A give their email in a conversation, then sends the generated inputs of
-:mod:`aisle.fuzz` as other senders to Rasa's REST webhook and to every ``--target`` (an
+:mod:`ops.fuzz` as other senders to Rasa's REST webhook and to every ``--target`` (an
 endpoint taking ``{"sender", "message"}`` JSON, e.g. the web app's chat API once it exists).
 Fails (exit 1) on any 5xx, stack trace, secret or canary data in a response, or when the
 databases changed in a way chat cannot explain (catalog rows, orders lost, SQLite integrity).
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import httpx
 
-from aisle.fuzz import fuzz, generate_cases, plant_canary, table_counts
-from aisle.profiles import RunningProfile, running_profile
 from aisle.settings import load_settings
+from ops.fuzz import fuzz, generate_cases, plant_canary, table_counts
+from ops.profiles import RunningProfile, running_profile
 
 #: Shop tables chat may add rows to but never remove them from.
 KEPT_TABLES = ("commerce_orders", "commerce_order_items", "commerce_customers")

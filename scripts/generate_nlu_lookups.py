@@ -3,7 +3,7 @@
     python scripts/generate_nlu_lookups.py [--db URL] [--out bot/data/nlu/lookups.yml]
 
 Reads the imported Luma catalog through :class:`SqlCatalog` (run
-``python -m knowledge.import_catalog`` first). Canonical slot values are lower case catalog
+``python -m catalog.import_catalog`` first). Canonical slot values are lower case catalog
 values: product type ``hoodies & sweatshirts``, colour ``gray``, material ``polyester``,
 activity ``yoga``, gender ``men``/``women``/``unisex``; sizes keep catalog case (``XS``,
 ``XL``, ``32``, ``55 cm``); product names keep catalog spelling.
@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 
 from aisle.settings import load_settings  # noqa: E402
-from knowledge.catalog import SqlCatalog  # noqa: E402
+from catalog import SqlCatalog  # noqa: E402
 
 HEADER = """\
 # GENERATED FILE - do not edit by hand. Regenerate after a catalog import with:
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         vocabulary = {"product": []}
     if not vocabulary["product"]:
         print(
-            f"error: no Luma catalog in {args.db}; run python -m knowledge.import_catalog first",
+            f"error: no Luma catalog in {args.db}; run python -m catalog.import_catalog first",
             file=sys.stderr,
         )
         return 2

@@ -19,8 +19,8 @@ import platform
 import tempfile
 from pathlib import Path
 
-from aisle.load import LoadReport, markdown, run_load
-from aisle.profiles import running_profile
+from ops.load import LoadReport, markdown, run_load
+from ops.profiles import running_profile
 from scripts.benchmark_doc import markers, publish
 
 START, END = markers("load-test")

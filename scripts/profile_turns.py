@@ -31,8 +31,8 @@ from pathlib import Path
 import httpx
 import psutil
 
-from aisle.servers import RunningAssistant, running_assistant
 from aisle.settings import REPO_ROOT
+from ops.servers import RunningAssistant, running_assistant
 from scripts.benchmark_doc import markers, publish
 
 PY_SPY = REPO_ROOT / ".venv" / "bin" / "py-spy"
@@ -76,7 +76,7 @@ ACTION_RULES: tuple[tuple[str, str], ...] = (
     ("grounded answers", r"knowledge/answers|knowledge/qa|qa_scor"),
     ("product search", r"knowledge/search|finder\.py|knowledge/keyword"),
     ("Chroma", r"chromadb/"),
-    ("catalog database (SQLAlchemy)", r"sqlalchemy/|knowledge/catalog"),
+    ("catalog database (SQLAlchemy)", r"sqlalchemy/|catalog"),
     ("commerce", r"commerce/"),
     ("embedding (torch / onnxruntime)", r"torch/|onnxruntime|sentence_transformers|transformers/"),
     ("actions, other", r"actions/"),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from knowledge.domain import PolicySection, Product, ProductLink, Review
+from catalog.domain import PolicySection, Product, ProductLink, Review
 
 
 class InMemoryCatalog:
-    """A :class:`knowledge.domain.CatalogReader` over products held in memory."""
+    """A :class:`catalog.domain.CatalogReader` over products held in memory."""
 
     def __init__(self, products: Iterable[Product], reviews: Iterable[Review] = (),
                  policies: Iterable[PolicySection] = ()) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from aisle.servers import RunningAssistant, running_assistant
 from aisle.settings import REPO_ROOT, load_settings
+from ops.servers import RunningAssistant, running_assistant
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: Without the networking flags Chromium keeps calling Google's services on a closed network.

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from aisle.servers import RunningAssistant
+from ops.servers import RunningAssistant
 from tests.browser.conftest import AGENT_PASSWORD, SCRIPTED_ID, SCRIPTED_NAME
 
 pytestmark = pytest.mark.browser

@@ -13,8 +13,8 @@ import subprocess
 
 import pytest
 
-from aisle.servers import free_port
 from aisle.settings import REPO_ROOT
+from ops.servers import free_port
 
 PYTHON = REPO_ROOT / ".venv-rasa" / "bin" / "python"
 SCRIPT = """

@@ -13,12 +13,12 @@ import httpx
 import pytest
 from sqlalchemy import create_engine
 
-from aisle.servers import RunningAssistant, running_assistant
 from aisle.settings import REPO_ROOT
 from insights.events import EventStore
 from insights.metrics import funnel
 from insights.replay import load_corpus, replay
 from insights.sync import sync_tracker
+from ops.servers import RunningAssistant, running_assistant
 
 pytestmark = pytest.mark.e2e
 PERSONAL = ("pat.private@example.com", "867-5309", "867 5309", "4242 4242 4242 4242",

@@ -18,12 +18,12 @@ import httpx
 import pytest
 
 from actions.search import KEYWORD_ONLY_NOTICE
-from aisle.backing import LocalServices, load_data
-from aisle.fuzz import fuzz, generate_cases, plant_canary, table_counts
-from aisle.load import run_load
-from aisle.proxy import TROUBLE_TEXT
-from aisle.servers import RunningCluster, free_port, running_cluster
 from aisle.settings import load_settings
+from ops.backing import LocalServices, load_data
+from ops.fuzz import fuzz, generate_cases, plant_canary, table_counts
+from ops.load import run_load
+from ops.proxy import TROUBLE_TEXT
+from ops.servers import RunningCluster, free_port, running_cluster
 
 pytestmark = [
     pytest.mark.e2e,

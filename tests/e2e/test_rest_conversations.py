@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from aisle.servers import RunningAssistant, running_assistant
 from aisle.settings import load_settings
+from ops.servers import RunningAssistant, running_assistant
 
 pytestmark = pytest.mark.e2e
 API_TOKEN = uuid.uuid4().hex
@@ -34,7 +34,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, shop_db) -> Iterator[Run
 
 @pytest.fixture(scope="module")
 def catalog():
-    from knowledge.catalog.repository import SqlCatalog
+    from catalog.repository import SqlCatalog
 
     return SqlCatalog(load_settings().catalog_url)
 

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from aisle.settings import Settings
-from knowledge.catalog import SqlCatalog
-from knowledge.catalog.schema import ImportMetaRow, ProductRow, ReviewRow, VariantRow
-from knowledge.domain import Product, Review, Variant
-from knowledge.import_catalog import main
-from knowledge.importers import load
-from knowledge.importers.base import ParsedCatalog
+from catalog import SqlCatalog
+from catalog.domain import Product, Review, Variant
+from catalog.import_catalog import main
+from catalog.importers import load
+from catalog.importers.base import ParsedCatalog
+from catalog.schema import ImportMetaRow, ProductRow, ReviewRow, VariantRow
 
 
 def _catalog(price: float = 52.0) -> ParsedCatalog:

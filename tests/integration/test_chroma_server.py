@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from aisle.servers import free_port
 from knowledge.search import ProductSearch, SearchFilters
 from knowledge.store import EmbeddingModelMismatch, KnowledgeStore
+from ops.servers import free_port
 from tests.integration.test_knowledge_store import PRODUCTS, sample_catalog
 
 pytestmark = pytest.mark.integration

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from aisle.settings import Settings
+from catalog import SqlCatalog
+from catalog.importers import load
 from commerce import importer
 from commerce.importer import import_sample
 from commerce.service import CommerceService
-from knowledge.catalog import SqlCatalog
-from knowledge.importers import load
 
 PLACED = datetime(2024, 5, 1, 9, 30)
 RONI = "roni_cost@example.com"

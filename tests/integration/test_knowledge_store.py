@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from catalog.domain import PolicySection, Product, Review, Variant
 from knowledge.answers import AnswerService
-from knowledge.domain import PolicySection, Product, Review, Variant
 from knowledge.qa_scoring import PassageScorer
 from knowledge.search import ProductSearch, SearchFilters
 from knowledge.store import EmbeddingModelMismatch, KnowledgeStore

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from aisle.settings import REPO_ROOT, Settings
-from knowledge.catalog import SqlCatalog
-from knowledge.importers.load import import_catalog
+from catalog import SqlCatalog
+from catalog.importers.load import import_catalog
 
 
 def _generator():

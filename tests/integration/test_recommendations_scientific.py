@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aisle.settings import REPO_ROOT, Settings
-from knowledge.importers.load import parse_store
+from catalog.importers.load import parse_store
 from knowledge.store import persistent_client
 from recommender.factory import interaction_popularity, weights_fingerprint
 from recommender.index import ItemIndex, ItemTowerEmbedder

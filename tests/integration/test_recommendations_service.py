@@ -7,7 +7,7 @@ import os
 import pytest
 
 from aisle.settings import Settings
-from knowledge.domain import Product, ProductLink, Variant
+from catalog.domain import Product, ProductLink, Variant
 from knowledge.search import SearchFilters
 from knowledge.store import persistent_client
 from recommender.factory import weights_fingerprint

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from aisle.settings import Settings
-from knowledge.catalog import SqlCatalog
+from catalog import SqlCatalog
+from catalog.importers.load import import_catalog
 from knowledge.embedding import load_embedder
-from knowledge.importers.load import import_catalog
 from knowledge.search import ProductSearch, SearchFilters
 from knowledge.store import KnowledgeStore
 from tests.fakes import InMemoryCatalog

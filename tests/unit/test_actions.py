@@ -17,8 +17,8 @@ from actions.handoff import ActionHumanHandoff
 from actions.policy import ActionAnswerPolicy
 from actions.questions import ActionAnswerQuestion
 from actions.search import ActionSearchProducts
+from catalog.domain import Product, Variant
 from knowledge.answers import Answer, Citation
-from knowledge.domain import Product, Variant
 from knowledge.search import Relaxation, SearchFilters, SearchHit, SearchResult
 
 JACKET = Product(

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from assist.service import AgentAssist, AssistRequest
+from catalog.domain import Product
 from commerce.pricing import CartView
 from knowledge.answers import Answer, Citation
-from knowledge.domain import Product
 from recommender.service import Recommendation, ShopperContext
 
 HOODIE = Product(id="MH01", name="Chaz Kangeroo Hoodie", description="Warm.",

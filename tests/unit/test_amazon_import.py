@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aisle.settings import Settings
-from knowledge.importers.amazon import (
+from catalog.importers.amazon import (
     category_levels,
     parse_scientific,
     split_category,

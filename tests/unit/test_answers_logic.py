@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from catalog.domain import PolicySection, Product, Review
 from knowledge.answers import NOT_KNOWN, AnswerService, compose, select
-from knowledge.domain import PolicySection, Product, Review
 from knowledge.keyword import tokenize
 from knowledge.passages import chunk_sentences, policy_passages, product_passages, split_sentences
 from knowledge.qa_scoring import Candidate

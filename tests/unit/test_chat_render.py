@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from aisle.chat import render
+from ops.chat import render
 
 
 def test_products_render_as_numbered_cards() -> None:

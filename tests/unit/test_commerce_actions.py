@@ -30,13 +30,13 @@ from actions.orders import (
     ActionRequestReturn,
     ValidateReturnForm,
 )
+from catalog.domain import Product, Variant
 from commerce.orders import CancelResult, OrderLine, OrderLookup, OrderSummary, ReturnResult
 from commerce.policy import PolicyQuote
 from commerce.pricing import CartLine, CartView, ShippingOption, StoreRules
 from commerce.promotions import AppliedPromotion, Promotion
 from commerce.results import AddResult, CartChange, PlacedOrder, Quote
 from commerce.shipping import ShippingTable
-from knowledge.domain import Product, Variant
 
 TEE = Product(
     id="MS04", name="Gobi HeatTec Tee", description="A tee.", category="Men/Tops/Tees",

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from catalog.domain import PolicySection
 from commerce.money import format_money, from_cents, money, to_cents
 from commerce.policy import store_policy
 from commerce.pricing import CartLine, StoreRules, price_cart
 from commerce.promotions import free_units, load_category_paths, load_promotions
 from commerce.shipping import Destination, NoShippingRate, load_shipping_table
-from knowledge.domain import PolicySection
 
 # The Luma sample rows, verbatim (category references are %url_key=...% placeholders).
 PROMOTIONS = r'''name,description,simple_action,discount_amount,discount_step,is_active,stop_rules_processing,is_rss,apply_to_shipping,simple_free_shipping,coupon_type,coupon_code,uses_per_customer,conditions_serialized,actions_serialized

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from catalog.domain import Product, Variant
 from commerce import cart as cart_module
 from commerce.orders import normalise_email, normalise_order_id
 from commerce.policy import PolicyQuote, StorePolicy
@@ -16,7 +17,6 @@ from commerce.pricing import StoreRules
 from commerce.schema import commerce_engine
 from commerce.service import CommerceService
 from commerce.shipping import ShippingTable, TableRate
-from knowledge.domain import Product, Variant
 from tests.fakes import InMemoryCatalog
 
 NOW = datetime(2024, 6, 1, 12, 0)

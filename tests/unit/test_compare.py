@@ -9,8 +9,8 @@ from rasa_sdk.events import SlotSet
 
 from actions import services as action_services
 from actions.compare import ActionCompareProducts
+from catalog.domain import Product
 from knowledge.compare import compare_products
-from knowledge.domain import Product
 from knowledge.references import ordinal_indexes, resolve_products
 from tests.unit.test_actions import run, tracker
 

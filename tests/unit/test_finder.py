@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services as action_services
 from actions.finder import ActionAskProductFinderFormProductType, ValidateProductFinderForm
-from knowledge.domain import Product
+from catalog.domain import Product
 from knowledge.finder import choose_type, is_too_broad, offered_types, read_gender
 
 

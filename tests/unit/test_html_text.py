@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.importers.html_text import html_to_text, page_sections
+from catalog.importers.html_text import html_to_text, page_sections
 
 TABLE_PAGE = """
 <h2>Shipping and Delivery</h2><p>Deliveries occur only on weekdays</p>

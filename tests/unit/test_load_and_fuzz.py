@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from aisle.fuzz import Canary, check_response, generate_cases
-from aisle.load import Shopper, check_reply, turn_text
+from ops.fuzz import Canary, check_response, generate_cases
+from ops.load import Shopper, check_reply, turn_text
 
 CANARY = Canary("canary-abc", "canary.abc@example.com", "000000123", ("s3cret-token",))
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from aisle.settings import Settings
-from knowledge.importers import luma_rows as rows
-from knowledge.importers.base import CatalogSourceMissing
-from knowledge.importers.luma import parse_luma
+from catalog.importers import luma_rows as rows
+from catalog.importers.base import CatalogSourceMissing
+from catalog.importers.luma import parse_luma
 
 CONFIG_HEADER = [
     "sku",

@@ -11,9 +11,9 @@ import yaml
 from pydantic import ValidationError
 
 from aisle.db import driver_url, make_engine
-from aisle.proxy import TROUBLE_RESPONSE, nginx_config
 from aisle.runtime_env import runtime_env
 from aisle.settings import REPO_ROOT, Settings
+from ops.proxy import TROUBLE_RESPONSE, nginx_config
 
 URLS = {
     "tracker_database_url": "postgresql://aisle:s%40cret@db.internal:6543/aisle_tracker",

@@ -15,7 +15,7 @@ from actions.recommend import (
     ActionShowSimilar,
     shopper_context,
 )
-from knowledge.domain import Product
+from catalog.domain import Product
 from knowledge.search import SearchFilters
 from recommender.service import Recommendation, ShopperContext
 from tests.unit.test_actions import JACKET, FakeCheck, FakeServices, run, tracker

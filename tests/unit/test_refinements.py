@@ -30,8 +30,8 @@ def test_bounds_come_from_the_shown_prices() -> None:
 
 
 def test_eco_friendly_is_read_and_becomes_a_hard_filter() -> None:
+    from catalog.domain import Product
     from knowledge.constraints import ShopperConstraints, to_filters
-    from knowledge.domain import Product
     from knowledge.search import FilterCheck, SearchFilters
 
     assert read_refinement("only eco-friendly ones").eco

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from knowledge.domain import Product, Variant
+from catalog.domain import Product, Variant
 from knowledge.keyword import BM25Index, stem, tokenize
 from knowledge.passages import product_document
 from knowledge.search import FilterCheck, ProductSearch, SearchFilters, build_reason, rrf

@@ -1,6 +1,6 @@
 """2,000 hostile inputs against the web app's API (in process, Rasa answered by a fake).
 
-The same seeded cases as the REST-channel fuzzer (``aisle.fuzz``), re-addressed to the web
+The same seeded cases as the REST-channel fuzzer (``ops.fuzz``), re-addressed to the web
 app's shopper endpoints (REST fallback, click events, history) and the console's sign-in: no
 5xx, no stack trace, no secret or other shopper's data in any response, and the event table
 holds exactly the events that were accepted, its SQLite file intact.
@@ -17,8 +17,8 @@ import httpx
 from fastapi.testclient import TestClient
 
 import web.app
-from aisle.fuzz import Canary, check_response, generate_cases
 from aisle.settings import Settings
+from ops.fuzz import Canary, check_response, generate_cases
 from tests.unit.test_web_app import PASSWORD, SECRET, _tracker
 from web.rasa_api import RasaClient
 

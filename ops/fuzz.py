@@ -195,8 +195,8 @@ def fuzz(targets: Sequence[str], cases: Sequence[tuple[str, FuzzCase]], canary: 
 def plant_canary(state_url: str, catalog_url: str, luma_dir: Path,
                  secrets: Sequence[str] = ()) -> Canary:
     """Give a fresh shopper A a real order in the shop database; return what must stay private."""
+    from catalog import SqlCatalog
     from commerce.service import CommerceService
-    from knowledge.catalog import SqlCatalog
 
     tag = uuid.uuid4().hex[:10]
     sender, email = f"canary-{tag}", f"canary.{tag}@example.com"

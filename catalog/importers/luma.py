@@ -11,11 +11,11 @@ import html
 from dataclasses import replace
 from pathlib import Path
 
-from knowledge.domain import ImportIssue, PolicySection, Product, ProductLink, Review, Variant
-from knowledge.importers import luma_rows as rows
-from knowledge.importers.base import CatalogSourceMissing, ParsedCatalog, read_csv, require
-from knowledge.importers.html_text import html_to_text, page_sections
-from knowledge.importers.luma_rows import RowError
+from catalog.domain import ImportIssue, PolicySection, Product, ProductLink, Review, Variant
+from catalog.importers import luma_rows as rows
+from catalog.importers.base import CatalogSourceMissing, ParsedCatalog, read_csv, require
+from catalog.importers.html_text import html_to_text, page_sections
+from catalog.importers.luma_rows import RowError
 
 CONFIGURABLE_FILE = "products_configurable.csv"
 

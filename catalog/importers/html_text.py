@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from knowledge.domain import PolicySection
+from catalog.domain import PolicySection
 
 _BLOCK_TAGS = {
     "p",

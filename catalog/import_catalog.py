@@ -1,6 +1,6 @@
 """Command line: import a store's catalog into the SQL database.
 
-    python -m knowledge.import_catalog [--store luma|scientific] [--data-dir DIR] [--db URL]
+    python -m catalog.import_catalog [--store luma|scientific] [--data-dir DIR] [--db URL]
 
 Defaults come from :func:`aisle.settings.load_settings` (``AISLE_*`` variables). Exit code 0
 even when rows were skipped (they are listed as ``file:line: reason``); 2 with a one-line
@@ -14,15 +14,15 @@ import sys
 from pathlib import Path
 
 from aisle.settings import load_settings
-from knowledge.importers.base import CatalogSourceMissing
-from knowledge.importers.load import import_catalog
+from catalog.importers.base import CatalogSourceMissing
+from catalog.importers.load import import_catalog
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, import, print the summary; return the exit code."""
     settings = load_settings()
     parser = argparse.ArgumentParser(
-        prog="python -m knowledge.import_catalog", description=__doc__.split("\n")[0]
+        prog="python -m catalog.import_catalog", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--store", choices=["luma", "scientific"], default=settings.store)
     parser.add_argument(

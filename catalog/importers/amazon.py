@@ -12,9 +12,9 @@ import ast
 import json
 from pathlib import Path
 
-from knowledge.domain import ImportIssue, Product
-from knowledge.importers.base import CatalogSourceMissing, ParsedCatalog, require
-from knowledge.importers.html_text import html_to_text
+from catalog.domain import ImportIssue, Product
+from catalog.importers.base import CatalogSourceMissing, ParsedCatalog, require
+from catalog.importers.html_text import html_to_text
 
 TEXT_FILE = "Scientific.text"
 INDEX_FILE = "Scientific.item2index"

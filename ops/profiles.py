@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from aisle.backing import LocalServices, load_data
-from aisle.servers import free_port, running_assistant, running_cluster
 from aisle.settings import load_settings
+from ops.backing import LocalServices, load_data
+from ops.servers import free_port, running_assistant, running_cluster
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Start, stop and fill the local backing services of the production profile.
 
 A thin wrapper over ``scripts/services.sh`` (the one script that installs and runs PostgreSQL,
-Redis and the Chroma server) for tests, benchmarks and ``python -m aisle.cluster``.
+Redis and the Chroma server) for tests, benchmarks and ``python -m ops.cluster``.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class LocalServices:
 def load_data(service_env: dict[str, str]) -> None:
     """Import the catalog and the sample orders into the production databases (idempotent)."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **service_env}
-    for module in ("knowledge.import_catalog", "commerce.import_sample"):
+    for module in ("catalog.import_catalog", "commerce.import_sample"):
         done = subprocess.run([str(APP_PYTHON), "-m", module], env=env, capture_output=True,
                               text=True, cwd=REPO_ROOT, timeout=600)
         if done.returncode != 0:

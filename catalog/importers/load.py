@@ -20,7 +20,11 @@ from sqlalchemy.engine import Connection, Engine
 from tqdm import tqdm
 
 from aisle.db import make_engine
-from knowledge.catalog.schema import (
+from catalog.domain import ImportSummary
+from catalog.importers.amazon import parse_scientific
+from catalog.importers.base import ParsedCatalog
+from catalog.importers.luma import parse_luma
+from catalog.schema import (
     TABLES,
     Base,
     ImportMetaRow,
@@ -30,10 +34,6 @@ from knowledge.catalog.schema import (
     ReviewRow,
     VariantRow,
 )
-from knowledge.domain import ImportSummary
-from knowledge.importers.amazon import parse_scientific
-from knowledge.importers.base import ParsedCatalog
-from knowledge.importers.luma import parse_luma
 
 PARSERS: dict[str, Callable[[Path], ParsedCatalog]] = {
     "luma": parse_luma,

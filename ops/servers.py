@@ -193,7 +193,7 @@ class ManagedProcess:
 
 @dataclass
 class RunningCluster:
-    """Rasa replicas and action workers behind one nginx (see :mod:`aisle.proxy`)."""
+    """Rasa replicas and action workers behind one nginx (see :mod:`ops.proxy`)."""
 
     proxy_url: str
     replica_urls: list[str]
@@ -286,7 +286,7 @@ def running_cluster(workdir: Path, service_env: dict[str, str], replicas: int = 
         processes[f"rasa-{i}"] = ManagedProcess(
             f"rasa-{i}", _rasa_argv(port, env["AISLE_ENDPOINTS"], token), env,
             workdir / f"rasa-{i}.log", status)
-    from aisle.proxy import write_nginx_config
+    from ops.proxy import write_nginx_config
 
     conf = write_nginx_config(workdir, rasa_ports=rasa_ports, action_ports=action_ports,
                               listen_port=proxy_port, action_gateway_port=gateway_port)

@@ -13,13 +13,13 @@ import os
 import signal
 import time
 
-from aisle.backing import LocalServices, load_data
-from aisle.servers import running_cluster
 from aisle.settings import PRODUCTION_URLS, REPO_ROOT
+from ops.backing import LocalServices, load_data
+from ops.servers import running_cluster
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m aisle.cluster", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m ops.cluster", description=__doc__.split("\n")[0])
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--action-workers", type=int, default=2)
     args = parser.parse_args(argv)

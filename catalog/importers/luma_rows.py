@@ -1,6 +1,6 @@
 """Field-level parsing of Magento rows: prices, categories, attributes, sizes.
 
-Kept apart from the file walking in :mod:`knowledge.importers.luma` so each rule is easy to
+Kept apart from the file walking in :mod:`catalog.importers.luma` so each rule is easy to
 test on its own.
 """
 

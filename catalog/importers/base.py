@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.domain import ImportIssue, PolicySection, Product, ProductLink, Review
+from catalog.domain import ImportIssue, PolicySection, Product, ProductLink, Review
 
 
 class CatalogSourceMissing(FileNotFoundError):

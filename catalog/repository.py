@@ -9,7 +9,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from aisle.db import make_engine
-from knowledge.catalog.schema import (
+from catalog.domain import PolicySection, Product, ProductLink, Review, Variant
+from catalog.importers.luma_rows import size_key
+from catalog.schema import (
     ImportMetaRow,
     PolicySectionRow,
     ProductLinkRow,
@@ -17,8 +19,6 @@ from knowledge.catalog.schema import (
     ReviewRow,
     VariantRow,
 )
-from knowledge.domain import PolicySection, Product, ProductLink, Review, Variant
-from knowledge.importers.luma_rows import size_key
 
 _WORD = re.compile(r"[a-z0-9]+")
 
