@@ -5,8 +5,9 @@ The model loads once per process (``load_embedder`` caches it) and never at impo
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -87,11 +88,59 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-@lru_cache(maxsize=2)
 def load_embedder(model_name: str = MINILM_NAME) -> SentenceTransformerEmbedder:
     """Load the named embedding model once per process."""
+    # One cache key per model however it is asked for (``load_embedder()`` and
+    # ``load_embedder("all-MiniLM-L6-v2")`` are the same model, loaded once).
+    return _load_embedder(model_name)
+
+
+@lru_cache(maxsize=2)
+def _load_embedder(model_name: str) -> SentenceTransformerEmbedder:
     if model_name != MINILM_NAME:
         raise ModelNotAvailable(
             f"embedding model {model_name!r} is not available offline; only {MINILM_NAME!r} is"
         )
     return SentenceTransformerEmbedder(minilm_path(), model_name)
+
+
+class LazyEmbedder:
+    """An :class:`Embedder` that loads its model on the first ``embed`` call with texts.
+
+    Its name and dimension are known without the model, so a store opens its collections and
+    a sync with nothing new to embed (a later ``make run``) never loads the model.
+    """
+
+    def __init__(self, model_name: str, dim: int, load: Callable[[], Embedder]) -> None:
+        self.model_name = model_name
+        self.dim = dim
+        self._load = load
+        self._loaded: Embedder | None = None
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.loaded().embed(texts, progress=progress)
+
+    def loaded(self) -> Embedder:
+        """The real embedder, loaded now if it was not yet."""
+        if self._loaded is None:
+            model = self._load()
+            if (model.model_name, int(model.dim)) != (self.model_name, self.dim):
+                raise ModelNotAvailable(
+                    f"expected {self.model_name!r} with {self.dim} dimensions, "
+                    f"loaded {model.model_name!r} with {model.dim}"
+                )
+            self._loaded = model
+        return self._loaded
+
+
+def lazy_embedder(model_name: str = MINILM_NAME) -> LazyEmbedder:
+    """The named embedding model, loaded (through :func:`load_embedder`) only when used."""
+    if model_name != MINILM_NAME:
+        raise ModelNotAvailable(
+            f"embedding model {model_name!r} is not available offline; only {MINILM_NAME!r} is"
+        )
+    pooling = json.loads((minilm_path() / "1_Pooling" / "config.json").read_text())
+    return LazyEmbedder(model_name, int(pooling["word_embedding_dimension"]),
+                        lambda: load_embedder(model_name))

@@ -1,7 +1,7 @@
 """``python -m knowledge.ingest``: embed the imported catalog into the knowledge store.
 
 Incremental: only new or changed products and passages are embedded, removed ones are
-deleted, and a rerun over an unchanged catalog embeds nothing.
+deleted, and a rerun over an unchanged catalog embeds nothing and does not load MiniLM.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from aisle.settings import load_settings
-    from knowledge.embedding import load_embedder
+    from knowledge.embedding import lazy_embedder
     from knowledge.store import KnowledgeStore
 
     parser = argparse.ArgumentParser(prog="python -m knowledge.ingest", description=__doc__)
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
     catalog = SqlCatalog(settings.catalog_url, settings.store)
     try:
-        store = KnowledgeStore.from_settings(settings, load_embedder(settings.embedding_model))
+        store = KnowledgeStore.from_settings(settings, lazy_embedder(settings.embedding_model))
         report = store.ingest(catalog, progress=not args.no_progress)
     except KnowledgeStoreError as exc:
         print(f"ingest failed: {exc}", file=sys.stderr)

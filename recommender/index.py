@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from catalog.domain import Product
+from knowledge.embedding import Embedder
 from knowledge.passages import product_metadata
 from knowledge.store import (
     CollectionReport,
@@ -27,6 +28,11 @@ from recommender.encoding import autocast, encode_texts, tokenise
 from recommender.io import LoadedModel
 
 ITEMS = "recommender_items"
+
+
+def item_tower_name(fingerprint: str) -> str:
+    """The model name an index records for the item tower whose weights hash to ``fingerprint``."""
+    return f"aisle-two-tower:{fingerprint[:16]}"
 
 
 def item_text(product: Product) -> str:
@@ -48,7 +54,7 @@ class ItemTowerEmbedder:
 
     def __init__(self, loaded: LoadedModel, fingerprint: str) -> None:
         self.loaded = loaded
-        self.model_name = f"aisle-two-tower:{fingerprint[:16]}"
+        self.model_name = item_tower_name(fingerprint)
         self.dim = loaded.model.config.dim
         self._query = lru_cache(maxsize=512)(self._encode_query)
 
@@ -86,7 +92,7 @@ class ItemIndex:
     more predictable than an approximate-neighbour round trip with metadata filters.
     """
 
-    def __init__(self, client: Any, embedder: ItemTowerEmbedder,
+    def __init__(self, client: Any, embedder: ItemTowerEmbedder | Embedder,
                  rebuild_on_model_change: bool = True) -> None:
         self.embedder = embedder
         try:

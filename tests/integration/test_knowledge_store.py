@@ -182,6 +182,28 @@ def test_ingest_is_incremental(tmp_path: Path, embedder) -> None:  # type: ignor
     assert store.ingest(sample_catalog(repriced), progress=False).embedded == 0
 
 
+def test_unchanged_catalog_loads_no_model(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.embedding import LazyEmbedder, lazy_embedder
+
+    KnowledgeStore.open(embedder, path=tmp_path / "chroma").ingest(sample_catalog(PRODUCTS[:3]),
+                                                                    progress=False)
+    lazy = lazy_embedder()
+    assert (lazy.model_name, lazy.dim) == (embedder.model_name, embedder.dim)
+
+    def must_not_load() -> LazyEmbedder:
+        raise AssertionError("an unchanged catalog loaded the embedding model")
+
+    unused = LazyEmbedder(embedder.model_name, embedder.dim, must_not_load)
+    report = KnowledgeStore.open(unused, path=tmp_path / "chroma").ingest(
+        sample_catalog(PRODUCTS[:3]), progress=False)
+    assert report.embedded == 0 and report.products.unchanged == 3
+    # A changed product does load it, once, and the vectors are the real model's.
+    lazy_store = KnowledgeStore.open(lazy, path=tmp_path / "chroma")
+    changed = [replace(PRODUCTS[0], description=PRODUCTS[0].description + " Now with pockets.")]
+    assert lazy_store.ingest(sample_catalog(changed), progress=False).embedded > 0
+    assert lazy.loaded() is embedder
+
+
 def _scorer(embedder) -> PassageScorer:  # type: ignore[no-untyped-def]
     try:
         return PassageScorer(embedder)
