@@ -2,8 +2,9 @@
 
 A row is one serialised Rasa event. What the shopper said becomes a ``message`` (intent,
 confidence, entities), the first message of a conversation also a ``conversation_started``;
-what the bot did is read from its typed ``custom`` payloads: product cards after a search are
-a ``search`` (constraints, number of results, top score) and ``products_shown`` (positions),
+what the bot did is read from its typed ``custom`` payloads, parsed through the contract in
+``dialogue.payloads`` (a payload that breaks it is logged and read as nothing): product cards
+after a search are a ``search`` (constraints, number of results, top score) and ``products_shown`` (positions),
 cards after a recommendation action are ``products_shown`` from the ``recommended`` list, an
 answer is a ``question`` (grounded or "don't know"), a handoff payload a ``handoff``; the
 fallback action is a ``fallback``. Each gets the dedup key ``tracker:<sender>:<row id>[:part]``
@@ -13,13 +14,25 @@ so syncing twice counts once. Carts and orders come from commerce, not from here
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from dialogue.payloads import (
+    AnswerPayload,
+    HandoffPayload,
+    Payload,
+    PayloadError,
+    ProductsPayload,
+    SearchPayload,
+    parse_payload,
+)
 from insights.events import Event
 from insights.recording import is_replayed
+
+logger = logging.getLogger(__name__)
 
 SEARCH_ACTIONS = frozenset({"action_search_products"})
 RECOMMEND_ACTIONS = frozenset({"action_recommend_products", "action_show_similar",
@@ -76,9 +89,15 @@ class TrackerConverter:
             if state.last_action in FALLBACK_ACTIONS:
                 yield Event(kind="fallback", dedup_key=key, data={"text": state.last_text}, **base)
         elif row.type_name == "bot":
-            custom = ((data.get("data") or {}).get("custom")) or {}
-            if isinstance(custom, dict):
-                yield from self._bot(custom, state, base, key)
+            custom = (data.get("data") or {}).get("custom")
+            if not custom:
+                return
+            try:
+                payload = parse_payload(custom)
+            except PayloadError as error:
+                logger.warning("tracker row %s: %s; no events read from it", row.id, error)
+                return
+            yield from self._bot(payload, state, base, key)
 
     def _message(self, data: dict[str, Any], state: ConversationState, base: dict[str, Any],
                  key: str) -> Iterator[Event]:
@@ -95,25 +114,24 @@ class TrackerConverter:
             "text": state.last_text, "intent": intent.get("name"),
             "confidence": float(intent.get("confidence") or 0.0), "entities": entities}, **base)
 
-    def _bot(self, custom: dict[str, Any], state: ConversationState, base: dict[str, Any],
+    def _bot(self, payload: Payload, state: ConversationState, base: dict[str, Any],
              key: str) -> Iterator[Event]:
-        kind = custom.get("type")
-        if kind in {"products", "search"} and state.last_action in SEARCH_ACTIONS | RECOMMEND_ACTIONS:
-            ids = tuple(str(card.get("id")) for card in custom.get("products") or [])
+        if (isinstance(payload, ProductsPayload | SearchPayload)
+                and state.last_action in SEARCH_ACTIONS | RECOMMEND_ACTIONS):
+            cards = payload.products if isinstance(payload, ProductsPayload) else []
+            ids = tuple(card.id for card in cards)
             origin = "recommended" if state.last_action in RECOMMEND_ACTIONS else "search"
-            search = custom.get("search")
-            if origin == "search" and isinstance(search, dict):
+            if origin == "search" and payload.search is not None:
                 yield Event(kind="search", dedup_key=f"{key}:search", product_ids=ids,
-                            data={**search, "text": state.last_text}, **base)
+                            data={**payload.search.to_payload(), "text": state.last_text},
+                            **base)
             if ids:
                 yield Event(kind="products_shown", dedup_key=f"{key}:shown", product_ids=ids,
                             data={"list": origin, "action": state.last_action,
                                   "positions": {pid: n for n, pid in enumerate(ids, start=1)}},
                             **base)
-        elif kind == "answer" and custom.get("product_id"):
-            yield Event(kind="question", dedup_key=key, product_ids=(str(custom["product_id"]),),
-                        data={"grounded": bool(custom.get("grounded")),
-                              "question": state.last_text}, **base)
-        elif kind == "handoff":
-            yield Event(kind="handoff", dedup_key=key, data={"status": custom.get("status")},
-                        **base)
+        elif isinstance(payload, AnswerPayload) and payload.product_id:
+            yield Event(kind="question", dedup_key=key, product_ids=(payload.product_id,),
+                        data={"grounded": payload.grounded, "question": state.last_text}, **base)
+        elif isinstance(payload, HandoffPayload):
+            yield Event(kind="handoff", dedup_key=key, data={"status": payload.status}, **base)

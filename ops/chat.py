@@ -1,7 +1,8 @@
 """A terminal chat with a running Aisle (``make shell``), over Rasa's REST channel.
 
-It renders the typed payloads the way the web widget does: product cards as numbered lines,
-grounded answers with their cited quotes and sources.
+It renders the typed payloads (parsed through ``dialogue.payloads``) the way the web widget
+does: product cards as numbered lines, grounded answers with their cited quotes and sources;
+a payload that breaks the contract is shown as the error, not hidden.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ from typing import Any
 import httpx
 
 from aisle.settings import load_settings
+from dialogue.payloads import (
+    AnswerPayload,
+    Payload,
+    PayloadError,
+    ProductsPayload,
+    parse_payload,
+)
 
 
 def render(message: dict[str, Any]) -> list[str]:
@@ -21,26 +29,32 @@ def render(message: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     if message.get("text"):
         lines.append(f"Aisle: {message['text']}")
-    payload = message.get("custom") or {}
-    kind = payload.get("type")
-    if kind == "products":
-        for number, product in enumerate(payload.get("products", []), start=1):
-            price = product.get("price")
-            price_text = f"${price:.2f}" if isinstance(price, (int, float)) else "price n/a"
-            colors = ", ".join(product.get("colors") or [])
-            sizes = ", ".join(product.get("sizes") or [])
-            lines.append(f"  {number}. {product['name']} — {price_text} ({product.get('category', '')})")
-            details = "; ".join(part for part in (colors, sizes) if part)
-            if details:
-                lines.append(f"     {details}")
-            if product.get("reason"):
-                lines.append(f"     why: {product['reason']}")
-    elif kind == "answer":  # the text already quotes the sentences; name where they come from
-        sources = dict.fromkeys(f"{c['source']}: {c['title']}" for c in payload.get("citations", []))
-        if sources:
-            lines.append(f"  sources: {'; '.join(sources)}")
+    if message.get("custom"):
+        try:
+            lines += _payload_lines(parse_payload(message["custom"]))
+        except PayloadError as error:
+            lines.append(f"  ({error})")
     for button in message.get("buttons") or []:
         lines.append(f"  [{button.get('title')}]")
+    return lines
+
+
+def _payload_lines(payload: Payload) -> list[str]:
+    lines: list[str] = []
+    if isinstance(payload, ProductsPayload):
+        for number, product in enumerate(payload.products, start=1):
+            price_text = "price n/a" if product.price is None else f"${product.price:.2f}"
+            lines.append(f"  {number}. {product.name} — {price_text} ({product.category})")
+            details = "; ".join(part for part in (", ".join(product.colors),
+                                                  ", ".join(product.sizes)) if part)
+            if details:
+                lines.append(f"     {details}")
+            if product.reason:
+                lines.append(f"     why: {product.reason}")
+    elif isinstance(payload, AnswerPayload):  # the text quotes the sentences; name their sources
+        sources = dict.fromkeys(f"{c.source}: {c.title}" for c in payload.citations)
+        if sources:
+            lines.append(f"  sources: {'; '.join(sources)}")
     return lines
 
 

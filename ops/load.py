@@ -4,7 +4,8 @@ Each shopper looks for its own kind of product (women's jackets, bags, watches..
 search, refine, question, cart and policy turns. Every reply is checked against that shopper's
 own context, so a lost reply (no answer, an HTTP error) or a misaddressed one (cards of another
 shopper's product type, an answer citing a product this shopper was not shown, a cart holding
-products this shopper never added) is counted, never hidden. Latency per turn, turns per second
+products this shopper never added, a payload that breaks the contract of
+``dialogue.payloads``) is counted, never hidden. Latency per turn, turns per second
 and the CPU and memory of every server process (psutil) are recorded. It stops by itself after
 ``max_seconds``; turns not started by then are reported as not run.
 """
@@ -21,6 +22,16 @@ from typing import Any
 
 import httpx
 import numpy as np
+
+from dialogue.payloads import (
+    AnswerPayload,
+    CartPayload,
+    Payload,
+    PayloadError,
+    ProductCard,
+    ProductsPayload,
+    parse_payload,
+)
 
 #: (what the shopper asks for, the category prefix every card must have)
 SHOPPER_KINDS: tuple[tuple[str, str], ...] = (
@@ -54,13 +65,14 @@ class Shopper:
     sender: str
     wants: str
     category: str
-    shown: list[dict[str, Any]] = field(default_factory=list)
+    shown: list[ProductCard] = field(default_factory=list)
     added: set[str] = field(default_factory=set)
     records: list[TurnRecord] = field(default_factory=list)
 
 
-def _payloads(messages: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [m["custom"] for m in messages if (m.get("custom") or {}).get("type") == kind]
+def parse_reply(messages: list[dict[str, Any]]) -> list[Payload]:
+    """The reply's payloads, parsed through the contract (raises :class:`PayloadError`)."""
+    return [parse_payload(m["custom"]) for m in messages if m.get("custom")]
 
 
 def turn_text(shopper: Shopper, kind: str, index: int) -> str:
@@ -75,9 +87,8 @@ def turn_text(shopper: Shopper, kind: str, index: int) -> str:
             return f"under ${PRICE_BOUNDS[index % len(PRICE_BOUNDS)]} instead"
         case "question":
             return "is the first one waterproof?" if first else f"are {shopper.wants} durable?"
-        case "add" if first and first.get("sizes") and first.get("colors"):
-            return (f"add the first one in size {first['sizes'][0]} and "
-                    f"{first['colors'][0].lower()}")
+        case "add" if first and first.sizes and first.colors:
+            return f"add the first one in size {first.sizes[0]} and {first.colors[0].lower()}"
         case "add":
             return "add the first one to my cart"
         case "cart":
@@ -90,21 +101,25 @@ def check_reply(shopper: Shopper, kind: str, messages: list[dict[str, Any]]) -> 
     """Empty when the reply fits this shopper's own context, else what is wrong with it."""
     if not messages:
         return "no reply"
-    for payload in _payloads(messages, "products"):
-        wrong = [c["id"] for c in payload["products"] if not c["category"].startswith(shopper.category)]
+    try:
+        payloads = parse_reply(messages)
+    except PayloadError as error:
+        return str(error)
+    for products in (p for p in payloads if isinstance(p, ProductsPayload)):
+        wrong = [c.id for c in products.products if not c.category.startswith(shopper.category)]
         if wrong:
             return f"cards {wrong} are not {shopper.category}"
-        if kind in ("search", "search_colour", "refine") and payload["products"]:
-            shopper.shown = payload["products"]
-    shown_ids = {c["id"] for c in shopper.shown}
-    for answer in _payloads(messages, "answer"):
-        cited = {c.get("product_id") for c in answer.get("citations", []) if c.get("product_id")}
+        if kind in ("search", "search_colour", "refine") and products.products:
+            shopper.shown = list(products.products)
+    shown_ids = {c.id for c in shopper.shown}
+    for answer in (p for p in payloads if isinstance(p, AnswerPayload)):
+        cited = {c.product_id for c in answer.citations if c.product_id}
         if cited - shown_ids:
             return f"answer cites {sorted(cited - shown_ids)}, not shown to this shopper"
     if kind == "add" and shopper.shown:
-        shopper.added.add(shopper.shown[0]["id"])
-    for cart in _payloads(messages, "cart"):
-        in_cart = {line["product_id"] for line in cart["items"]}
+        shopper.added.add(shopper.shown[0].id)
+    for cart in (p for p in payloads if isinstance(p, CartPayload) and p.type == "cart"):
+        in_cart = {line.product_id for line in cart.items}
         if in_cart - shopper.added:
             return f"cart holds {sorted(in_cart - shopper.added)}, never added by this shopper"
     return ""

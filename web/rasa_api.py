@@ -16,6 +16,8 @@ from urllib.parse import quote
 
 import httpx
 
+from dialogue.payloads import AgentPayload
+
 JOINED_TEXT = "A colleague from our customer service team has joined the chat."
 HANDED_BACK_TEXT = "You're back with Aisle, the shop assistant. Ask me anything about our products."
 
@@ -62,20 +64,20 @@ class RasaClient:
     async def take_over(self, conversation_id: str, agent: str) -> None:
         await self.append(conversation_id, [
             _slot("agent_active", True),
-            _bot(JOINED_TEXT, {"type": "agent", "status": "joined", "agent": agent}, agent),
+            _bot(JOINED_TEXT, AgentPayload(status="joined", agent=agent), agent),
         ])
 
     async def send_agent_message(self, conversation_id: str, agent: str, text: str) -> None:
         await self.append(conversation_id, [
             _slot("agent_active", True),
-            _bot(text, {"type": "agent", "status": "message", "agent": agent}, agent),
+            _bot(text, AgentPayload(status="message", agent=agent), agent),
         ])
 
     async def hand_back(self, conversation_id: str, agent: str) -> None:
         await self.append(conversation_id, [
             _slot("agent_active", False),
             _slot("handoff_requested", False),
-            _bot(HANDED_BACK_TEXT, {"type": "agent", "status": "left", "agent": agent}, agent),
+            _bot(HANDED_BACK_TEXT, AgentPayload(status="left", agent=agent), agent),
         ])
 
 
@@ -83,6 +85,7 @@ def _slot(name: str, value: Any) -> dict[str, Any]:
     return {"event": "slot", "name": name, "value": value, "timestamp": time.time()}
 
 
-def _bot(text: str, custom: dict[str, Any], agent: str) -> dict[str, Any]:
+def _bot(text: str, custom: AgentPayload, agent: str) -> dict[str, Any]:
     return {"event": "bot", "text": text, "timestamp": time.time(),
-            "data": {"custom": custom}, "metadata": {"agent": True, "agent_name": agent}}
+            "data": {"custom": custom.to_payload()},
+            "metadata": {"agent": True, "agent_name": agent}}

@@ -238,6 +238,24 @@ def test_search_refine_question_cart_checkout_and_order_status(assistant, client
     assert status["number"] == number and status["status"] in {"pending", "processing"}
 
 
+#: Payload types the conversations of this module must produce (each validated on arrival).
+MAIN_TYPES = {"products", "answer", "comparison", "cart", "quote", "order", "promotions", "handoff"}
+
+
+def test_every_payload_of_these_conversations_matches_the_contract(assistant, client,
+                                                                   payload_log) -> None:
+    """The client's response hook (conftest.PayloadLog) validated every payload of the turns
+    above; these turns add the types the other tests do not reach."""
+    sender = _sender()
+    assistant.say(sender, "show me men's hoodies", client)
+    _one(assistant.say(sender, "compare the first two", client), "comparison")
+    _one(assistant.say(sender, "any promotions?", client), "promotions")
+    assistant.say(_sender(), "show me red watches under $5", client)  # may find nothing
+    assert not payload_log.broken, payload_log.broken
+    print(f"payloads validated: {dict(payload_log.seen)}")
+    assert set(payload_log.seen) >= MAIN_TYPES, dict(payload_log.seen)
+
+
 def test_zz_action_server_down_gets_an_apology_not_silence(assistant: RunningAssistant,
                                                            client: httpx.Client) -> None:
     """Last in this module: it stops the action server the other tests share."""

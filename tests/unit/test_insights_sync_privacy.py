@@ -16,6 +16,7 @@ from commerce.schema import CartItemRow, CartRow, ContactRow, OrderRow, commerce
 from insights.events import Event, EventStore
 from insights.privacy import apply_retention, forget_sender
 from insights.sync import sync_tracker
+from insights.tracker_events import TrackerConverter, TrackerRow
 
 T0 = datetime(2026, 1, 2, 10, tzinfo=UTC).timestamp()
 TRACKER_SCHEMA = ("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
@@ -37,15 +38,22 @@ def _bot(custom: dict) -> dict:
     return {"event": "bot", "text": "…", "data": {"custom": custom}}
 
 
+def _card(product_id: str) -> dict:
+    return {"id": product_id, "name": f"Jacket {product_id}", "price": 60.0, "currency": "USD",
+            "category": "Women/Tops/Jackets", "colors": [], "sizes": [], "image": None,
+            "reason": ""}
+
+
 SEARCH = {"constraints": {"product_type": "jacket"}, "query": "jacket", "results": 2,
           "top_score": 0.71}
 CONVERSATION = [
     _user("show me jackets", "search_products"), _action("action_search_products"),
-    _bot({"type": "products", "products": [{"id": "WJ01"}, {"id": "WJ02"}], "search": SEARCH}),
+    _bot({"type": "products", "products": [_card("WJ01"), _card("WJ02")], "search": SEARCH}),
     _user("is the first one warm", "ask_product_question"), _action("action_answer_question"),
-    _bot({"type": "answer", "grounded": False, "citations": [], "product_id": "WJ01"}),
+    _bot({"type": "answer", "text": "I can't find that.", "grounded": False, "citations": [],
+          "product_id": "WJ01"}),
     _user("something similar", "ask_similar"), _action("action_show_similar"),
-    _bot({"type": "products", "products": [{"id": "WJ03"}]}),
+    _bot({"type": "products", "products": [_card("WJ03")]}),
     _user("laptops", "search_products", 0.41), _action("action_search_products"),
     _bot({"type": "search", "search": {**SEARCH, "results": 0, "top_score": None}}),
     _user("qwerty", "nlu_fallback", 0.2), _action("action_handle_fallback"),
@@ -108,6 +116,19 @@ def test_event_details_and_replay_label(tracker: Engine, store: EventStore) -> N
     assert message.data["entities"] == [{"entity": "product_type", "value": "jacket"}]
     assert not any(e.replayed for e in events)
     assert all(e.replayed for e in store.events(conversation_id="replay-x-s2"))
+
+
+def test_a_payload_that_breaks_the_contract_is_logged_and_read_as_nothing(
+        caplog: pytest.LogCaptureFixture) -> None:
+    renamed = {"type": "products", "cards": [_card("WJ01")]}
+    rows = [TrackerRow(n, "s1", event["event"], T0 + n, event.get("name"), json.dumps(event))
+            for n, event in enumerate([_action("action_search_products"), _bot(renamed),
+                                       _bot({"type": "handoff", "status": "requested"})], 1)]
+    with caplog.at_level("WARNING", logger="insights.tracker_events"):
+        events = list(TrackerConverter().convert(rows))
+    assert [e.kind for e in events] == ["handoff"]
+    assert "tracker row 2: payload of type 'products' does not match" in caplog.text
+    assert "cards" in caplog.text
 
 
 def test_events_are_redacted_whoever_records_them(store: EventStore) -> None:

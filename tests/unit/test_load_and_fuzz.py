@@ -5,6 +5,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from dialogue.payloads import (
+    AnswerPayload,
+    CartItem,
+    CartPayload,
+    Citation,
+    ProductCard,
+    ProductsPayload,
+)
 from ops.fuzz import Canary, check_response, generate_cases
 from ops.load import Shopper, check_reply, turn_text
 
@@ -12,15 +20,29 @@ CANARY = Canary("canary-abc", "canary.abc@example.com", "000000123", ("s3cret-to
 
 
 def _cards(*pairs: tuple[str, str]) -> list[dict]:
-    return [{"custom": {"type": "products", "products": [
-        {"id": pid, "category": category, "sizes": ["M"], "colors": ["Black"]}
-        for pid, category in pairs]}}]
+    return [{"custom": ProductsPayload(products=[
+        ProductCard(id=pid, name=pid, price=10.0, currency="USD", category=category,
+                    colors=["Black"], sizes=["M"], image=None, reason="")
+        for pid, category in pairs]).to_payload()}]
+
+
+def _answer_citing(product_id: str) -> list[dict]:
+    citation = Citation(source="review", product_id=product_id, title="A review", quote="Warm.")
+    return [{"custom": AnswerPayload(text="“Warm.”", grounded=True,
+                                     citations=[citation]).to_payload()}]
+
+
+def _cart_holding(product_id: str) -> list[dict]:
+    line = CartItem(sku=f"{product_id}-M", product_id=product_id, name=product_id, size="M",
+                    color=None, quantity=1, unit_price=10.0, line_total=10.0)
+    return [{"custom": CartPayload(items=[line], subtotal=10.0, shipping=5.0, discount=0.0,
+                                   total=15.0, promotions=[], currency="USD").to_payload()}]
 
 
 def test_a_shoppers_own_cards_pass_and_are_remembered() -> None:
     shopper = Shopper("s1", "bags", "Gear/Bags")
     assert check_reply(shopper, "search", _cards(("MB01", "Gear/Bags"), ("MB02", "Gear/Bags"))) == ""
-    assert [c["id"] for c in shopper.shown] == ["MB01", "MB02"]
+    assert [c.id for c in shopper.shown] == ["MB01", "MB02"]
     assert turn_text(shopper, "add", 3) == "add the first one in size M and black"
 
 
@@ -28,13 +50,20 @@ def test_another_shoppers_cards_answers_and_cart_are_caught() -> None:
     shopper = Shopper("s1", "bags", "Gear/Bags")
     check_reply(shopper, "search", _cards(("MB01", "Gear/Bags")))
     assert "not Gear/Bags" in check_reply(shopper, "search", _cards(("WJ01", "Women/Tops/Jackets")))
-    answer = [{"custom": {"type": "answer", "citations": [{"product_id": "WJ01"}]}}]
-    assert "not shown" in check_reply(shopper, "question", answer)
-    cart = [{"custom": {"type": "cart", "items": [{"product_id": "MB01"}]}}]
+    assert "not shown" in check_reply(shopper, "question", _answer_citing("WJ01"))
+    cart = _cart_holding("MB01")
     assert "never added" in check_reply(shopper, "cart", cart)
     check_reply(shopper, "add", [{"text": "Added."}])
     assert check_reply(shopper, "cart", cart) == ""
     assert check_reply(shopper, "policy", []) == "no reply"
+
+
+def test_a_payload_that_breaks_the_contract_is_counted() -> None:
+    shopper = Shopper("s1", "bags", "Gear/Bags")
+    [message] = _cards(("MB01", "Gear/Bags"))
+    renamed = {**message["custom"], "cards": message["custom"].pop("products")}
+    problem = check_reply(shopper, "search", [{"custom": renamed}])
+    assert "does not match the contract" in problem and "cards" in problem
 
 
 def test_the_generator_is_reproducible_covers_every_family_and_never_uses_the_canary() -> None:

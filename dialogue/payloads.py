@@ -1,0 +1,473 @@
+"""The one contract of the typed ``custom`` payloads a bot message carries.
+
+Every payload is a JSON object whose ``type`` names its model below; the widget
+(``web/frontend/src/render.js``), the terminal chat, the load test, insights and the agent
+console read them. The models accept exactly what the builders produce: unknown keys are
+refused (``extra="forbid"``), so a renamed key fails :func:`parse_payload` and the tests that
+validate every payload of the end-to-end conversations.
+
+Two kinds of "optional" appear, as the builders produce them:
+
+* a field that is always present but may be ``null`` (``price`` of a catalog without prices,
+  ``shipping`` where the method does not ship) is typed ``X | None`` and is required;
+* a field that is present only in some replies (``search`` after a search, ``product_id`` of
+  an answer about one product, ``reason`` of a complaint's handoff, ``return`` of an order
+  after a return request) is :data:`Omittable`: left out when it has no value, never ``null``.
+
+``docs/payloads.schema.json`` and ``docs/payloads.md`` are generated from these models by
+``python -m scripts.payload_schema``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+T = TypeVar("T")
+
+
+class _OmittedWhenNone:
+    """Marks a field that is left out of the payload when it has no value (never ``null``)."""
+
+    def __repr__(self) -> str:
+        return "OMITTED_WHEN_NONE"
+
+
+OMITTED_WHEN_NONE = _OmittedWhenNone()
+#: A field present only in some payloads: absent when ``None``, never sent as ``null``.
+Omittable = Annotated[Union[T, None], OMITTED_WHEN_NONE]  # noqa: UP007 (a TypeVar alias)
+
+
+@cache
+def _omitted_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(name for name, info in model.model_fields.items()
+                     if any(m is OMITTED_WHEN_NONE for m in info.metadata))
+
+
+def _tighten_schema(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """``type`` is required; an omittable field is optional but not nullable."""
+    properties = schema.get("properties", {})
+    if "type" in properties:
+        properties["type"].pop("default", None)
+        schema["required"] = ["type", *[r for r in schema.get("required", []) if r != "type"]]
+    for name in _omitted_fields(model):
+        info = model.model_fields[name]
+        prop = properties[info.alias or name]
+        prop.pop("default", None)
+        branches = [b for b in prop.pop("anyOf", []) if b != {"type": "null"}]
+        if len(branches) == 1:
+            prop.update(branches[0])
+        elif branches:
+            prop["anyOf"] = branches
+
+
+class PayloadPart(BaseModel):
+    """Base of every payload model and of their parts."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True,
+                              json_schema_extra=_tighten_schema)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_explicit_null(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in _omitted_fields(cls):
+                key = cls.model_fields[name].alias or name
+                if key in data and data[key] is None:
+                    raise ValueError(f"{key!r} is left out when it has no value, never null")
+        return data
+
+    @model_serializer(mode="wrap")
+    def _leave_out_omitted(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        dumped = handler(self)
+        for name in _omitted_fields(type(self)):
+            if getattr(self, name) is None:
+                dumped.pop(type(self).model_fields[name].alias or name, None)
+                dumped.pop(name, None)
+        return dumped
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON-ready dict a builder sends as ``json_message``."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+def _iso(kind: type[date] | type[datetime], value: str | None) -> str | None:
+    if value is not None:
+        kind.fromisoformat(value)  # raises ValueError: pydantic reports it on the field
+    return value
+
+
+# ---------------------------------------------------------------------------------- parts
+
+
+class ProductCard(PayloadPart):
+    """One product as a card (``actions.payloads.product_card``)."""
+
+    id: str = Field(description="Catalog product id (the parent product, e.g. `MH01`).")
+    name: str = Field(description="Product name, shown as text (never as HTML).")
+    price: float | None = Field(description="Price; `null` when the catalog has no prices.")
+    currency: str = Field(description="ISO 4217 currency code of `price`.")
+    category: str = Field(description="Main category path without the root, e.g. `Men/Tops/Hoodies`.")
+    colors: list[str] = Field(description="Colours the product comes in (may be empty).")
+    sizes: list[str] = Field(description="Sizes the product comes in (may be empty).")
+    image: str | None = Field(description="Same-origin image path under `/images/`, or `null`.")
+    reason: str = Field(description="Why the card was shown (may be empty).")
+
+
+class SearchConstraints(PayloadPart):
+    """The shopper's constraints a search used (slot name → value; unset ones left out)."""
+
+    gender: Omittable[str] = Field(None, description="`men`, `women`, or another audience.")
+    color: Omittable[str] = Field(None, description="Colour.")
+    material: Omittable[str] = Field(None, description="Material.")
+    activity: Omittable[str] = Field(None, description="Activity, e.g. `yoga`.")
+    product_type: Omittable[str] = Field(None, description="Product type, e.g. `jacket`.")
+    size: Omittable[str] = Field(None, description="Size.")
+    price_min: Omittable[float] = Field(None, description="Lowest price.")
+    price_max: Omittable[float] = Field(None, description="Highest price.")
+    eco_friendly: Omittable[bool] = Field(None, description="Only eco-friendly products.")
+
+
+class SearchSummary(PayloadPart):
+    """What a search asked and found, for insights (``actions.payloads.search_summary``)."""
+
+    constraints: SearchConstraints = Field(description="The constraints searched with.")
+    query: str = Field(description="The words ranked by.")
+    results: int = Field(description="How many cards the search returned.")
+    top_score: float | None = Field(description="Score of the best hit (4 decimals); `null` when none.")
+
+
+class Citation(PayloadPart):
+    """A verbatim quote from the catalog or the store's pages (``knowledge.answers.Citation``)."""
+
+    source: Literal["description", "attribute", "review", "policy"] = Field(
+        description="Where the quote comes from.")
+    product_id: str | None = Field(description="The product quoted; `null` for store pages.")
+    title: str = Field(description="Product name or store page title.")
+    quote: str = Field(description="The quoted sentence(s), verbatim.")
+
+
+class ComparisonRow(PayloadPart):
+    """One attribute across the compared products."""
+
+    attribute: str = Field(description="Attribute name, e.g. `Price`, `Material`.")
+    values: list[str] = Field(description="One display value per product, in product order.")
+    differs: bool = Field(description="Whether the values are not all the same.")
+
+
+class CartItem(PayloadPart):
+    """One cart line as priced."""
+
+    sku: str = Field(description="Variant SKU.")
+    product_id: str = Field(description="Parent product id.")
+    name: str = Field(description="Product name.")
+    size: str | None = Field(description="Chosen size, or `null`.")
+    color: str | None = Field(description="Chosen colour, or `null`.")
+    quantity: int = Field(description="Quantity.")
+    unit_price: float = Field(description="Unit price recorded when the line was added.")
+    line_total: float = Field(description="`unit_price × quantity`, two decimals.")
+
+
+class AppliedPromotion(PayloadPart):
+    """A promotion the cart earned."""
+
+    name: str = Field(description="The promotion's name.")
+    amount: float = Field(description="Money off the merchandise (0 for free shipping only).")
+    free_shipping: bool = Field(description="Whether it makes shipping free.")
+
+
+class ShippingOption(PayloadPart):
+    """A delivery method the shopper can choose, at its price for this cart."""
+
+    method: str = Field(description="Method code, e.g. `standard`.")
+    label: str = Field(description="Method name shown to the shopper.")
+    days: str = Field(description="Delivery time as text, e.g. `3-5`.")
+    price: float = Field(description="Price of the method for this cart.")
+
+
+class OrderItem(PayloadPart):
+    """One line of an order."""
+
+    sku: str = Field(description="Variant SKU.")
+    name: str = Field(description="Product name.")
+    size: str | None = Field(description="Size, or `null`.")
+    color: str | None = Field(description="Colour, or `null`.")
+    quantity: int = Field(description="Quantity.")
+    unit_price: float = Field(description="Unit price paid.")
+
+
+class ReturnCitation(PayloadPart):
+    """The store-page sentence that states the return window."""
+
+    source: Literal["policy"] = Field(description="Always `policy`.")
+    page: str = Field(description="Store page title.")
+    heading: str = Field(description="Section heading on that page.")
+    text: str = Field(description="The sentence, verbatim.")
+
+
+class ReturnDetail(PayloadPart):
+    """The outcome of a return request on a verified order."""
+
+    status: Literal["requested", "already_requested", "not_found", "not_shipped",
+                    "window_closed", "not_returnable"] = Field(description="Outcome.")
+    deadline: str | None = Field(description="Last day a return is accepted (ISO date), or `null`.",
+                                 json_schema_extra={"format": "date"})
+    window_days: int | None = Field(description="The store's return window in days, or `null`.")
+    citation: ReturnCitation | None = Field(description="The policy sentence cited, or `null`.")
+
+    @field_validator("deadline")
+    @classmethod
+    def _deadline_is_iso(cls, value: str | None) -> str | None:
+        return _iso(date, value)
+
+
+class PromotionRule(PayloadPart):
+    """An active promotion (cart price rule) of the store."""
+
+    name: str = Field(description="The promotion's name.")
+    description: str = Field(description="What it needs or gives (may be empty).")
+    coupon_code: str | None = Field(description="Code to enter at checkout; `null` when automatic.")
+    free_shipping: bool = Field(description="Whether it makes shipping free.")
+
+
+# ------------------------------------------------------------------------------- payloads
+
+
+class ProductsPayload(PayloadPart):
+    """Product cards: search results or recommendations (``actions.payloads.products_payload``)."""
+
+    type: Literal["products"] = "products"
+    products: list[ProductCard] = Field(description="The cards, in rank order.")
+    search: Omittable[SearchSummary] = Field(
+        None, description="Present when the cards answer a search (not for recommendations).")
+
+
+class SearchPayload(PayloadPart):
+    """A search that found nothing; the text says so (``actions.payloads.no_results_payload``)."""
+
+    type: Literal["search"] = "search"
+    search: SearchSummary = Field(description="What was searched for (`results` is 0).")
+
+
+class AnswerPayload(PayloadPart):
+    """A grounded answer with its citations (``knowledge.answers.Answer.to_payload``)."""
+
+    type: Literal["answer"] = "answer"
+    text: str = Field(description="The answer as text, quoting the citations.")
+    grounded: bool = Field(description="Whether it is supported by quotes; `false` = \"I don't know\".")
+    citations: list[Citation] = Field(description="The quotes the text is built from (may be empty).")
+    product_id: Omittable[str] = Field(
+        None, description="The product asked about; present for product questions only.")
+
+
+class ComparisonPayload(PayloadPart):
+    """A side-by-side table of products (``actions.compare.comparison_payload``)."""
+
+    type: Literal["comparison"] = "comparison"
+    products: list[ProductCard] = Field(description="The compared products (2 to 4).")
+    rows: list[ComparisonRow] = Field(description="One row per attribute.")
+
+
+class CartPayload(PayloadPart):
+    """The shopper's cart, priced (``actions.commerce_replies.cart_payload``)."""
+
+    type: Literal["cart"] = "cart"
+    items: list[CartItem] = Field(description="Cart lines (empty for an empty cart).")
+    subtotal: float = Field(description="Sum of the line totals.")
+    shipping: float | None = Field(
+        description="Shipping for the chosen method; `null` when it does not ship there.")
+    discount: float = Field(description="Money off from promotions.")
+    total: float = Field(description="`subtotal − discount + shipping`.")
+    promotions: list[AppliedPromotion] = Field(description="Promotions the cart earned.")
+    currency: str = Field(description="ISO 4217 currency code of every amount.")
+
+
+class QuotePayload(CartPayload):
+    """The cart at checkout, with delivery choices (``actions.commerce_replies.quote_payload``)."""
+
+    type: Literal["quote"] = "quote"  # type: ignore[assignment]
+    shipping_method: str = Field(description="The chosen delivery method.")
+    shipping_options: list[ShippingOption] = Field(description="Methods the shopper can choose.")
+    payment: str = Field(description="How payment is taken: `not taken by the assistant`.")
+
+
+class OrderPayload(PayloadPart):
+    """A verified owner's order (``actions.commerce_replies.order_payload``); after a return
+    request it carries ``return`` (``actions.orders.ActionRequestReturn``)."""
+
+    type: Literal["order"] = "order"
+    number: str = Field(description="Order number, zero-padded to nine digits.")
+    status: str = Field(description="Order status, e.g. `pending`, `processing`, `complete`, "
+                                    "`cancelled`, `return_requested`.")
+    placed_at: str = Field(description="When it was placed (ISO 8601).",
+                           json_schema_extra={"format": "date-time"})
+    shipped_at: str | None = Field(description="When it shipped (ISO 8601), or `null`.",
+                                   json_schema_extra={"format": "date-time"})
+    items: list[OrderItem] = Field(description="Order lines.")
+    subtotal: float = Field(description="Sum of the lines.")
+    discount: float = Field(description="Money off from promotions.")
+    shipping: float = Field(description="Shipping charged.")
+    total: float = Field(description="Total charged.")
+    currency: str = Field(description="ISO 4217 currency code of every amount.")
+    payment: str = Field(description="Payment method or note.")
+    return_: Omittable[ReturnDetail] = Field(
+        None, alias="return", description="Present in the reply to a return request only.")
+
+    @field_validator("placed_at", "shipped_at")
+    @classmethod
+    def _dates_are_iso(cls, value: str | None) -> str | None:
+        return _iso(datetime, value)
+
+
+class PromotionsPayload(PayloadPart):
+    """The store's active promotions (``actions.cart_edit.ActionListPromotions``)."""
+
+    type: Literal["promotions"] = "promotions"
+    promotions: list[PromotionRule] = Field(description="Active promotions (at least one).")
+
+
+class HandoffPayload(PayloadPart):
+    """The conversation is flagged for a person (``actions.handoff.flag_for_agent``)."""
+
+    type: Literal["handoff"] = "handoff"
+    status: Literal["requested"] = Field(description="Always `requested`.")
+    reason: Omittable[Literal["complaint"]] = Field(
+        None, description="Present when a complaint raised the flag.")
+
+
+class AgentPayload(PayloadPart):
+    """A person from the store joined, wrote or left (``web.rasa_api``)."""
+
+    type: Literal["agent"] = "agent"
+    status: Literal["joined", "message", "left"] = Field(description="What the agent did.")
+    agent: str = Field(description="The agent's display name.")
+
+
+PAYLOAD_MODELS: tuple[type[PayloadPart], ...] = (
+    ProductsPayload, SearchPayload, AnswerPayload, ComparisonPayload, CartPayload, QuotePayload,
+    OrderPayload, PromotionsPayload, HandoffPayload, AgentPayload,
+)
+Payload = Annotated[
+    Union[ProductsPayload, SearchPayload, AnswerPayload, ComparisonPayload,  # noqa: UP007
+          CartPayload, QuotePayload, OrderPayload, PromotionsPayload, HandoffPayload,
+          AgentPayload],
+    Field(discriminator="type"),
+]
+#: Payload type → model, e.g. ``PAYLOAD_TYPES["cart"] is CartPayload``.
+PAYLOAD_TYPES: dict[str, type[PayloadPart]] = {
+    m.model_fields["type"].default: m for m in PAYLOAD_MODELS}
+
+
+class PayloadError(ValueError):
+    """A ``custom`` payload that does not match the contract."""
+
+    def __init__(self, payload: Any, error: ValidationError | str) -> None:
+        kind = payload.get("type") if isinstance(payload, dict) else type(payload).__name__
+        detail = (str(error) if isinstance(error, str) else "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(payload)'}: {e['msg']}"
+            for e in error.errors()))
+        super().__init__(f"payload of type {kind!r} does not match the contract: {detail}")
+        self.payload = payload
+
+
+class _Adapter:
+    """The union's TypeAdapter, built on first use (no work at import time)."""
+
+    adapter: ClassVar[TypeAdapter[Any] | None] = None
+
+    @classmethod
+    def get(cls) -> TypeAdapter[Any]:
+        if cls.adapter is None:
+            cls.adapter = TypeAdapter(Payload)
+        return cls.adapter
+
+
+def parse_payload(data: Any) -> Payload:
+    """Validate a ``custom`` dict strictly (no type coercion) into its model.
+
+    Raises:
+        PayloadError: ``data`` is not a dict, has an unknown ``type``, lacks or renames a key,
+            or holds a value of the wrong type; the message names each offending field.
+    """
+    if not isinstance(data, dict):
+        raise PayloadError(data, "a payload is a JSON object")
+    if data.get("type") not in PAYLOAD_TYPES:
+        raise PayloadError(data, f"unknown type; expected one of {sorted(PAYLOAD_TYPES)}")
+    try:
+        return _Adapter.get().validate_python(data, strict=True)
+    except ValidationError as error:
+        raise PayloadError(data, error) from None
+
+
+def payload_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of :data:`Payload`, as published in ``docs/``."""
+    schema = _Adapter.get().json_schema(by_alias=True)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "Aisle custom payload",
+            "description": "The typed `custom` payload of a bot message (dialogue/payloads.py).",
+            **schema}
+
+
+def sample_payloads() -> list[dict[str, Any]]:
+    """SAMPLE payloads, one per type plus an order after a return request: test fixtures for
+    the widget's renderer and examples for the docs. Built through the models; not real data."""
+    card = ProductCard(id="MH01", name="Chaz Kangeroo Hoodie", price=52.0, currency="USD",
+                       category="Men/Tops/Hoodies", colors=["Black", "Gray"], sizes=["M", "L"],
+                       image="/images/mh01-black_main.jpg", reason="matches 'hoodie'; in black")
+    other = ProductCard(id="MH02", name="Teton Pullover Hoodie", price=None, currency="USD",
+                        category="Men/Tops/Hoodies", colors=[], sizes=[], image=None, reason="")
+    search = SearchSummary(constraints=SearchConstraints(gender="men", color="black",
+                                                         price_max=60.0),
+                           query="men's hoodies black", results=2, top_score=0.8123)
+    line = CartItem(sku="MH01-M-Black", product_id="MH01", name=card.name, size="M",
+                    color="Black", quantity=2, unit_price=52.0, line_total=104.0)
+    cart = dict(items=[line], subtotal=104.0, shipping=10.0, discount=10.4, total=103.6,
+                promotions=[AppliedPromotion(name="10% off hoodies", amount=10.4,
+                                             free_shipping=False)], currency="USD")
+    order = dict(number="100000001", status="complete", placed_at="2024-05-01T10:30:00",
+                 shipped_at="2024-05-02T09:00:00",
+                 items=[OrderItem(sku=line.sku, name=line.name, size="M", color="Black",
+                                  quantity=2, unit_price=52.0)],
+                 subtotal=104.0, discount=10.4, shipping=10.0, total=103.6, currency="USD",
+                 payment="Check / Money order")
+    samples: list[PayloadPart] = [
+        ProductsPayload(products=[card, other], search=search),
+        SearchPayload(search=search.model_copy(update={"results": 0, "top_score": None})),
+        AnswerPayload(text="The product details say: “Material: Cotton.”", grounded=True,
+                      citations=[Citation(source="attribute", product_id="MH01", title=card.name,
+                                          quote="Material: Cotton.")], product_id="MH01"),
+        ComparisonPayload(products=[card, other], rows=[
+            ComparisonRow(attribute="Price", values=["$52.00", "n/a"], differs=True),
+            ComparisonRow(attribute="Material", values=["Cotton", "Cotton"], differs=False)]),
+        CartPayload(**cart),
+        QuotePayload(**cart, shipping_method="standard", payment="not taken by the assistant",
+                     shipping_options=[ShippingOption(method="standard", label="Standard",
+                                                      days="3-5", price=10.0)]),
+        OrderPayload(**order),
+        OrderPayload(**{**order, "status": "return_requested"}, return_=ReturnDetail(
+            status="requested", deadline="2024-06-01", window_days=30,
+            citation=ReturnCitation(source="policy", page="Returns and Replacements",
+                                    heading="Returns", text="Merchandise must be returned "
+                                    "within 30 days of receipt of merchandise."))),
+        PromotionsPayload(promotions=[
+            PromotionRule(name="Free shipping over $100", description="", coupon_code=None,
+                          free_shipping=True),
+            PromotionRule(name="20% off", description="Spend $50", coupon_code="H20",
+                          free_shipping=False)]),
+        HandoffPayload(status="requested", reason="complaint"),
+        AgentPayload(status="joined", agent="Sam"),
+    ]
+    return [sample.to_payload() for sample in samples]
