@@ -118,8 +118,10 @@ fuzz: setup data train
 shell: $(VENV)/.installed
 	$(PY) -m ops.chat
 
+# ruff, then the import-linter contracts of pyproject.toml (the layers of README's architecture).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 validate: $(RASA_VENV)/.installed
 	$(RASA) data validate $(RASA_ARGS) --fail-on-warnings
