@@ -15,7 +15,7 @@ from actions.common import latest_entities, latest_text, off_loop
 from actions.services import get_commerce
 from commerce.pricing import CartLine, CartView
 from commerce.promotions import Promotion
-from knowledge.references import ordinal_index
+from dialogue.references import ordinal_index
 
 _EVERYTHING = re.compile(r"\b(?:everything|all|empty|clear|wipe|start\b.*\bover)\b", re.IGNORECASE)
 _SET_TO = re.compile(r"\b(?:to|keep|only)\s+(?:\w+\s+)?\d+\b|\bto\s+(?:one|two|three)\b",

@@ -86,7 +86,7 @@ def product_ids_named(name: str) -> list[str]:
 
 def pointed_product(tracker: Tracker) -> str | None:
     """The product the last message is about: a name, "the second one", the focus, or "it"."""
-    from knowledge.references import resolve_product
+    from dialogue.references import resolve_product
 
     return resolve_product(
         latest_text(tracker), tracker.get_slot("shown_products") or [],

@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_text, off_loop, product_ids_named, with_notice
 from actions.payloads import product_card
 from actions.services import get_services
-from knowledge.compare import Comparison, compare_products
-from knowledge.references import resolve_products
+from dialogue.compare import Comparison, compare_products
+from dialogue.references import resolve_products
 
 MAX_COMPARED = 4
 

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import get_services
-from knowledge.finder import choose_type, offered_types, read_gender
+from dialogue.finder import choose_type, offered_types, read_gender
 
 AUDIENCE = {"men": "men", "women": "women", "any": "everyone"}
 MAX_BUTTONS = 6

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_text, off_loop, pointed_product, with_notice
 from actions.recommend import remember
 from actions.services import get_services
-from knowledge.references import question_text
+from dialogue.references import question_text
 
 
 class ActionAnswerQuestion(Action):

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_entities, latest_text, off_loop, pointed_product, with_notice
 from actions.payloads import product_card, products_payload
 from actions.services import get_recommender
-from knowledge.constraints import CONSTRAINT_SLOTS, ShopperConstraints, to_filters
+from dialogue.constraints import CONSTRAINT_SLOTS, ShopperConstraints, to_filters
 from recommender.service import Recommendation, ShopperContext
 
 RESULTS_PER_TURN = 5

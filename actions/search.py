@@ -18,7 +18,7 @@ from actions.common import (
 )
 from actions.payloads import no_results_payload, product_card, products_payload, search_summary
 from actions.services import get_services
-from knowledge.constraints import (
+from dialogue.constraints import (
     CONSTRAINT_LABELS,
     CONSTRAINT_SLOTS,
     FILTER_TO_SLOT,
@@ -26,8 +26,8 @@ from knowledge.constraints import (
     query_words,
     to_filters,
 )
-from knowledge.finder import is_too_broad
-from knowledge.refinements import Refinement, cheaper_than, pricier_than, read_refinement
+from dialogue.finder import is_too_broad
+from dialogue.refinements import Refinement, cheaper_than, pricier_than, read_refinement
 from knowledge.search import SearchResult
 
 #: Intents that start a new search: constraints not mentioned in the message are forgotten.

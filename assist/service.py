@@ -13,8 +13,8 @@ from typing import Any, Protocol
 from actions.commerce_replies import cart_payload, carted_ids
 from actions.payloads import product_card
 from commerce.service import Commerce
+from dialogue.references import question_text
 from knowledge.answers import Answer
-from knowledge.references import question_text
 from recommender.service import Recommender, ShopperContext
 
 #: Intents whose question is about the store's pages rather than one product.

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.constraints import ShopperConstraints
-from knowledge.references import ordinal_index, question_text, resolve_product
+from dialogue.constraints import ShopperConstraints
+from dialogue.references import ordinal_index, question_text, resolve_product
 
 
 def test_constraints_read_slots_and_numbers_from_strings() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.refinements import Refinement, cheaper_than, pricier_than, read_refinement
+from dialogue.refinements import Refinement, cheaper_than, pricier_than, read_refinement
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -31,7 +31,7 @@ def test_bounds_come_from_the_shown_prices() -> None:
 
 def test_eco_friendly_is_read_and_becomes_a_hard_filter() -> None:
     from catalog.domain import Product
-    from knowledge.constraints import ShopperConstraints, to_filters
+    from dialogue.constraints import ShopperConstraints, to_filters
     from knowledge.search import FilterCheck, SearchFilters
 
     assert read_refinement("only eco-friendly ones").eco
