@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_entities, latest_text, off_loop, pointed_product, with_notice
 from actions.payloads import product_card, products_payload
 from actions.services import get_recommender
-from dialogue.constraints import CONSTRAINT_SLOTS, ShopperConstraints, to_filters
+from catalog.filters import ProductFilters
+from dialogue.constraints import CONSTRAINT_SLOTS
 from recommender.service import Recommendation, ShopperContext
 
 RESULTS_PER_TURN = 5
@@ -57,8 +58,7 @@ class ActionRecommendProducts(Action):
         recommender = get_recommender()
         mentioned = latest_entities(tracker)
         slots = {name: mentioned.get(name) for name in CONSTRAINT_SLOTS}
-        constraints = ShopperConstraints.from_slots(slots)
-        filters = to_filters(constraints, lambda t: bool(recommender.check.matching_types(t)))
+        filters = ProductFilters.from_slots(slots)
         context = shopper_context(tracker, latest_text(tracker))
         found = await off_loop(recommender.recommend, context, RESULTS_PER_TURN, filters)
         personal = " picked for you from what you've looked at" if context.history else ""

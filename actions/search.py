@@ -18,13 +18,13 @@ from actions.common import (
 )
 from actions.payloads import no_results_payload, product_card, products_payload, search_summary
 from actions.services import get_services
+from catalog.filters import ProductFilters
 from dialogue.constraints import (
     CONSTRAINT_LABELS,
     CONSTRAINT_SLOTS,
-    FILTER_TO_SLOT,
-    ShopperConstraints,
+    describe,
+    query_text,
     query_words,
-    to_filters,
 )
 from dialogue.finder import is_too_broad
 from dialogue.refinements import Refinement, cheaper_than, pricier_than, read_refinement
@@ -61,23 +61,23 @@ def _constraint_events(tracker: Tracker, intent: str | None) -> tuple[dict[str, 
     return slots, events
 
 
-def _query(tracker: Tracker, intent: str | None, constraints: ShopperConstraints) -> str:
+def _query(tracker: Tracker, intent: str | None, constraints: ProductFilters) -> str:
     """Words to rank by: this message for a new search, else the last search plus constraints."""
     if intent in FRESH_SEARCH_INTENTS:
         words = latest_text(tracker)
     else:
         words = " ".join(filter(None, [last_user_text(tracker, FRESH_SEARCH_INTENTS),
-                                       constraints.query_text()]))
-    return query_words(words) or constraints.query_text()
+                                       query_text(constraints)]))
+    return query_words(words) or query_text(constraints)
 
 
-def _reply(result: SearchResult, constraints: ShopperConstraints) -> tuple[str, str | None]:
+def _reply(result: SearchResult, constraints: ProductFilters) -> tuple[str, str | None]:
     """Text of the reply and, for an empty result, the slot it offers to drop."""
-    unsupported = [FILTER_TO_SLOT.get(name, name) for name in result.unsupported_filters]
+    unsupported = list(result.unsupported_filters)
     for slot in unsupported:
         if slot in CONSTRAINT_LABELS:
             constraints = constraints.without(slot)
-    wanted = constraints.describe()
+    wanted = describe(constraints)
     if result.hits:
         count = len(result.hits)
         text = f"Here {'is 1 match' if count == 1 else f'are {count} matches'} for {wanted}:"
@@ -87,7 +87,8 @@ def _reply(result: SearchResult, constraints: ShopperConstraints) -> tuple[str, 
                      "on them.)")
         return text, None
     relaxation = result.empty_because
-    slot = FILTER_TO_SLOT.get(relaxation.constraint) if relaxation else None
+    slot = (relaxation.constraint if relaxation and relaxation.constraint in CONSTRAINT_LABELS
+            else None)
     if relaxation and slot and relaxation.count:
         return (f"I couldn't find any {wanted}. Without {CONSTRAINT_LABELS[slot]} there "
                 f"{'is' if relaxation.count == 1 else 'are'} {relaxation.count} — "
@@ -148,17 +149,16 @@ class ActionSearchProducts(Action):
         if refinement.eco and not slots.get("eco_friendly"):
             slots["eco_friendly"] = True
             events.append(SlotSet("eco_friendly", True))
-        constraints = ShopperConstraints.from_slots(slots)
-        filters = to_filters(constraints, lambda t: bool(search.check.matching_types(t)))
+        constraints = ProductFilters.from_slots(slots)
         seen = list(tracker.get_slot("seen_products") or []) if refinement.more else []
         query = _query(tracker, intent, constraints)
-        result = await off_loop(search.search, query, filters, RESULTS_PER_TURN + len(seen))
+        result = await off_loop(search.search, query, constraints, RESULTS_PER_TURN + len(seen))
         if refinement.more:
             result.hits = [h for h in result.hits if h.product.id not in seen][:RESULTS_PER_TURN]
         text, offer = _reply(result, constraints)
         if refinement.more:
-            text = (f"Here are {len(result.hits)} more for {constraints.describe()}:" if result.hits
-                    else f"That's everything I have for {constraints.describe()}. Shall I change "
+            text = (f"Here are {len(result.hits)} more for {describe(constraints)}:" if result.hits
+                    else f"That's everything I have for {describe(constraints)}. Shall I change "
                          "a detail, like the colour or the price?")
         if result.keyword_only and result.hits:
             text += f" {KEYWORD_ONLY_NOTICE}"

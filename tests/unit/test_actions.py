@@ -18,8 +18,9 @@ from actions.policy import ActionAnswerPolicy
 from actions.questions import ActionAnswerQuestion
 from actions.search import ActionSearchProducts
 from catalog.domain import Product, Variant
+from catalog.filters import ProductFilters
 from knowledge.answers import Answer, Citation
-from knowledge.search import Relaxation, SearchFilters, SearchHit, SearchResult
+from knowledge.search import Relaxation, SearchHit, SearchResult
 
 JACKET = Product(
     id="WJ09", name="Jade Yoga Jacket", description="A light jacket.", category="Women/Tops/Jackets",
@@ -45,10 +46,10 @@ class FakeCheck:
 class FakeSearch:
     hits: list[Product] = field(default_factory=list)
     empty_because: Relaxation | None = None
-    calls: list[tuple[str, SearchFilters, int]] = field(default_factory=list)
+    calls: list[tuple[str, ProductFilters, int]] = field(default_factory=list)
     check: FakeCheck = field(default_factory=FakeCheck)
 
-    def search(self, query: str, filters: SearchFilters, k: int) -> SearchResult:
+    def search(self, query: str, filters: ProductFilters, k: int) -> SearchResult:
         self.calls.append((query, filters, k))
         return SearchResult(query, filters, [SearchHit(p, 1.0, "because") for p in self.hits],
                             empty_because=self.empty_because)
@@ -114,7 +115,7 @@ def test_search_sends_cards_and_remembers_what_was_shown(fake: FakeServices) -> 
         "I need a women's jacket under $80", "search_products", slots, entities))
     query, filters, _ = fake.search.calls[0]
     assert query == "a women's jacket"
-    assert filters == SearchFilters(price_max=80.0, gender="women", product_type="jackets")
+    assert filters == ProductFilters(price_max=80.0, gender="women", product_type="jackets")
     [message] = dispatcher.messages
     assert message["text"] == "Here is 1 match for women's jackets under $80:"
     card = message["custom"]["products"][0]
@@ -132,7 +133,7 @@ def test_refine_keeps_constraints_and_broad_words_become_categories(fake: FakeSe
     run(ActionSearchProducts(), tracker("in blue", "refine_search",
                                         {"product_type": "tops", "color": "blue", "price_max": 50}))
     _, filters, _ = fake.search.calls[0]
-    assert filters == SearchFilters(price_max=50.0, colors=("blue",), category="tops")
+    assert filters == ProductFilters(price_max=50.0, color="blue", product_type="tops")
 
 
 def test_empty_search_offers_to_drop_the_emptying_constraint(fake: FakeServices) -> None:
@@ -192,7 +193,7 @@ def test_filters_the_catalog_cannot_apply_are_named_not_failed(fake: FakeService
     fake.search.hits = [JACKET]
     original = fake.search.search
 
-    def without_prices(query: str, filters: SearchFilters, k: int) -> SearchResult:
+    def without_prices(query: str, filters: ProductFilters, k: int) -> SearchResult:
         result = original(query, filters, k)
         result.unsupported_filters = ["price_max"]
         return result

@@ -16,7 +16,7 @@ from actions.recommend import (
     shopper_context,
 )
 from catalog.domain import Product
-from knowledge.search import SearchFilters
+from catalog.filters import ProductFilters
 from recommender.service import Recommendation, ShopperContext
 from tests.unit.test_actions import JACKET, FakeCheck, FakeServices, run, tracker
 
@@ -36,7 +36,7 @@ class FakeRecommender:
     def _out(self, reason: str) -> list[Recommendation]:
         return [Recommendation(p, 0.5, reason) for p in self.found]
 
-    def recommend(self, context: ShopperContext, k: int, filters: SearchFilters
+    def recommend(self, context: ShopperContext, k: int, filters: ProductFilters
                   ) -> list[Recommendation]:
         self.calls.append(("recommend", context, k, filters))
         return self._out("matches 'yoga'")
@@ -68,7 +68,7 @@ def test_recommendation_uses_request_history_and_cart(rec: FakeRecommender) -> N
     assert kind == "recommend" and k == 5
     assert context == ShopperContext(history=("MH01", "WJ09"), carted=("MH01",),
                                      query="what would you recommend for yoga?")
-    assert filters.colors == ()  # a new request forgets the colour of an earlier search
+    assert filters.color is None  # a new request forgets the colour of an earlier search
     [message] = dispatcher.messages
     assert message["text"] == "Here are my suggestions picked for you from what you've looked at:"
     assert message["custom"]["type"] == "products"
