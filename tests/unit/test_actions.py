@@ -12,13 +12,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services as action_services
-from actions.fallback import EMPTY_TEXT, ActionHandleFallback
+from actions.fallback import ActionHandleFallback
 from actions.handoff import ActionHumanHandoff
 from actions.policy import ActionAnswerPolicy
 from actions.questions import ActionAnswerQuestion
 from actions.search import ActionSearchProducts
 from catalog.domain import Product, Variant
 from catalog.filters import ProductFilters
+from dialogue.fallback import EMPTY_TEXT
 from knowledge.answers import Answer, Citation
 from knowledge.search import Relaxation, SearchHit, SearchResult
 
@@ -222,7 +223,7 @@ def _ranked(text: str, ranking: list[tuple[str, float]], previous: str | None = 
 
 
 def test_fallback_asks_did_you_mean_with_the_two_likeliest_intents() -> None:
-    from actions.fallback import CLARIFY_TEXT, NONE_OF_THESE
+    from dialogue.fallback import CLARIFY_TEXT, NONE_OF_THESE
 
     track = _ranked("blue thingy for the gym maybe", [
         ("nlu_fallback", 0.4), ("search_products", 0.35), ("greet", 0.2),
@@ -238,7 +239,7 @@ def test_fallback_asks_did_you_mean_with_the_two_likeliest_intents() -> None:
 
 
 def test_second_fallback_in_a_row_gives_up_and_offers_a_person() -> None:
-    from actions.fallback import NOT_UNDERSTOOD_TEXT
+    from dialogue.fallback import NOT_UNDERSTOOD_TEXT
 
     track = _ranked("zzz qqq", [("search_products", 0.3)], previous="nlu_fallback")
     dispatcher, events = run(ActionHandleFallback(), track)
@@ -248,14 +249,14 @@ def test_second_fallback_in_a_row_gives_up_and_offers_a_person() -> None:
 
 
 def test_button_after_clarification_reads_the_typed_words() -> None:
-    from actions.common import latest_text
+    from actions.common import read_turn
 
     track = _ranked("/search_products", [], previous="nlu_fallback",
                     slots={"clarified_text": "blue thingy for the gym"})
-    assert latest_text(track) == "blue thingy for the gym"
+    assert read_turn(track).message_text() == "blue thingy for the gym"
     later = _ranked("/search_products", [], previous="greet",
                     slots={"clarified_text": "blue thingy for the gym"})
-    assert latest_text(later) == "/search_products"
+    assert read_turn(later).message_text() == "/search_products"
 
 
 def test_cheaper_sets_a_ceiling_just_under_the_cheapest_shown(fake: FakeServices) -> None:
@@ -318,7 +319,8 @@ def test_a_broad_request_starts_the_finder_and_its_answers_search(fake: FakeServ
 
 
 def test_complaint_apologises_and_flags_the_conversation(fake: FakeServices) -> None:
-    from actions.handoff import COMPLAINT_TEXT, ActionHandleComplaint
+    from actions.handoff import ActionHandleComplaint
+    from dialogue.handoff import COMPLAINT_TEXT
 
     dispatcher, events = run(ActionHandleComplaint(), tracker("this is awful", "complaint"))
     assert dispatcher.messages[0]["text"] == COMPLAINT_TEXT

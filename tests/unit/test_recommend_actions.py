@@ -8,15 +8,11 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions import services as action_services
-from actions.recommend import (
-    HISTORY_LENGTH,
-    ActionRecommendProducts,
-    ActionShowComplements,
-    ActionShowSimilar,
-    shopper_context,
-)
+from actions.common import read_turn
+from actions.recommend import ActionRecommendProducts, ActionShowComplements, ActionShowSimilar
 from catalog.domain import Product
 from catalog.filters import ProductFilters
+from dialogue.recommend import HISTORY_LENGTH, shopper_context
 from recommender.service import Recommendation, ShopperContext
 from tests.unit.test_actions import JACKET, FakeCheck, FakeServices, run, tracker
 
@@ -128,5 +124,6 @@ def test_nothing_goes_with_it(rec: FakeRecommender) -> None:
 
 def test_history_is_bounded() -> None:
     viewed = [f"P{i}" for i in range(HISTORY_LENGTH + 5)]
-    context = shopper_context(tracker("x", "ask_recommendation", {"viewed_products": viewed}))
+    context = shopper_context(read_turn(tracker("x", "ask_recommendation",
+                                                {"viewed_products": viewed})))
     assert context.history == tuple(viewed[-HISTORY_LENGTH:])
