@@ -15,11 +15,12 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.commerce_replies import cart_payload, cart_text, carted_ids, variant_label
-from actions.common import latest_text, off_loop, pointed_product, with_notice
+from actions.common import off_loop, read_turn
 from actions.services import get_commerce, get_services
 from catalog.domain import Product
 from commerce.variants import Selection, select_variant
+from dialogue.commerce_replies import cart_payload, cart_text, carted_ids, variant_label
+from dialogue.pointing import pointed_product
 
 OPTIONS = ("size", "color")
 _SET_QUANTITY = re.compile(
@@ -63,10 +64,11 @@ class ActionSelectCartProduct(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        text = latest_text(tracker)
-        product_id = await off_loop(pointed_product, tracker)
+        turn = read_turn(tracker)
+        text = turn.message_text()
+        product_id = await off_loop(pointed_product, turn, get_services().catalog)
         if product_id is None:
-            dispatcher.utter_message(text=with_notice(tracker, WHICH_PRODUCT))
+            dispatcher.utter_message(text=turn.noticed(WHICH_PRODUCT))
             return [SlotSet("cart_product", None)]
         quantity = parse_quantity(tracker.get_slot("quantity"))
         if quantity is not None and _SET_QUANTITY.search(text):

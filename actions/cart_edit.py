@@ -10,12 +10,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cart import parse_quantity
-from actions.commerce_replies import cart_payload, cart_text, carted_ids
-from actions.common import latest_entities, latest_text, off_loop
+from actions.common import off_loop, read_turn
 from actions.services import get_commerce
 from commerce.pricing import CartLine, CartView
 from commerce.promotions import Promotion
-from knowledge.references import ordinal_index
+from commerce.results import CartChange
+from dialogue.commerce_replies import cart_payload, cart_text, carted_ids
+from dialogue.references import ordinal_index
 
 _EVERYTHING = re.compile(r"\b(?:everything|all|empty|clear|wipe|start\b.*\bover)\b", re.IGNORECASE)
 _SET_TO = re.compile(r"\b(?:to|keep|only)\s+(?:\w+\s+)?\d+\b|\bto\s+(?:one|two|three)\b",
@@ -73,7 +74,8 @@ class ActionRemoveFromCart(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         commerce = get_commerce()
-        text, entities = latest_text(tracker), latest_entities(tracker)
+        turn = read_turn(tracker)
+        text, entities = turn.message_text(), turn.entity_values()
         cart = await off_loop(commerce.view_cart, tracker.sender_id)
         events: list[EventType] = [SlotSet("quantity", None)]
         if cart.is_empty:
@@ -98,17 +100,22 @@ class ActionRemoveFromCart(Action):
             line = _line(cart, item)
             left = quantity if _SET_TO.search(text) or line is None else line.quantity - quantity
             change = await off_loop(commerce.change_quantity, tracker.sender_id, item, max(left, 0))
-        texts = {
-            "removed": f"Removed the {change.matches[0].name if change.matches else 'item'}.",
-            "updated": "Updated the quantity.",
-            "not_in_cart": "That isn't in your cart.",
-            "ambiguous": "More than one line matches: which one (say its number)?",
-            "not_enough_stock": f"Only {change.available} are in stock.",
-            "bad_quantity": "The quantity can't be negative.",
-        }
-        dispatcher.utter_message(text=f"{texts[change.status]}\n{cart_text(change.cart)}",
+        dispatcher.utter_message(text=f"{change_text(change)}\n{cart_text(change.cart)}",
                                  json_message=cart_payload(change.cart))
         return [SlotSet("carted_products", carted_ids(change.cart)), *events]
+
+
+def change_text(change: CartChange) -> str:
+    """What a removal or quantity change did, in one sentence."""
+    texts = {
+        "removed": f"Removed the {change.matches[0].name if change.matches else 'item'}.",
+        "updated": "Updated the quantity.",
+        "not_in_cart": "That isn't in your cart.",
+        "ambiguous": "More than one line matches: which one (say its number)?",
+        "not_enough_stock": f"Only {change.available} are in stock.",
+        "bad_quantity": "The quantity can't be negative.",
+    }
+    return texts[change.status]
 
 
 def promotion_text(rule: Promotion) -> str:

@@ -14,7 +14,12 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.commerce_replies import (
+from actions.common import off_loop, read_turn
+from actions.services import get_commerce
+from aisle.redaction import is_email_token
+from commerce.money import format_money
+from commerce.orders import normalise_email
+from dialogue.commerce_replies import (
     PAYMENT_TEXT,
     cart_payload,
     cart_text,
@@ -22,11 +27,6 @@ from actions.commerce_replies import (
     order_payload,
     quote_payload,
 )
-from actions.common import latest_text, off_loop
-from actions.services import get_commerce
-from aisle.redaction import is_email_token
-from commerce.money import format_money
-from commerce.orders import normalise_email
 
 EMAIL = re.compile(r"[^@\s,;<>()]+@[^@\s,;<>()]+\.[A-Za-z]{2,}")
 EMPTY_CART = ("Your cart is empty, so there is nothing to check out yet. Find something you "
@@ -73,7 +73,7 @@ class EmailSlot:
                             domain: dict[str, Any]) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "email" or tracker.get_slot("email"):
             return {}
-        found = find_email(latest_text(tracker))
+        found = find_email(read_turn(tracker).message_text())
         return {"email": found} if found else {}
 
     async def validate_email(self, value: Any, dispatcher: CollectingDispatcher,

@@ -1,4 +1,4 @@
-"""Small helpers every action uses: reading the latest message and running blocking services."""
+"""The one place the tracker is read and the dispatcher written: a turn in, a reply out."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from dialogue.reply import Reply
+from dialogue.turn import Turn, UserMessage
 
 T = TypeVar("T")
-
-TRUNCATION_NOTICE = "Your message was very long, so I read only its first 2,000 characters."
 
 
 async def off_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -19,77 +22,35 @@ async def off_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await loop.run_in_executor(None, lambda: function(*args, **kwargs))
 
 
-def latest_intent(tracker: Tracker) -> str | None:
-    return (tracker.latest_message.get("intent") or {}).get("name")
+def _intent(parse_data: dict[str, Any] | None) -> str | None:
+    return ((parse_data or {}).get("intent") or {}).get("name")
 
 
-def latest_text(tracker: Tracker, limit: int = 2000) -> str:
-    """The shopper's last message, cut to the length the NLU read.
-
-    When that message is the button the clarifying question offered ("/search_products"), the
-    words the shopper typed before it stand in for it (see ``actions.fallback``).
-    """
-    text = tracker.latest_message.get("text") or ""
-    if text.startswith("/") and previous_user_intent(tracker) == "nlu_fallback":
-        text = tracker.get_slot("clarified_text") or text
-    return text[:limit]
-
-
-def previous_user_intent(tracker: Tracker) -> str | None:
-    """Intent of the shopper's message before the latest one."""
-    seen_latest = False
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        if not seen_latest:
-            seen_latest = True
-            continue
-        return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-    return None
-
-
-def latest_entities(tracker: Tracker) -> dict[str, Any]:
-    """Entity name → value of the last message (the first value of each entity)."""
-    entities: dict[str, Any] = {}
-    for entity in tracker.latest_message.get("entities") or []:
-        entities.setdefault(entity.get("entity"), entity.get("value"))
-    return entities
-
-
-def was_truncated(tracker: Tracker) -> bool:
-    """True when the message guard cut the shopper's message (see bot/components)."""
-    return bool(tracker.latest_message.get("aisle_truncated"))
-
-
-def with_notice(tracker: Tracker, text: str) -> str:
-    """Prefix the truncation notice when the last message was cut."""
-    return f"{TRUNCATION_NOTICE} {text}" if was_truncated(tracker) else text
-
-
-def last_user_text(tracker: Tracker, intents: set[str]) -> str | None:
-    """Text of the most recent user message with one of ``intents``."""
-    for event in reversed(tracker.events):
-        if event.get("event") != "user":
-            continue
-        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if name in intents:
-            return (event.get("text") or "")[:2000]
-    return None
-
-
-def product_ids_named(name: str) -> list[str]:
-    """Ids of the catalog products a name matches, best first."""
-    from actions.services import get_services
-
-    return [p.id for p in get_services().catalog.find_products_by_name(name)]
-
-
-def pointed_product(tracker: Tracker) -> str | None:
-    """The product the last message is about: a name, "the second one", the focus, or "it"."""
-    from knowledge.references import resolve_product
-
-    return resolve_product(
-        latest_text(tracker), tracker.get_slot("shown_products") or [],
-        tracker.get_slot("focus_product"), latest_entities(tracker).get("product") or None,
-        product_ids_named,
+def read_turn(tracker: Tracker) -> Turn:
+    """The turn as plain values: slots, the latest message and the shopper's messages so far."""
+    latest = tracker.latest_message or {}
+    return Turn(
+        sender_id=tracker.sender_id,
+        slots=dict(tracker.slots),
+        text=latest.get("text") or "",
+        intent=_intent(latest),
+        entities=tuple((e.get("entity"), e.get("value")) for e in latest.get("entities") or []),
+        intent_ranking=tuple((e.get("name"), float(e.get("confidence") or 0.0))
+                             for e in latest.get("intent_ranking") or []),
+        truncated=bool(latest.get("aisle_truncated")),
+        history=tuple(UserMessage(_intent(e.get("parse_data")), e.get("text") or "")
+                      for e in tracker.events if e.get("event") == "user"),
     )
+
+
+def send(dispatcher: CollectingDispatcher, reply: Reply) -> list[EventType]:
+    """Utter the reply's messages; its slot updates as ``SlotSet`` events."""
+    for message in reply.messages:
+        dispatcher.utter_message(text=message.text, json_message=message.custom,
+                                 buttons=list(message.buttons), response=message.response)
+    return [SlotSet(name, value) for name, value in reply.slots]
+
+
+def slot_values(reply: Reply) -> dict[str, Any]:
+    """A form validator's answer: the reply's slot updates as a dict."""
+    return dict(reply.slots)

@@ -1,82 +1,15 @@
-"""Low-confidence messages: a clarifying "Did you mean …?" first, then an honest give-up.
-
-The first time in a row Aisle cannot tell what a message means, it offers the two likeliest
-intents as buttons (and remembers the message, so the chosen action works on the shopper's own
-words, see ``actions.common.latest_text``). If the next message is not understood either, it says
-what it can do and offers a person.
-"""
+"""Low-confidence messages: clarify first, then give up honestly (see ``dialogue.fallback``)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_text, previous_user_intent, with_notice
-
-EMPTY_TEXT = (
-    "It looks like your message was empty. Tell me what you're looking for — for example "
-    "“a women's jacket under $80” — or ask about shipping and returns."
-)
-NOT_UNDERSTOOD_TEXT = (
-    "Sorry, I didn't quite get that. I can find products (“men's hoodies under $60 in black”), "
-    "answer questions about them (“is the first one waterproof?”), explain our shipping and "
-    "return policies, or connect you with a person."
-)
-CLARIFY_TEXT = "I'm not sure I understood. Did you mean one of these?"
-SUGGESTIONS = [
-    {"title": "Find a product", "payload": "I'm looking for something to wear"},
-    {"title": "Return policy", "payload": "what's your return policy?"},
-    {"title": "Talk to a person", "payload": "/human_handoff"},
-]
-NONE_OF_THESE = {"title": "Something else", "payload": "/out_of_scope"}
-#: What each intent means, in the shopper's words, for the clarifying buttons.
-INTENT_LABELS = {
-    "search_products": "Find products",
-    "refine_search": "Change my search",
-    "ask_recommendation": "Get a recommendation",
-    "ask_similar": "See similar products",
-    "ask_complementary": "See what goes with it",
-    "ask_product_question": "Ask about a product",
-    "compare_products": "Compare products",
-    "ask_policy": "Store policies",
-    "ask_shipping": "Shipping and delivery",
-    "ask_payment": "Payment options",
-    "ask_promotions": "Current promotions",
-    "add_to_cart": "Add to my cart",
-    "remove_from_cart": "Remove from my cart",
-    "view_cart": "See my cart",
-    "checkout": "Check out",
-    "order_status": "Where is my order?",
-    "cancel_order": "Cancel an order",
-    "return_or_refund": "Return or refund",
-    "complaint": "Make a complaint",
-    "human_handoff": "Talk to a person",
-}
-MIN_CONFIDENCE = 0.05
-
-
-def likeliest_intents(tracker: Tracker, count: int = 2) -> list[str]:
-    """The NLU's best guesses that have a label, most likely first."""
-    ranking = tracker.latest_message.get("intent_ranking") or []
-    return [entry["name"] for entry in ranking
-            if entry.get("name") in INTENT_LABELS
-            and float(entry.get("confidence") or 0.0) >= MIN_CONFIDENCE][:count]
-
-
-def _button(intent: str, tracker: Tracker) -> dict[str, str]:
-    entities = {e["entity"]: e["value"] for e in tracker.latest_message.get("entities") or []
-                if e.get("entity") and isinstance(e.get("value"), str | int | float)}
-    payload = f"/{intent}{json.dumps(entities)}" if entities else f"/{intent}"
-    return {"title": INTENT_LABELS[intent], "payload": payload}
-
-
-def _clarified_just_before(tracker: Tracker) -> bool:
-    """Whether the shopper's previous message was not understood either."""
-    return previous_user_intent(tracker) == "nlu_fallback"
+from actions.common import read_turn, send
+from dialogue.fallback import handle_fallback
 
 
 class ActionHandleFallback(Action):
@@ -88,16 +21,4 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        text = latest_text(tracker).strip()
-        if not text:
-            dispatcher.utter_message(text=with_notice(tracker, EMPTY_TEXT), buttons=SUGGESTIONS)
-            return []
-        guesses = likeliest_intents(tracker)
-        if guesses and not _clarified_just_before(tracker):
-            dispatcher.utter_message(
-                text=with_notice(tracker, CLARIFY_TEXT),
-                buttons=[*(_button(g, tracker) for g in guesses), NONE_OF_THESE])
-            return [SlotSet("clarified_text", text)]
-        dispatcher.utter_message(text=with_notice(tracker, NOT_UNDERSTOOD_TEXT),
-                                 buttons=SUGGESTIONS)
-        return [SlotSet("clarified_text", None)]
+        return send(dispatcher, handle_fallback(read_turn(tracker)))

@@ -8,24 +8,14 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import read_turn, send, slot_values
 from actions.services import get_services
-from knowledge.finder import choose_type, offered_types, read_gender
-
-AUDIENCE = {"men": "men", "women": "women", "any": "everyone"}
-MAX_BUTTONS = 6
+from catalog.domain import Product
+from dialogue.finder import ask_product_type, gender_answer, product_type_answer
 
 
-def _gender(tracker: Tracker) -> str | None:
-    gender = tracker.get_slot("gender")
-    return None if gender in (None, "any", "unisex") else gender
-
-
-def _products() -> list[Any]:
+def _products() -> list[Product]:
     return list(get_services().search.products.values())
-
-
-def _type_buttons(types: list[str]) -> list[dict[str, str]]:
-    return [{"title": t, "payload": t} for t in types[:MAX_BUTTONS]]
 
 
 class ValidateProductFinderForm(FormValidationAction):
@@ -36,25 +26,15 @@ class ValidateProductFinderForm(FormValidationAction):
 
     async def validate_gender(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
-        text = str(value or "")
-        gender = read_gender(text)
-        if gender is None:
-            dispatcher.utter_message(response="utter_ask_product_finder_form_gender")
-            return {"gender": None}
-        return {"gender": "any" if gender == "unisex" else gender}
+        reply = gender_answer(value)
+        send(dispatcher, reply)
+        return slot_values(reply)
 
     async def validate_product_type(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
-        choice = choose_type(str(value or ""), _products(), _gender(tracker))
-        if choice.product_type:
-            return {"product_type": choice.product_type}
-        audience = AUDIENCE.get(tracker.get_slot("gender") or "any", "everyone")
-        offered = ", ".join(t.lower() for t in choice.offered[:MAX_BUTTONS])
-        lead = (f"We don't carry that for {audience}." if choice.carried_for_others
-                else f"Sorry, we don't carry “{value}”.")
-        dispatcher.utter_message(text=f"{lead} For {audience} we have {offered}. Which would you "
-                                 "like?", buttons=_type_buttons(list(choice.offered)))
-        return {"product_type": None}
+        reply = product_type_answer(read_turn(tracker), value, _products())
+        send(dispatcher, reply)
+        return slot_values(reply)
 
 
 class ActionAskProductFinderFormProductType(Action):
@@ -65,10 +45,4 @@ class ActionAskProductFinderFormProductType(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        types = offered_types(_products(), _gender(tracker))
-        audience = AUDIENCE.get(tracker.get_slot("gender") or "any", "everyone")
-        dispatcher.utter_message(
-            text=f"What kind of item are you after? For {audience} we have "
-                 f"{', '.join(t.lower() for t in types[:MAX_BUTTONS])}.",
-            buttons=_type_buttons(types))
-        return []
+        return send(dispatcher, ask_product_type(read_turn(tracker), _products()))

@@ -16,11 +16,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.checkout import EmailSlot
-from actions.commerce_replies import order_lines_text, order_payload
-from actions.common import latest_text, off_loop
+from actions.common import off_loop, read_turn
 from actions.services import get_commerce
 from commerce.money import format_money
 from commerce.orders import OrderSummary, ReturnResult, display_number, normalise_order_id
+from dialogue.commerce_replies import order_lines_text, order_payload
 
 NOT_FOUND = ("I couldn't find an order with that number and email address. Please check both "
              "(the number is in your confirmation email) and ask again, or say “human” to "
@@ -66,7 +66,7 @@ class ValidateOrderStatusForm(EmailSlot, FormValidationAction):
         """``order no. 123`` or a bare ``123`` when the NLU found no ``order_id`` entity."""
         if tracker.get_slot("requested_slot") != "order_id" or tracker.get_slot("order_id"):
             return {}
-        number = normalise_order_id(latest_text(tracker).strip().rstrip("?!. "))
+        number = normalise_order_id(read_turn(tracker).message_text().strip().rstrip("?!. "))
         return {"order_id": display_number(number)} if number else {}
 
     def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -8,10 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, latest_text, off_loop, with_notice
+from actions.common import off_loop, read_turn, send
 from actions.services import get_services
-
-TOPIC_BY_INTENT = {"ask_shipping": "shipping", "ask_payment": "payment", "ask_policy": None}
+from dialogue.questions import answer_policy
 
 
 class ActionAnswerPolicy(Action):
@@ -23,10 +22,5 @@ class ActionAnswerPolicy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        topic = TOPIC_BY_INTENT.get(latest_intent(tracker) or "")
-        answer = await off_loop(
-            get_services().answers.answer_policy_question, latest_text(tracker), topic
-        )
-        dispatcher.utter_message(text=with_notice(tracker, answer.text),
-                                 json_message=answer.to_payload())
-        return []
+        reply = await off_loop(answer_policy, read_turn(tracker), get_services().answers)
+        return send(dispatcher, reply)

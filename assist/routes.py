@@ -16,10 +16,10 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from assist.protocol import TOKEN_HEADER
 from assist.service import AgentAssist, AssistRequest
 
 logger = logging.getLogger(__name__)
-TOKEN_HEADER = "X-Aisle-Internal-Token"
 MAX_BODY_BYTES = 16_384
 
 

@@ -8,24 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from actions.commerce_replies import cart_payload, carted_ids
-from actions.payloads import product_card
 from commerce.service import Commerce
+from dialogue.cards import product_card
+from dialogue.commerce_replies import cart_payload, carted_ids
+from dialogue.questions import Answers, grounded_answer
+from dialogue.recommend import HISTORY_LENGTH
 from knowledge.answers import Answer
-from knowledge.references import question_text
 from recommender.service import Recommender, ShopperContext
 
-#: Intents whose question is about the store's pages rather than one product.
-POLICY_INTENTS = {"ask_policy": None, "ask_shipping": "shipping", "ask_payment": "payment"}
 MAX_PRODUCTS = 4
-HISTORY_LENGTH = 20
-
-
-class Answers(Protocol):
-    def answer_product_question(self, product_id: str, question: str) -> Answer: ...
-    def answer_policy_question(self, question: str, topic: str | None = None) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -111,13 +104,5 @@ class AgentAssist:
 
     def answer(self, request: AssistRequest) -> Answer | None:
         """The grounded answer to the shopper's last question, as the bot would give it."""
-        if not request.question.strip():
-            return None
-        if request.intent in POLICY_INTENTS:
-            return self.answers.answer_policy_question(request.question,
-                                                       POLICY_INTENTS[request.intent])
-        if request.focus_product:
-            # As ActionAnswerQuestion asks it, so the agent sees what the bot would answer.
-            return self.answers.answer_product_question(request.focus_product,
-                                                        question_text(request.question))
-        return self.answers.answer_policy_question(request.question)
+        return grounded_answer(self.answers, request.question, request.intent,
+                               request.focus_product)

@@ -1,1 +1,2 @@
-"""Turn logic on plain values: the dialogue layer between Rasa's actions and the services."""
+"""Turn logic on plain values (no rasa-sdk import): the layer between Rasa's actions and the
+services, and the one payload contract every reader parses."""

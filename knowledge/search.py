@@ -12,10 +12,11 @@ Chroma again, so it recovers by itself when the server is back.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.domain import CatalogReader, Product
+from catalog.filters import ProductFilters
 from knowledge.embedding import Embedder
 from knowledge.keyword import BM25Index, tokenize
 from knowledge.passages import category_keys, material_keys, product_document
@@ -24,39 +25,11 @@ from knowledge.store import KnowledgeStore, StoreUnavailable
 logger = logging.getLogger(__name__)
 
 RRF_K = 60
-_CORE = frozenset({"product_type", "category", "gender"})
+_CORE = frozenset({"product_type", "gender"})
 
 
-@dataclass(frozen=True)
-class SearchFilters:
-    """Hard constraints on a search; ``None``/empty means "any"."""
-
-    price_min: float | None = None
-    price_max: float | None = None
-    colors: tuple[str, ...] = ()
-    sizes: tuple[str, ...] = ()
-    gender: str | None = None
-    product_type: str | None = None
-    category: str | None = None
-    in_stock_only: bool = True
-    material: str | None = None
-    eco_friendly: bool = False
-
-    def __post_init__(self) -> None:
-        for name in ("colors", "sizes"):  # accept lists and single strings from callers
-            value = getattr(self, name)
-            object.__setattr__(self, name, (value,) if isinstance(value, str) else tuple(value))
-        if None not in (self.price_min, self.price_max) and self.price_min > self.price_max:
-            raise ValueError("price_min is above price_max")
-
-    def active(self) -> list[str]:
-        """Names of the constraints that restrict the search."""
-        return [f.name for f in fields(self) if getattr(self, f.name) not in (None, (), False)]
-
-    def without(self, name: str) -> SearchFilters:
-        """These filters with constraint ``name`` dropped."""
-        return replace(self, **{name: False if name in ("in_stock_only", "eco_friendly") else
-                                (() if name in ("colors", "sizes") else None)})
+#: The name ``recommender/`` reads the filters by; the type is the one from slot to filter.
+SearchFilters = ProductFilters
 
 
 @dataclass(frozen=True)
@@ -70,7 +43,7 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class Relaxation:
-    """Dropping ``constraint`` (a :class:`SearchFilters` field) would find ``count`` products."""
+    """Dropping ``constraint`` (a :class:`ProductFilters` field) would find ``count`` products."""
 
     constraint: str
     count: int
@@ -81,7 +54,7 @@ class SearchResult:
     """Hits best first; for an empty result, ``empty_because`` names the emptying constraint."""
 
     query: str
-    filters: SearchFilters
+    filters: ProductFilters
     hits: list[SearchHit] = field(default_factory=list)
     unsupported_filters: list[str] = field(default_factory=list)
     empty_because: Relaxation | None = None
@@ -99,30 +72,41 @@ def _words(text: str) -> set[str]:
 
 
 class FilterCheck:
-    """Exact checks of :class:`SearchFilters` against products, and their Chroma ``where``."""
+    """Exact checks of :class:`ProductFilters` against products, and their Chroma ``where``.
+
+    A ``product_type`` the catalog knows as a product type ("jackets") filters on the type; a
+    broader word ("tops", "gear") filters on the category path instead. ``activity`` only ranks.
+    """
 
     def __init__(self, products: list[Product]) -> None:
         self.types = sorted({p.product_type for p in products if p.product_type})
         self.capable = {
             "price_min": any(p.price is not None for p in products),
-            "colors": any(p.colors or any(v.color for v in p.variants) for p in products),
-            "sizes": any(p.sizes or any(v.size for v in p.variants) for p in products),
+            "color": any(p.colors or any(v.color for v in p.variants) for p in products),
+            "size": any(p.sizes or any(v.size for v in p.variants) for p in products),
             "gender": any(p.gender for p in products),
             "material": any(p.materials for p in products),
             "eco_friendly": any(p.eco_friendly for p in products),
         }
         self.capable["price_max"] = self.capable["price_min"]
 
-    def unsupported(self, filters: SearchFilters) -> list[str]:
+    def unsupported(self, filters: ProductFilters) -> list[str]:
         """Active constraints on data this catalog does not have."""
-        return [n for n in filters.active() if not self.capable.get(n, True)]
+        return [n for n in filters.restricting() if not self.capable.get(n, True)]
 
     def matching_types(self, wanted: str) -> list[str]:
         """Catalog product types named by ``wanted`` (case and plural insensitive)."""
         words = _words(wanted)
         return [t for t in self.types if t.lower() == wanted.lower() or words <= _words(t)]
 
-    def matches(self, p: Product, f: SearchFilters) -> bool:
+    def type_or_category(self, f: ProductFilters) -> tuple[list[str], str | None]:
+        """The catalog types ``f.product_type`` names, or else the category word it is."""
+        if not f.product_type:
+            return [], None
+        types = self.matching_types(f.product_type)
+        return types, None if types else f.product_type.strip("/").lower()
+
+    def matches(self, p: Product, f: ProductFilters) -> bool:
         """Whether ``p`` satisfies every constraint of ``f`` exactly."""
         if f.in_stock_only and not p.in_stock:
             return False
@@ -132,10 +116,10 @@ class FilterCheck:
             return False
         if f.gender and (p.gender or "").lower() not in _genders(f.gender):
             return False
-        if f.product_type and p.product_type not in self.matching_types(f.product_type):
+        types, category = self.type_or_category(f)
+        if types and p.product_type not in types:
             return False
-        if f.category and f.category.strip("/").lower() not in category_keys(
-                [p.category, *p.categories]):
+        if category and category not in category_keys([p.category, *p.categories]):
             return False
         if f.material and f.material.lower() not in material_keys(p.materials):
             return False
@@ -143,7 +127,7 @@ class FilterCheck:
             return False
         return _variant_ok(p, f)
 
-    def where(self, f: SearchFilters) -> dict[str, Any] | None:
+    def where(self, f: ProductFilters) -> dict[str, Any] | None:
         """The Chroma ``where`` clause equivalent to the filters it can express."""
         clauses: list[dict[str, Any]] = []
         if f.in_stock_only:
@@ -154,19 +138,18 @@ class FilterCheck:
             clauses.append({"price": {"$lte": float(f.price_max)}})
         if f.gender:
             clauses.append({"gender": {"$in": sorted(_genders(f.gender))}})
-        if f.product_type:
-            clauses.append({"product_type": {"$in": self.matching_types(f.product_type)
-                                             or [f.product_type]}})
-        if f.category:
-            clauses.append({"categories": {"$contains": f.category.strip("/").lower()}})
+        types, category = self.type_or_category(f)
+        if types:
+            clauses.append({"product_type": {"$in": types}})
+        if category:
+            clauses.append({"categories": {"$contains": category}})
         if f.material:
             clauses.append({"materials": {"$contains": f.material.lower()}})
         if f.eco_friendly:
             clauses.append({"eco_friendly": True})
-        for key, values in (("colors", f.colors), ("sizes", f.sizes)):
-            options = [{key: {"$contains": v.lower()}} for v in values]
-            if options:
-                clauses.append(options[0] if len(options) == 1 else {"$or": options})
+        for key, value in (("colors", f.color), ("sizes", f.size)):
+            if value:
+                clauses.append({key: {"$contains": value.lower()}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -177,9 +160,9 @@ def _genders(gender: str) -> set[str]:
     return {gender} if gender == "unisex" else {gender, "unisex"}
 
 
-def _variant_ok(p: Product, f: SearchFilters) -> bool:
-    colors = {c.lower() for c in f.colors}
-    sizes = {s.lower() for s in f.sizes}
+def _variant_ok(p: Product, f: ProductFilters) -> bool:
+    colors = {f.color.lower()} if f.color else set()
+    sizes = {f.size.lower()} if f.size else set()
     if not colors and not sizes:
         return True
     if p.variants:
@@ -202,7 +185,7 @@ def rrf(rankings: list[list[str]], k: int = RRF_K) -> dict[str, float]:
     return fused
 
 
-def build_reason(p: Product, f: SearchFilters, matched: list[str], dense_hit: bool) -> str:
+def build_reason(p: Product, f: ProductFilters, matched: list[str], dense_hit: bool) -> str:
     """A short "why" from what matched, e.g. ``matches 'waterproof'; in black; under $60``."""
     parts: list[str] = []
     if matched:
@@ -210,11 +193,10 @@ def build_reason(p: Product, f: SearchFilters, matched: list[str], dense_hit: bo
     elif dense_hit:
         parts.append("close to what you described")
     have_colors = {c.lower(): c for c in (*p.colors, *(v.color for v in p.variants if v.color))}
-    shown = [have_colors[c.lower()] for c in f.colors if c.lower() in have_colors]
-    if shown:
-        parts.append("in " + " or ".join(c.lower() for c in shown))
-    if f.sizes:
-        parts.append("size " + "/".join(f.sizes))
+    if f.color and f.color.lower() in have_colors:
+        parts.append(f"in {have_colors[f.color.lower()].lower()}")
+    if f.size:
+        parts.append(f"size {f.size}")
     if f.gender and p.gender:
         parts.append(f"for {p.gender}")
     if f.material:
@@ -245,12 +227,12 @@ class ProductSearch:
                                  [f"{p.name}\n{product_document(p)}" for p in products])
         self.check = FilterCheck(products)
 
-    def search(self, query: str, filters: SearchFilters | None = None,
+    def search(self, query: str, filters: ProductFilters | None = None,
                k: int = 5) -> SearchResult:
         """The ``k`` best products for ``query`` that satisfy ``filters`` exactly."""
         if k <= 0:
             raise ValueError("k must be positive")
-        filters = filters or SearchFilters()
+        filters = filters or ProductFilters()
         result = SearchResult(query=query, filters=filters,
                               unsupported_filters=self.check.unsupported(filters))
         effective = filters
@@ -260,7 +242,7 @@ class ProductSearch:
         if not allowed:
             result.relaxations = self._relaxations(effective)
             result.empty_because = (result.relaxations[0] if result.relaxations else
-                                    Relaxation("combination", 0) if effective.active() else None)
+                                    Relaxation("combination", 0) if effective.restricting() else None)
             return result
         dense: list[str] = []
         keyword: list[str] = []
@@ -277,7 +259,7 @@ class ProductSearch:
                 product, effective, matched, pid in dense_set)))
         return result
 
-    def _dense(self, query: str, k: int, filters: SearchFilters,
+    def _dense(self, query: str, k: int, filters: ProductFilters,
                allowed: set[str]) -> tuple[list[str], bool]:
         """Dense ranking of the allowed products, and whether it had to be skipped."""
         vector = self._embedder.embed([query])[0]
@@ -289,14 +271,14 @@ class ProductSearch:
             return [], True
         return [pid for pid, _ in hits if pid in allowed], False
 
-    def _relaxations(self, filters: SearchFilters) -> list[Relaxation]:
+    def _relaxations(self, filters: ProductFilters) -> list[Relaxation]:
         """Single constraints whose removal gives results, most results first.
 
         What the shopper is looking for (type, category, gender) comes after the details
         (price, colour, size, material, stock), which are what one would rather relax.
         """
         found = []
-        for name in filters.active():
+        for name in filters.restricting():
             relaxed = filters.without(name)
             count = sum(1 for p in self.products.values() if self.check.matches(p, relaxed))
             if count:

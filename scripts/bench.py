@@ -87,13 +87,13 @@ def bench_import_and_ingest(settings: Settings, workdir: Path) -> list[str]:
 
 
 def bench_retrieval(settings: Settings, repeats: int) -> list[str]:
-    from knowledge.search import SearchFilters
+    from catalog.filters import ProductFilters
     from knowledge.services import build_services
 
     services = build_services(settings)
-    services.search.search("warm up", SearchFilters(), 5)  # as the action server does at start
+    services.search.search("warm up", ProductFilters(), 5)  # as the action server does at start
     services.answers.warm_up()
-    search_times = [timed(lambda q=q: services.search.search(q, SearchFilters(), 5))
+    search_times = [timed(lambda q=q: services.search.search(q, ProductFilters(), 5))
                     for _ in range(repeats) for q in SEARCH_TURNS]
     answer_times = [timed(lambda p=p, q=q: services.answers.answer_product_question(p, q))
                     for _ in range(max(1, repeats // 2)) for p, q in QUESTIONS]

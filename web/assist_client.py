@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from assist.routes import TOKEN_HEADER
+from assist.protocol import TOKEN_HEADER
 from web.tracker import Conversation
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from actions.search import KEYWORD_ONLY_NOTICE
 from aisle.settings import load_settings
+from dialogue.search import KEYWORD_ONLY_NOTICE
 from ops.backing import LocalServices, load_data
 from ops.fuzz import fuzz, generate_cases, plant_canary, table_counts
 from ops.load import run_load

@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from knowledge.search import ProductSearch, SearchFilters
+from catalog.filters import ProductFilters
+from knowledge.search import ProductSearch
 from knowledge.store import EmbeddingModelMismatch, KnowledgeStore
 from ops.servers import free_port
 from tests.integration.test_knowledge_store import PRODUCTS, sample_catalog
@@ -52,7 +53,7 @@ def test_ingest_and_search_over_http(chroma_url: str, embedder) -> None:  # type
     first = store.ingest(catalog, progress=False)
     assert first.embedded > 0
     assert store.ingest(catalog, progress=False).embedded == 0
-    result = ProductSearch(catalog, store, embedder).search("Chaz", SearchFilters(), k=3)
+    result = ProductSearch(catalog, store, embedder).search("Chaz", ProductFilters(), k=3)
     assert result.hits[0].product.name == "Chaz Kangeroo Hoodie"
 
 

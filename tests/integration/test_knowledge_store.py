@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from catalog.domain import PolicySection, Product, Review, Variant
+from catalog.filters import ProductFilters
 from knowledge.answers import AnswerService
 from knowledge.qa_scoring import PassageScorer
-from knowledge.search import ProductSearch, SearchFilters
+from knowledge.search import ProductSearch
 from knowledge.store import EmbeddingModelMismatch, KnowledgeStore
 from tests.fakes import InMemoryCatalog
 
@@ -116,7 +117,7 @@ def test_first_ingest_adds_everything(built) -> None:  # type: ignore[no-untyped
 
 
 def test_filters_hold_for_every_hit(search: ProductSearch) -> None:
-    filters = SearchFilters(price_max=60, colors=("black",), sizes=("M",), gender="women")
+    filters = ProductFilters(price_max=60, color="black", size="M", gender="women")
     result = search.search("jacket for the rain", filters, k=10)
     assert result.hits
     for hit in result.hits:
@@ -128,28 +129,28 @@ def test_filters_hold_for_every_hit(search: ProductSearch) -> None:
 
 
 def test_women_accepts_unisex_and_out_of_stock_is_hidden(search: ProductSearch) -> None:
-    ids = {h.product.id for h in search.search("bag", SearchFilters(gender="women"), k=10).hits}
+    ids = {h.product.id for h in search.search("bag", ProductFilters(gender="women"), k=10).hits}
     assert "UB01" in ids and "MH01" not in ids and "WH01" not in ids
 
 
 def test_rare_exact_name_and_brand_word_come_first(search: ProductSearch) -> None:
-    assert search.search("Chaz", SearchFilters(), k=3).hits[0].product.id == "MH01"
-    top = search.search("gore-tex", SearchFilters(), k=3).hits[0]
+    assert search.search("Chaz", ProductFilters(), k=3).hits[0].product.id == "MH01"
+    top = search.search("gore-tex", ProductFilters(), k=3).hits[0]
     assert top.product.id == "MJ02" and "gore-tex" in top.reason
 
 
 def test_paraphrase_without_shared_words_is_found_by_dense(search: ProductSearch) -> None:
     query = "something to keep me dry during a downpour"
     assert not search.keyword.search(query, allowed={"WJ01"})
-    ids = [h.product.id for h in search.search(query, SearchFilters(), k=3).hits]
+    ids = [h.product.id for h in search.search(query, ProductFilters(), k=3).hits]
     assert "WJ01" in ids
 
 
 def test_empty_result_names_the_constraint(search: ProductSearch) -> None:
-    result = search.search("hoodie", SearchFilters(colors=("Purple",), gender="men"), k=5)
+    result = search.search("hoodie", ProductFilters(color="Purple", gender="men"), k=5)
     assert not result.hits
     assert result.empty_because is not None
-    assert result.empty_because.constraint in {"colors", "gender"}
+    assert result.empty_because.constraint in {"color", "gender"}
     assert result.empty_because.count > 0
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from aisle.settings import Settings
 from catalog.domain import Product, ProductLink, Variant
-from knowledge.search import SearchFilters
+from catalog.filters import ProductFilters
 from knowledge.store import persistent_client
 from recommender.factory import weights_fingerprint
 from recommender.index import ItemIndex, ItemTowerEmbedder
@@ -93,7 +93,7 @@ def test_merchandiser_cross_sell_link_ranks_and_explains(recommender: Recommende
 
 def test_filters_hold_and_constraints_are_named(recommender: Recommender) -> None:
     found = recommender.recommend(ShopperContext(history=("H1",)), k=5,
-                                  filters=SearchFilters(gender="men", sizes=("M",)))
+                                  filters=ProductFilters(gender="men", size="M"))
     assert found and all(r.product.gender == "men" for r in found)
     assert all(r.reason.endswith("in your size M") for r in found)
 

@@ -8,9 +8,10 @@ import pytest
 
 from aisle.settings import Settings
 from catalog import SqlCatalog
+from catalog.filters import ProductFilters
 from catalog.importers.load import import_catalog
 from knowledge.embedding import load_embedder
-from knowledge.search import ProductSearch, SearchFilters
+from knowledge.search import ProductSearch
 from knowledge.store import KnowledgeStore
 from tests.fakes import InMemoryCatalog
 
@@ -41,7 +42,7 @@ def search(tmp_path_factory: pytest.TempPathFactory) -> ProductSearch:
 
 
 def test_price_filter_is_reported_unsupported_not_failed(search: ProductSearch) -> None:
-    result = search.search("digital caliper", SearchFilters(price_max=30), k=5)
+    result = search.search("digital caliper", ProductFilters(price_max=30), k=5)
     assert result.unsupported_filters == ["price_max"]
     assert result.hits, "the query should still be answered without the price filter"
     assert all("caliper" in hit.product.name.lower() for hit in result.hits)

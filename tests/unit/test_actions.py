@@ -12,14 +12,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services as action_services
-from actions.fallback import EMPTY_TEXT, ActionHandleFallback
+from actions.fallback import ActionHandleFallback
 from actions.handoff import ActionHumanHandoff
 from actions.policy import ActionAnswerPolicy
 from actions.questions import ActionAnswerQuestion
 from actions.search import ActionSearchProducts
 from catalog.domain import Product, Variant
+from catalog.filters import ProductFilters
+from dialogue.fallback import EMPTY_TEXT
 from knowledge.answers import Answer, Citation
-from knowledge.search import Relaxation, SearchFilters, SearchHit, SearchResult
+from knowledge.search import Relaxation, SearchHit, SearchResult
 
 JACKET = Product(
     id="WJ09", name="Jade Yoga Jacket", description="A light jacket.", category="Women/Tops/Jackets",
@@ -45,10 +47,10 @@ class FakeCheck:
 class FakeSearch:
     hits: list[Product] = field(default_factory=list)
     empty_because: Relaxation | None = None
-    calls: list[tuple[str, SearchFilters, int]] = field(default_factory=list)
+    calls: list[tuple[str, ProductFilters, int]] = field(default_factory=list)
     check: FakeCheck = field(default_factory=FakeCheck)
 
-    def search(self, query: str, filters: SearchFilters, k: int) -> SearchResult:
+    def search(self, query: str, filters: ProductFilters, k: int) -> SearchResult:
         self.calls.append((query, filters, k))
         return SearchResult(query, filters, [SearchHit(p, 1.0, "because") for p in self.hits],
                             empty_because=self.empty_because)
@@ -114,7 +116,7 @@ def test_search_sends_cards_and_remembers_what_was_shown(fake: FakeServices) -> 
         "I need a women's jacket under $80", "search_products", slots, entities))
     query, filters, _ = fake.search.calls[0]
     assert query == "a women's jacket"
-    assert filters == SearchFilters(price_max=80.0, gender="women", product_type="jackets")
+    assert filters == ProductFilters(price_max=80.0, gender="women", product_type="jackets")
     [message] = dispatcher.messages
     assert message["text"] == "Here is 1 match for women's jackets under $80:"
     card = message["custom"]["products"][0]
@@ -132,7 +134,7 @@ def test_refine_keeps_constraints_and_broad_words_become_categories(fake: FakeSe
     run(ActionSearchProducts(), tracker("in blue", "refine_search",
                                         {"product_type": "tops", "color": "blue", "price_max": 50}))
     _, filters, _ = fake.search.calls[0]
-    assert filters == SearchFilters(price_max=50.0, colors=("blue",), category="tops")
+    assert filters == ProductFilters(price_max=50.0, color="blue", product_type="tops")
 
 
 def test_empty_search_offers_to_drop_the_emptying_constraint(fake: FakeServices) -> None:
@@ -192,7 +194,7 @@ def test_filters_the_catalog_cannot_apply_are_named_not_failed(fake: FakeService
     fake.search.hits = [JACKET]
     original = fake.search.search
 
-    def without_prices(query: str, filters: SearchFilters, k: int) -> SearchResult:
+    def without_prices(query: str, filters: ProductFilters, k: int) -> SearchResult:
         result = original(query, filters, k)
         result.unsupported_filters = ["price_max"]
         return result
@@ -221,7 +223,7 @@ def _ranked(text: str, ranking: list[tuple[str, float]], previous: str | None = 
 
 
 def test_fallback_asks_did_you_mean_with_the_two_likeliest_intents() -> None:
-    from actions.fallback import CLARIFY_TEXT, NONE_OF_THESE
+    from dialogue.fallback import CLARIFY_TEXT, NONE_OF_THESE
 
     track = _ranked("blue thingy for the gym maybe", [
         ("nlu_fallback", 0.4), ("search_products", 0.35), ("greet", 0.2),
@@ -237,7 +239,7 @@ def test_fallback_asks_did_you_mean_with_the_two_likeliest_intents() -> None:
 
 
 def test_second_fallback_in_a_row_gives_up_and_offers_a_person() -> None:
-    from actions.fallback import NOT_UNDERSTOOD_TEXT
+    from dialogue.fallback import NOT_UNDERSTOOD_TEXT
 
     track = _ranked("zzz qqq", [("search_products", 0.3)], previous="nlu_fallback")
     dispatcher, events = run(ActionHandleFallback(), track)
@@ -247,14 +249,14 @@ def test_second_fallback_in_a_row_gives_up_and_offers_a_person() -> None:
 
 
 def test_button_after_clarification_reads_the_typed_words() -> None:
-    from actions.common import latest_text
+    from actions.common import read_turn
 
     track = _ranked("/search_products", [], previous="nlu_fallback",
                     slots={"clarified_text": "blue thingy for the gym"})
-    assert latest_text(track) == "blue thingy for the gym"
+    assert read_turn(track).message_text() == "blue thingy for the gym"
     later = _ranked("/search_products", [], previous="greet",
                     slots={"clarified_text": "blue thingy for the gym"})
-    assert latest_text(later) == "/search_products"
+    assert read_turn(later).message_text() == "/search_products"
 
 
 def test_cheaper_sets_a_ceiling_just_under_the_cheapest_shown(fake: FakeServices) -> None:
@@ -317,7 +319,8 @@ def test_a_broad_request_starts_the_finder_and_its_answers_search(fake: FakeServ
 
 
 def test_complaint_apologises_and_flags_the_conversation(fake: FakeServices) -> None:
-    from actions.handoff import COMPLAINT_TEXT, ActionHandleComplaint
+    from actions.handoff import ActionHandleComplaint
+    from dialogue.handoff import COMPLAINT_TEXT
 
     dispatcher, events = run(ActionHandleComplaint(), tracker("this is awful", "complaint"))
     assert dispatcher.messages[0]["text"] == COMPLAINT_TEXT

@@ -10,8 +10,8 @@ from rasa_sdk.events import SlotSet
 from actions import services as action_services
 from actions.compare import ActionCompareProducts
 from catalog.domain import Product
-from knowledge.compare import compare_products
-from knowledge.references import ordinal_indexes, resolve_products
+from dialogue.compare import compare_products
+from dialogue.references import ordinal_indexes, resolve_products
 from tests.unit.test_actions import run, tracker
 
 CHAZ = Product(id="MH01", name="Chaz Kangeroo Hoodie", description="", category="Men/Tops/Hoodies",

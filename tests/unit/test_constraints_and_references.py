@@ -2,35 +2,36 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.constraints import ShopperConstraints
-from knowledge.references import ordinal_index, question_text, resolve_product
+from catalog.filters import ProductFilters
+from dialogue.constraints import describe
+from dialogue.references import ordinal_index, question_text, resolve_product
 
 
 def test_constraints_read_slots_and_numbers_from_strings() -> None:
-    constraints = ShopperConstraints.from_slots(
+    constraints = ProductFilters.from_slots(
         {"gender": "women", "product_type": "jackets", "price_max": "80", "color": ["black"]}
     )
     assert constraints.price_max == 80.0
     assert constraints.color == "black"
-    assert constraints.active() == ["product_type", "color", "gender", "price_max"]
+    assert constraints.active() == ["price_max", "color", "gender", "product_type", "in_stock_only"]
 
 
 def test_constraints_ignore_unparsable_numbers_and_blank_text() -> None:
-    constraints = ShopperConstraints.from_slots({"price_max": "lots", "size": "  "})
+    constraints = ProductFilters.from_slots({"price_max": "lots", "size": "  "})
     assert constraints.price_max is None and constraints.size is None
-    assert constraints.active() == []
+    assert constraints.active() == ["in_stock_only"]
 
 
 def test_describe_reads_back_like_a_shopper_would_say_it() -> None:
-    constraints = ShopperConstraints(gender="women", product_type="jackets", color="black",
-                                     size="m", price_max=80)
-    assert constraints.describe() == "women's black jackets in size M under $80"
-    assert ShopperConstraints(price_min=20, price_max=40).describe() == "products between $20 and $40"
+    constraints = ProductFilters(gender="women", product_type="jackets", color="black",
+                                 size="m", price_max=80)
+    assert describe(constraints) == "women's black jackets in size M under $80"
+    assert describe(ProductFilters(price_min=20, price_max=40)) == "products between $20 and $40"
 
 
 def test_without_drops_one_constraint_and_refuses_unknown_names() -> None:
-    constraints = ShopperConstraints(color="blue", price_max=50)
-    assert constraints.without("price_max") == ShopperConstraints(color="blue")
+    constraints = ProductFilters(color="blue", price_max=50)
+    assert constraints.without("price_max") == ProductFilters(color="blue")
     with pytest.raises(ValueError):
         constraints.without("colour")
 

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services as action_services
 from actions.finder import ActionAskProductFinderFormProductType, ValidateProductFinderForm
 from catalog.domain import Product
-from knowledge.finder import choose_type, is_too_broad, offered_types, read_gender
+from dialogue.finder import choose_type, is_too_broad, offered_types, read_gender
 
 
 def _p(pid: str, gender: str | None, product_type: str, in_stock: bool = True) -> Product:

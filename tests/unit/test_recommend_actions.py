@@ -8,15 +8,11 @@ import pytest
 from rasa_sdk.events import SlotSet
 
 from actions import services as action_services
-from actions.recommend import (
-    HISTORY_LENGTH,
-    ActionRecommendProducts,
-    ActionShowComplements,
-    ActionShowSimilar,
-    shopper_context,
-)
+from actions.common import read_turn
+from actions.recommend import ActionRecommendProducts, ActionShowComplements, ActionShowSimilar
 from catalog.domain import Product
-from knowledge.search import SearchFilters
+from catalog.filters import ProductFilters
+from dialogue.recommend import HISTORY_LENGTH, shopper_context
 from recommender.service import Recommendation, ShopperContext
 from tests.unit.test_actions import JACKET, FakeCheck, FakeServices, run, tracker
 
@@ -36,7 +32,7 @@ class FakeRecommender:
     def _out(self, reason: str) -> list[Recommendation]:
         return [Recommendation(p, 0.5, reason) for p in self.found]
 
-    def recommend(self, context: ShopperContext, k: int, filters: SearchFilters
+    def recommend(self, context: ShopperContext, k: int, filters: ProductFilters
                   ) -> list[Recommendation]:
         self.calls.append(("recommend", context, k, filters))
         return self._out("matches 'yoga'")
@@ -68,7 +64,7 @@ def test_recommendation_uses_request_history_and_cart(rec: FakeRecommender) -> N
     assert kind == "recommend" and k == 5
     assert context == ShopperContext(history=("MH01", "WJ09"), carted=("MH01",),
                                      query="what would you recommend for yoga?")
-    assert filters.colors == ()  # a new request forgets the colour of an earlier search
+    assert filters.color is None  # a new request forgets the colour of an earlier search
     [message] = dispatcher.messages
     assert message["text"] == "Here are my suggestions picked for you from what you've looked at:"
     assert message["custom"]["type"] == "products"
@@ -128,5 +124,6 @@ def test_nothing_goes_with_it(rec: FakeRecommender) -> None:
 
 def test_history_is_bounded() -> None:
     viewed = [f"P{i}" for i in range(HISTORY_LENGTH + 5)]
-    context = shopper_context(tracker("x", "ask_recommendation", {"viewed_products": viewed}))
+    context = shopper_context(read_turn(tracker("x", "ask_recommendation",
+                                                {"viewed_products": viewed})))
     assert context.history == tuple(viewed[-HISTORY_LENGTH:])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.refinements import Refinement, cheaper_than, pricier_than, read_refinement
+from dialogue.refinements import Refinement, cheaper_than, pricier_than, read_refinement
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -31,21 +31,21 @@ def test_bounds_come_from_the_shown_prices() -> None:
 
 def test_eco_friendly_is_read_and_becomes_a_hard_filter() -> None:
     from catalog.domain import Product
-    from knowledge.constraints import ShopperConstraints, to_filters
-    from knowledge.search import FilterCheck, SearchFilters
+    from catalog.filters import ProductFilters
+    from dialogue.constraints import describe
+    from knowledge.search import FilterCheck
 
     assert read_refinement("only eco-friendly ones").eco
     assert read_refinement("something sustainable please").eco
     assert not read_refinement("in green").eco
-    constraints = ShopperConstraints.from_slots({"eco_friendly": True, "product_type": "tees"})
-    assert constraints.describe() == "eco-friendly tees"
-    filters = to_filters(constraints, lambda t: False)
+    filters = ProductFilters.from_slots({"eco_friendly": True, "product_type": "tees"})
+    assert describe(filters) == "eco-friendly tees"
     assert filters.eco_friendly and filters.without("eco_friendly").eco_friendly is False
     green = Product(id="G", name="G", description="", category="Women/Tops", eco_friendly=True)
     plain = Product(id="P", name="P", description="", category="Women/Tops")
     check = FilterCheck([green, plain])
-    assert check.matches(green, SearchFilters(eco_friendly=True))
-    assert not check.matches(plain, SearchFilters(eco_friendly=True))
-    assert check.where(SearchFilters(eco_friendly=True, in_stock_only=False)) == {
+    assert check.matches(green, ProductFilters(eco_friendly=True))
+    assert not check.matches(plain, ProductFilters(eco_friendly=True))
+    assert check.where(ProductFilters(eco_friendly=True, in_stock_only=False)) == {
         "eco_friendly": True}
-    assert FilterCheck([plain]).unsupported(SearchFilters(eco_friendly=True)) == ["eco_friendly"]
+    assert FilterCheck([plain]).unsupported(ProductFilters(eco_friendly=True)) == ["eco_friendly"]

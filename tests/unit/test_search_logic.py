@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from catalog.domain import Product, Variant
+from catalog.filters import ProductFilters
 from knowledge.keyword import BM25Index, stem, tokenize
 from knowledge.passages import product_document
-from knowledge.search import FilterCheck, ProductSearch, SearchFilters, build_reason, rrf
+from knowledge.search import FilterCheck, ProductSearch, build_reason, rrf
 from tests.fakes import InMemoryCatalog
 
 
@@ -104,28 +105,29 @@ def test_rrf_rewards_agreement() -> None:
 def test_filters_are_exact_on_variants_and_stock() -> None:
     check = FilterCheck(PRODUCTS)
     jacket = PRODUCTS[1]
-    assert check.matches(jacket, SearchFilters(colors=("blue",), sizes=("m",)))
-    assert not check.matches(jacket, SearchFilters(colors=("black",)))  # black is sold out
-    assert check.matches(jacket, SearchFilters(colors=("black",), in_stock_only=False))
-    assert not check.matches(jacket, SearchFilters(price_max=58.99))
-    assert check.matches(PRODUCTS[3], SearchFilters(gender="women", material="cotton"))
-    assert check.matches(PRODUCTS[0], SearchFilters(product_type="hoodie", category="men/tops"))
-    assert not check.matches(PRODUCTS[0], SearchFilters(category="women"))
+    assert check.matches(jacket, ProductFilters(color="blue", size="m"))
+    assert not check.matches(jacket, ProductFilters(color="black"))  # black is sold out
+    assert check.matches(jacket, ProductFilters(color="black", in_stock_only=False))
+    assert not check.matches(jacket, ProductFilters(price_max=58.99))
+    assert check.matches(PRODUCTS[3], ProductFilters(gender="women", material="cotton"))
+    assert check.matches(PRODUCTS[0], ProductFilters(product_type="hoodie"))
+    assert check.matches(PRODUCTS[0], ProductFilters(product_type="men/tops"))  # a category word
+    assert not check.matches(PRODUCTS[0], ProductFilters(product_type="women"))
 
 
 def test_where_clause_encodes_the_filters() -> None:
     where = FilterCheck(PRODUCTS).where(
-        SearchFilters(price_max=60, colors=("Black", "Blue"), gender="women"))
+        ProductFilters(price_max=60, color="Black", gender="women"))
     assert where == {"$and": [
         {"in_stock": True}, {"price": {"$lte": 60.0}},
         {"gender": {"$in": ["unisex", "women"]}},
-        {"$or": [{"colors": {"$contains": "black"}}, {"colors": {"$contains": "blue"}}]},
+        {"colors": {"$contains": "black"}},
     ]}
-    assert FilterCheck(PRODUCTS).where(SearchFilters(in_stock_only=False)) is None
+    assert FilterCheck(PRODUCTS).where(ProductFilters(in_stock_only=False)) is None
 
 
 def test_search_applies_filters_and_explains(search: ProductSearch) -> None:
-    result = search.search("waterproof jacket", SearchFilters(price_max=60, gender="women"), k=5)
+    result = search.search("waterproof jacket", ProductFilters(price_max=60, gender="women"), k=5)
     ids = [h.product.id for h in result.hits]
     assert ids[0] == "WJ01" and set(ids) <= {"WJ01", "UB01"}
     assert result.hits[0].reason == "matches 'waterproof', 'jacket'; for women; $59, under $60"
@@ -133,17 +135,17 @@ def test_search_applies_filters_and_explains(search: ProductSearch) -> None:
 
 
 def test_empty_because_names_the_single_relaxation(search: ProductSearch) -> None:
-    result = search.search("jacket", SearchFilters(colors=("red",), price_max=100), k=5)
+    result = search.search("jacket", ProductFilters(color="red", price_max=100), k=5)
     assert not result.hits
     assert result.empty_because is not None
-    assert {r.constraint: r.count for r in result.relaxations} == {"price_max": 1, "colors": 3}
-    assert result.empty_because.constraint == "colors"
+    assert {r.constraint: r.count for r in result.relaxations} == {"price_max": 1, "color": 3}
+    assert result.empty_because.constraint == "color"
 
 
 def test_empty_because_combination_and_out_of_stock(search: ProductSearch) -> None:
-    stuck = search.search("x", SearchFilters(colors=("red",), gender="women", price_max=10))
+    stuck = search.search("x", ProductFilters(color="red", gender="women", price_max=10))
     assert stuck.empty_because is not None and stuck.empty_because.constraint == "combination"
-    sold_out = search.search("tee", SearchFilters(product_type="tees"))
+    sold_out = search.search("tee", ProductFilters(product_type="tees"))
     assert sold_out.empty_because is not None
     assert sold_out.empty_because.constraint == "in_stock_only"
 
@@ -152,21 +154,21 @@ def test_filters_on_missing_data_are_reported_not_failed() -> None:
     items = [product("B001", "Lab Beaker", price=None, gender=None, colors=(), sizes=())]
     embedder = HashEmbedder()
     search = ProductSearch(InMemoryCatalog(items), FakeStore(items, embedder), embedder)  # type: ignore[arg-type]
-    result = search.search("beaker", SearchFilters(price_max=20, colors=("black",)))
-    assert result.unsupported_filters == ["price_max", "colors"]
+    result = search.search("beaker", ProductFilters(price_max=20, color="black"))
+    assert result.unsupported_filters == ["price_max", "color"]
     assert [h.product.id for h in result.hits] == ["B001"]
 
 
 def test_reason_for_dense_only_hit() -> None:
-    reason = build_reason(PRODUCTS[1], SearchFilters(colors=("blue",)), [], dense_hit=True)
+    reason = build_reason(PRODUCTS[1], ProductFilters(color="blue"), [], dense_hit=True)
     assert reason == "close to what you described; in blue"
 
 
 def test_search_validates_k(search: ProductSearch) -> None:
     with pytest.raises(ValueError):
-        search.search("jacket", SearchFilters(), k=0)
+        search.search("jacket", ProductFilters(), k=0)
     with pytest.raises(ValueError):
-        SearchFilters(price_min=50, price_max=10)
+        ProductFilters(price_min=50, price_max=10)
 
 
 class DownStore(FakeStore):
@@ -189,10 +191,10 @@ def test_search_falls_back_to_keywords_while_the_vector_store_is_down() -> None:
     embedder = HashEmbedder()
     store = DownStore(products, embedder)
     search = ProductSearch(InMemoryCatalog(products), store, embedder)  # type: ignore[arg-type]
-    down = search.search("kangeroo hoodie", SearchFilters(), k=3)
+    down = search.search("kangeroo hoodie", ProductFilters(), k=3)
     assert down.keyword_only
     assert [h.product.id for h in down.hits] == ["P1"]
     store.up = True
-    back = search.search("kangeroo hoodie", SearchFilters(), k=3)
+    back = search.search("kangeroo hoodie", ProductFilters(), k=3)
     assert not back.keyword_only
     assert back.hits[0].product.id == "P1"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from catalog.domain import Product
+
+if TYPE_CHECKING:
+    from dialogue.compare import Comparison
 
 IMAGE_ROUTE = "/images/"
 
@@ -47,3 +50,13 @@ def search_summary(constraints: dict[str, Any], query: str, results: int,
 def no_results_payload(search: dict[str, Any]) -> dict[str, Any]:
     """``{"type": "search", "search": ...}``: a search that found nothing (the text says so)."""
     return {"type": "search", "search": search}
+
+
+def comparison_payload(comparison: Comparison) -> dict[str, Any]:
+    """``{"type": "comparison", "products": [cards], "rows": [{"attribute", "values"}]}``."""
+    return {
+        "type": "comparison",
+        "products": [product_card(p) for p in comparison.products],
+        "rows": [{"attribute": row.attribute, "values": list(row.values), "differs": row.differs}
+                 for row in comparison.rows],
+    }

@@ -7,8 +7,11 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from catalog.domain import Product
+from dialogue.reply import Reply
+from dialogue.turn import Turn
 
 #: Words that name no product at all ("I need clothes", "something to wear").
 GENERIC_WORDS = frozenset(
@@ -82,3 +85,52 @@ def choose_type(answer: str, products: Sequence[Product], gender: str | None) ->
             return TypeChoice(product_type, tuple(offered))
     elsewhere = any(named(t) for t in offered_types(products, None))
     return TypeChoice(None, tuple(offered), carried_for_others=elsewhere)
+
+
+AUDIENCE = {"men": "men", "women": "women", "any": "everyone"}
+MAX_BUTTONS = 6
+
+
+def _gender(turn: Turn) -> str | None:
+    gender = turn.slot("gender")
+    return None if gender in (None, "any", "unisex") else gender
+
+
+def _audience(turn: Turn) -> str:
+    return AUDIENCE.get(turn.slot("gender") or "any", "everyone")
+
+
+def _type_buttons(types: Sequence[str]) -> list[dict[str, str]]:
+    return [{"title": t, "payload": t} for t in types[:MAX_BUTTONS]]
+
+
+def gender_answer(value: Any) -> Reply:
+    """The finder's "for whom" answer as the ``gender`` slot, or the question again."""
+    gender = read_gender(str(value or ""))
+    if gender is None:
+        return Reply(slots=[("gender", None)]).say(
+            response="utter_ask_product_finder_form_gender")
+    return Reply(slots=[("gender", "any" if gender == "unisex" else gender)])
+
+
+def product_type_answer(turn: Turn, value: Any, products: Sequence[Product]) -> Reply:
+    """The finder's "what kind" answer as a product type the catalog carries for the audience,
+    or what it does carry."""
+    choice = choose_type(str(value or ""), products, _gender(turn))
+    if choice.product_type:
+        return Reply(slots=[("product_type", choice.product_type)])
+    audience = _audience(turn)
+    offered = ", ".join(t.lower() for t in choice.offered[:MAX_BUTTONS])
+    lead = (f"We don't carry that for {audience}." if choice.carried_for_others
+            else f"Sorry, we don't carry “{value}”.")
+    return Reply(slots=[("product_type", None)]).say(
+        f"{lead} For {audience} we have {offered}. Which would you like?",
+        buttons=_type_buttons(choice.offered))
+
+
+def ask_product_type(turn: Turn, products: Sequence[Product]) -> Reply:
+    """Ask what kind of item, offering the types the catalog has for the chosen audience."""
+    types = offered_types(products, _gender(turn))
+    return Reply().say(
+        f"What kind of item are you after? For {_audience(turn)} we have "
+        f"{', '.join(t.lower() for t in types[:MAX_BUTTONS])}.", buttons=_type_buttons(types))

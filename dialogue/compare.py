@@ -1,11 +1,17 @@
-"""Side-by-side comparison of catalog products: a table of attributes and what differs."""
+"""Side-by-side comparison of catalog products: a table of attributes and what differs, and the
+turn that compares the products the shopper points at."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from catalog.domain import Product
+from dialogue.cards import comparison_payload
+from dialogue.pointing import pointed_products
+from dialogue.reply import Reply
+from dialogue.turn import Turn
 
 
 @dataclass(frozen=True)
@@ -98,3 +104,27 @@ def compare_products(products: Sequence[Product]) -> Comparison:
         if attribute in CORE_ROWS or row.differs:
             rows.append(row)
     return Comparison(tuple(products), tuple(rows))
+
+
+MAX_COMPARED = 4
+WHICH_PRODUCTS = ("Which products shall I compare? Point at two I showed you (“the first two”, "
+                  "“the second and the last”) or name them (“the Chaz hoodie and the Mach Street "
+                  "sweatshirt”).")
+
+
+class ProductCatalog(Protocol):
+    def product(self, product_id: str) -> Product | None: ...
+    def find_products_by_name(self, name: str) -> Sequence[Product]: ...
+
+
+def compare_turn(turn: Turn, catalog: ProductCatalog) -> Reply:
+    """Resolve "the first two" / "A vs B" to products, then compare them."""
+    ids = pointed_products(turn, catalog)
+    products = [p for p in (catalog.product(pid) for pid in ids[:MAX_COMPARED]) if p]
+    if len(products) < 2:
+        return Reply().say(turn.noticed(WHICH_PRODUCTS))
+    comparison = compare_products(products)
+    names = " and ".join(f"the {p.name}" for p in products)
+    return (Reply().say(turn.noticed(f"Comparing {names}. {comparison.summary()}"),
+                        comparison_payload(comparison))
+            .set("compared_products", [p.id for p in products]))

@@ -1,0 +1,36 @@
+"""Which product the shopper means in this turn: a name, "the second one", the focus, or "it"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from catalog.domain import Product
+from dialogue.references import resolve_product, resolve_products
+from dialogue.turn import Turn
+
+
+class FindsProducts(Protocol):
+    def find_products_by_name(self, name: str) -> Sequence[Product]: ...
+
+
+def product_ids_named(catalog: FindsProducts, name: str) -> list[str]:
+    """Ids of the catalog products a name matches, best first."""
+    return [p.id for p in catalog.find_products_by_name(name)]
+
+
+def pointed_product(turn: Turn, catalog: FindsProducts) -> str | None:
+    """The product the last message is about."""
+    return resolve_product(
+        turn.message_text(), turn.slot("shown_products") or [], turn.slot("focus_product"),
+        turn.entity_values().get("product") or None,
+        lambda name: product_ids_named(catalog, name),
+    )
+
+
+def pointed_products(turn: Turn, catalog: FindsProducts) -> list[str]:
+    """The products the last message points at ("the first two", "A vs B")."""
+    named = [str(value) for name, value in turn.entities if name == "product" and value]
+    return resolve_products(turn.message_text(), turn.slot("shown_products") or [],
+                            turn.slot("focus_product"), named,
+                            lambda name: product_ids_named(catalog, name))

@@ -1,0 +1,61 @@
+"""Question turns: about a product (its description, attributes and reviews) or the store's
+pages (policies, shipping, payment). The agent-assist console asks them the same way."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from dialogue.pointing import FindsProducts, pointed_product
+from dialogue.recommend import remember
+from dialogue.references import question_text
+from dialogue.reply import Reply
+from dialogue.turn import Turn
+from knowledge.answers import Answer
+
+#: Intents whose question is about the store's pages, and the topic of the pages to ask.
+TOPIC_BY_INTENT: dict[str, str | None] = {
+    "ask_shipping": "shipping", "ask_payment": "payment", "ask_policy": None}
+WHICH_PRODUCT = ("Which product do you mean? Tell me its name, or search first and point at one "
+                 "of the results (for example “the second one”).")
+
+
+class Answers(Protocol):
+    def answer_product_question(self, product_id: str, question: str) -> Answer: ...
+    def answer_policy_question(self, question: str, topic: str | None = None) -> Answer: ...
+
+
+def ask_about_product(answers: Answers, product_id: str, question: str) -> Answer:
+    """The grounded answer about one product (the words that only point at it dropped)."""
+    return answers.answer_product_question(product_id, question_text(question))
+
+
+def ask_the_store(answers: Answers, question: str, intent: str | None) -> Answer:
+    """The grounded answer from the store's pages, on the intent's topic."""
+    return answers.answer_policy_question(question, TOPIC_BY_INTENT.get(intent or ""))
+
+
+def grounded_answer(answers: Answers, question: str, intent: str | None,
+                    focus_product: str | None) -> Answer | None:
+    """What the bot would answer to ``question``: the store's pages for a policy intent, else
+    the product in focus, else the store's pages."""
+    if not question.strip():
+        return None
+    if intent in TOPIC_BY_INTENT or not focus_product:
+        return ask_the_store(answers, question, intent)
+    return ask_about_product(answers, focus_product, question)
+
+
+def answer_question(turn: Turn, answers: Answers, catalog: FindsProducts) -> Reply:
+    """``ask_product_question``: find the product in focus, answer with cited sentences."""
+    product_id = pointed_product(turn, catalog)
+    if product_id is None:
+        return Reply().say(turn.noticed(WHICH_PRODUCT))
+    answer = ask_about_product(answers, product_id, turn.message_text())
+    return (Reply().say(turn.noticed(answer.text), {**answer.to_payload(), "product_id": product_id})
+            .set("focus_product", product_id).set(*remember(turn, product_id)))
+
+
+def answer_policy(turn: Turn, answers: Answers) -> Reply:
+    """``ask_policy``, ``ask_shipping``, ``ask_payment``: cite the Customer Service pages."""
+    answer = ask_the_store(answers, turn.message_text(), turn.intent)
+    return Reply().say(turn.noticed(answer.text), answer.to_payload())
