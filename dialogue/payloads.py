@@ -114,7 +114,7 @@ def _iso(kind: type[date] | type[datetime], value: str | None) -> str | None:
 
 
 class ProductCard(PayloadPart):
-    """One product as a card (``actions.payloads.product_card``)."""
+    """One product as a card (``dialogue.cards.product_card``)."""
 
     id: str = Field(description="Catalog product id (the parent product, e.g. `MH01`).")
     name: str = Field(description="Product name, shown as text (never as HTML).")
@@ -142,7 +142,7 @@ class SearchConstraints(PayloadPart):
 
 
 class SearchSummary(PayloadPart):
-    """What a search asked and found, for insights (``actions.payloads.search_summary``)."""
+    """What a search asked and found, for insights (``dialogue.cards.search_summary``)."""
 
     constraints: SearchConstraints = Field(description="The constraints searched with.")
     query: str = Field(description="The words ranked by.")
@@ -247,7 +247,7 @@ class PromotionRule(PayloadPart):
 
 
 class ProductsPayload(PayloadPart):
-    """Product cards: search results or recommendations (``actions.payloads.products_payload``)."""
+    """Product cards: search results or recommendations (``dialogue.cards.products_payload``)."""
 
     type: Literal["products"] = "products"
     products: list[ProductCard] = Field(description="The cards, in rank order.")
@@ -256,7 +256,7 @@ class ProductsPayload(PayloadPart):
 
 
 class SearchPayload(PayloadPart):
-    """A search that found nothing; the text says so (``actions.payloads.no_results_payload``)."""
+    """A search that found nothing; the text says so (``dialogue.cards.no_results_payload``)."""
 
     type: Literal["search"] = "search"
     search: SearchSummary = Field(description="What was searched for (`results` is 0).")
@@ -282,7 +282,7 @@ class ComparisonPayload(PayloadPart):
 
 
 class CartPayload(PayloadPart):
-    """The shopper's cart, priced (``actions.commerce_replies.cart_payload``)."""
+    """The shopper's cart, priced (``dialogue.commerce_replies.cart_payload``)."""
 
     type: Literal["cart"] = "cart"
     items: list[CartItem] = Field(description="Cart lines (empty for an empty cart).")
@@ -296,7 +296,7 @@ class CartPayload(PayloadPart):
 
 
 class QuotePayload(CartPayload):
-    """The cart at checkout, with delivery choices (``actions.commerce_replies.quote_payload``)."""
+    """The cart at checkout, with delivery choices (``dialogue.commerce_replies.quote_payload``)."""
 
     type: Literal["quote"] = "quote"  # type: ignore[assignment]
     shipping_method: str = Field(description="The chosen delivery method.")
@@ -305,7 +305,7 @@ class QuotePayload(CartPayload):
 
 
 class OrderPayload(PayloadPart):
-    """A verified owner's order (``actions.commerce_replies.order_payload``); after a return
+    """A verified owner's order (``dialogue.commerce_replies.order_payload``); after a return
     request it carries ``return`` (``actions.orders.ActionRequestReturn``)."""
 
     type: Literal["order"] = "order"

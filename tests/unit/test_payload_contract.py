@@ -69,12 +69,17 @@ def builder_outputs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     from actions import orders as order_actions
     from actions import services as action_services
     from actions.cart_edit import ActionListPromotions
-    from actions.commerce_replies import cart_payload, order_payload, quote_payload
-    from actions.compare import comparison_payload
     from actions.handoff import ActionHandleComplaint, ActionHumanHandoff
-    from actions.payloads import no_results_payload, product_card, products_payload, search_summary
+    from dialogue.cards import (
+        comparison_payload,
+        no_results_payload,
+        product_card,
+        products_payload,
+        search_summary,
+    )
+    from dialogue.commerce_replies import cart_payload, order_payload, quote_payload
+    from dialogue.compare import compare_products
     from knowledge.answers import Answer, Citation, not_known
-    from knowledge.compare import compare_products
 
     summary = search_summary({"gender": "men", "color": "Black", "price_max": 60.0,
                               "eco_friendly": True, "size": None}, "hoodie", 2, 0.812345)
