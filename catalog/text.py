@@ -14,6 +14,7 @@ spaCy's English stop words, loaded once per process on first use (nothing happen
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -38,6 +39,11 @@ SHOP_WORDS = frozenset(["back", "bottom", "down", "empty", "front", "full", "sid
 #: Tokens spaCy splits off a word that carry no meaning of their own for matching.
 _CLITICS = frozenset(["'s", "'d", "'ll", "'m", "'re", "'ve", "n't"])
 _HYPHENS = frozenset(["-", "‐", "‑", "–"])  # noqa: RUF001 - the dashes people type in names
+#: Stems spaCy leaves before "n't" ("won't" -> "wo", "n't"), read as the words they stand for.
+_CONTRACTED = {"wo": "will", "ca": "can", "sha": "shall"}
+#: Letter/digit runs (with inner "." or "'": "3.5", "e.g", "o'neill") of a token spaCy keeps
+#: whole although it joins words ("value:1", "windows_xp", "1/2", "at&t").
+_WORD_PART = re.compile(r"[^\W_]+(?:[.'][^\W_]+)*")
 _EDGE_MARKS = "".join(_HYPHENS) + "'"  # "wind- and water-resistant", "'quoted'"
 _NOT_PLURAL = ("ss", "us", "is")  # "dress", "cactus", "tennis"
 _LEMMA_CACHE_SIZE = 65536
@@ -106,12 +112,16 @@ def _word_groups(text: str) -> Iterator[list[str]]:
         if word in _HYPHENS:
             linked, glued = glued and not token.whitespace_, False
             continue
-        word = "" if word in _CLITICS else word.strip(_EDGE_MARKS)
-        if not any(c.isalnum() for c in word):
+        parts = [] if word in _CLITICS else _WORD_PART.findall(word.strip(_EDGE_MARKS))
+        if len(parts) != 1:
             if group:
                 yield group
+            yield from ([part] for part in parts)
             group, glued, linked = [], False, False
             continue
+        word = parts[0]
+        if word in _CONTRACTED and token.i + 1 < len(doc) and doc[token.i + 1].text == "n't":
+            word = _CONTRACTED[word]
         if group and not linked:
             yield group
             group = []

@@ -43,6 +43,13 @@ def test_punctuation_hyphens_and_apostrophes() -> None:
     assert tokens("wind- and water-resistant") == ["wind", "and", "water", "resistant"]
     assert tokens("a - b -- c") == ["a", "b", "c"]
     assert tokens("size S, 3.5 mm, $60") == ["size", "s", "3.5", "mm", "60"]
+    assert tokens("won't, can't, it's") == ["will", "can", "it"]
+
+
+def test_words_glued_by_other_marks_are_split() -> None:
+    assert tokens("value:1 windows_xp 1/2 at&t Men/Tops/Hoodies") == [
+        "value", "1", "windows", "xp", "1", "2", "at", "t", "men", "tops", "hoodies"]
+    assert terms("O'Neill e.g. Hoodies") == ["o'neill", "e.g", "hoodie"]
 
 
 def test_empty_and_non_ascii_input() -> None:
