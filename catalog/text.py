@@ -9,7 +9,7 @@ spaCy's English stop words, loaded once per process on first use (nothing happen
 * :func:`words` - the same with hyphenated words kept whole, to quote the shopper's words;
 * :func:`lemma` - the dictionary form of one word (``hoodies`` -> ``hoodie``, ``running`` -> ``run``);
 * :func:`terms` - lemmas of the content words (stop words dropped), what keyword matching uses;
-* :func:`is_stopword` - whether a lower-cased word is a stop word.
+* :func:`is_stopword` / :func:`stopwords` - spaCy's English stop words, less a few shop words.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from spacy.lookups import Table
     from spacy.tokenizer import Tokenizer
 
-#: Where the lookup table is wrong for shop words (it has no "hoodies"; "does" -> "doe") or
-#: parts words that keyword matching always joined ("mens" must meet "Men's" -> "men" -> "man").
+#: Where the lookup table is wrong for shop words (no "hoodies"; "legging" -> "leg"; "does" ->
+#: "doe"), or splits what search always matched ("mens" must meet "Men's" -> "men" -> "man").
 LEMMA_EXCEPTIONS: dict[str, str] = {
     "hoodies": "hoodie",
     "hoody": "hoodie",
@@ -112,7 +112,10 @@ def _word_groups(text: str) -> Iterator[list[str]]:
         if word in _HYPHENS:
             linked, glued = glued and not token.whitespace_, False
             continue
-        parts = [] if word in _CLITICS else _WORD_PART.findall(word.strip(_EDGE_MARKS))
+        if word.isalnum():  # the usual case; the regex only for marks inside or around it
+            parts = [word]
+        else:
+            parts = [] if word in _CLITICS else _WORD_PART.findall(word.strip(_EDGE_MARKS))
         if len(parts) != 1:
             if group:
                 yield group
@@ -159,5 +162,5 @@ def terms(text: str, *, keep_stopwords: bool = False, join_hyphenated: bool = Fa
     Stop words are judged on the word as written (before lemmatising), so ``does`` is dropped
     rather than turned into a content word.
     """
-    return [lemma(w) for w in _words(text, join_hyphenated)
-            if keep_stopwords or not is_stopword(w)]
+    stop = frozenset() if keep_stopwords else stopwords()
+    return [lemma(w) for w in _words(text, join_hyphenated) if w not in stop]
