@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -20,7 +22,13 @@ from catalog.schema import (
 )
 
 
-def _token_matches(query: str, name_words: list[str]) -> bool:
+@lru_cache(maxsize=16384)
+def _name_words(name: str) -> tuple[str, ...]:
+    """Words of a product name; cached because every name look-up reads every name."""
+    return tuple(text_normaliser.tokens(name))
+
+
+def _token_matches(query: str, name_words: tuple[str, ...]) -> bool:
     """A query word matches a name word it starts ("hood" -> "hoodie") or shares a lemma with."""
     return any(
         w.startswith(query) or text_normaliser.lemma(query) == text_normaliser.lemma(w)
@@ -70,7 +78,7 @@ class SqlCatalog:
         wanted = text.strip().lower()
         hits = []
         for pid, name in rows:
-            name_words = text_normaliser.tokens(name)
+            name_words = _name_words(name)
             if all(_token_matches(q, name_words) for q in query):
                 hits.append((name.lower() != wanted, len(name_words), name, pid))
         ids = [pid for *_, pid in sorted(hits)]
