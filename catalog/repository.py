@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
+from functools import lru_cache
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from aisle.db import make_engine
+from catalog import text as text_normaliser
 from catalog.domain import PolicySection, Product, ProductLink, Review, Variant
 from catalog.importers.luma_rows import size_key
 from catalog.schema import (
@@ -20,17 +21,17 @@ from catalog.schema import (
     VariantRow,
 )
 
-_WORD = re.compile(r"[a-z0-9]+")
+
+@lru_cache(maxsize=16384)
+def _name_words(name: str) -> tuple[str, ...]:
+    """Words of a product name; cached because every name look-up reads every name."""
+    return tuple(text_normaliser.tokens(name))
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("'", ""))
-
-
-def _token_matches(query: str, name_words: list[str]) -> bool:
-    """A query word matches a name word it starts, or a name word plus a plural ending."""
+def _token_matches(query: str, name_words: tuple[str, ...]) -> bool:
+    """A query word matches a name word it starts ("hood" -> "hoodie") or shares a lemma with."""
     return any(
-        w.startswith(query) or (query.startswith(w) and len(query) - len(w) <= 2)
+        w.startswith(query) or text_normaliser.lemma(query) == text_normaliser.lemma(w)
         for w in name_words
     )
 
@@ -64,10 +65,10 @@ class SqlCatalog:
     def find_products_by_name(self, text: str) -> list[Product]:
         """Products whose name contains every word of ``text`` (case-insensitive).
 
-        ``chaz hoodie`` finds *Chaz Kangeroo Hoodie*; query words may be prefixes or plurals
-        of name words. Exact names come first, then shorter names.
+        ``chaz hoodie`` finds *Chaz Kangeroo Hoodie*; query words may be prefixes or other forms
+        (:func:`catalog.text.lemma`) of name words. Exact names come first, then shorter names.
         """
-        query = _words(text)
+        query = text_normaliser.tokens(text)
         if not query:
             return []
         with Session(self.engine) as session:
@@ -75,11 +76,11 @@ class SqlCatalog:
                 self._where(select(ProductRow.id, ProductRow.name), ProductRow)
             ).all()
         wanted = text.strip().lower()
-        hits = [
-            (name.lower() != wanted, len(_words(name)), name, pid)
-            for pid, name in rows
-            if all(_token_matches(q, _words(name)) for q in query)
-        ]
+        hits = []
+        for pid, name in rows:
+            name_words = _name_words(name)
+            if all(_token_matches(q, name_words) for q in query):
+                hits.append((name.lower() != wanted, len(name_words), name, pid))
         ids = [pid for *_, pid in sorted(hits)]
         by_id = {p.id: p for p in self._load(ids)}
         return [by_id[i] for i in ids if i in by_id]

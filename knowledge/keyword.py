@@ -1,63 +1,26 @@
 """A small BM25 keyword index, so exact names and rare words ("Chaz", "Gore-Tex") are found.
 
 Built in memory at start-up from the product texts (a few hundred to a few thousand
-documents: milliseconds to a second), with a tokenizer that lowercases, strips punctuation
-and removes plural endings.
+documents: milliseconds to a second), with the shop's one text normaliser
+(:mod:`catalog.text`): lower-cased lemmas without punctuation or stop words.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-_WORD = re.compile(r"[a-z0-9]+(?:[-'’][a-z0-9]+)*")
-_KEEP_S = ("ss", "us", "is", "ous", "sis")
-STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "do", "does", "for", "from", "has", "have", "i", "in", "is", "it", "its", "me", "my", "of", "on", "or", "that", "the", "this", "to", "was", "what", "which", "with", "you", "your"]
-)
+from catalog import text
 
 
-def stem(word: str) -> str:
-    """Light plural stemming: ``jackets``→``jacket``, ``hoodies``→``hoody``, ``boxes``→``box``."""
-    if len(word) <= 3 or word.isdigit():
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(_KEEP_S):
-        return word[:-1]
-    return word
+def tokenize(text_: str, *, drop_stopwords: bool = True) -> list[str]:
+    """Lemmas of the words of ``text_`` (:func:`catalog.text.terms`), stop words dropped.
 
-
-def normalize_word(word: str) -> str:
-    """Stem of one lowercased word (``hoodie``/``hoody`` map to the same form)."""
-    word = stem(word.lower())
-    return word[:-2] + "y" if word.endswith("ie") and len(word) > 4 else word
-
-
-def tokenize(text: str, *, drop_stopwords: bool = True) -> list[str]:
-    """Lowercased, punctuation-free, plural-stemmed tokens.
-
-    Hyphenated words yield their parts and the joined form (``gore-tex`` → ``gore``, ``tex``,
+    Hyphenated words yield their parts and the joined form (``gore-tex`` -> ``gore``, ``tex``,
     ``goretex``) so either spelling matches.
     """
-    tokens: list[str] = []
-    for match in _WORD.finditer(text.lower()):
-        word = match.group(0).replace("’", "'")
-        parts = [p for p in re.split(r"[-']", word) if p]
-        if len(parts) > 1:
-            if word.endswith(("'s", "'t")) and len(parts) == 2:
-                parts = parts[:1]  # possessives and contractions: keep the stem word
-            else:
-                parts.append("".join(parts))
-        for part in parts:
-            if drop_stopwords and part in STOPWORDS:
-                continue
-            tokens.append(normalize_word(part))
-    return tokens
+    return text.terms(text_, keep_stopwords=not drop_stopwords, join_hyphenated=True)
 
 
 class BM25Index:
@@ -129,8 +92,7 @@ class BM25Index:
         if position is None:
             return []
         matched: list[str] = []
-        for match in _WORD.finditer(query.lower()):
-            word = match.group(0)
+        for word in text.words(query):
             terms = tokenize(word)
             hit = any(
                 position in set(self._postings[t][0].tolist())

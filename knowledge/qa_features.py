@@ -11,10 +11,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+from catalog import text as text_normaliser
+
 _NUMBER = re.compile(r"\d")
 _UNIT = re.compile(
     r"\b\d+(?:\.\d+)?\s*(?:\"|'|in(?:ch(?:es)?)?|ft|feet|foot|cm|mm|m|km|lbs?|pounds?|oz|ounces?|"
@@ -26,8 +28,11 @@ _ATTRIBUTE_VALUE = re.compile(r'value:\s*"?([^"}]*)"?\s*}')
 #: Marker ePQA (and Amazon community Q&A generally) uses between an answer and its question.
 QA_MARKER = " Question: "
 
-STOPWORDS = frozenset(
-    ["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "for", "from", "by", "with", "without", "about", "into", "over", "under", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "done", "have", "has", "had", "having", "will", "would", "can", "could", "should", "shall", "may", "might", "must", "it", "its", "it's", "this", "that", "these", "those", "there", "here", "i", "me", "my", "we", "our", "you", "your", "he", "she", "they", "them", "their", "his", "her", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "than", "then", "so", "as", "not", "no", "yes", "any", "some", "all", "more", "most", "very", "too", "also", "just", "only", "get", "got", "use", "used", "using", "work", "works", "one", "ones", "thing", "item", "product", "buy", "bought"]
+#: Shop-question words beyond the normaliser's stop words that say nothing about the answer
+#: ("does this product work with…", "will the item fit"); compared as lemmas.
+QUESTION_FILLER = frozenset(
+    ["bought", "buy", "got", "having", "item", "ones", "product", "shall", "thing", "use", "work",
+     "works", "yes"]
 )
 YES_NO_OPENERS = frozenset(
     ["is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should", "has", "have", "had", "may", "might"]
@@ -80,22 +85,15 @@ FEATURE_NAMES = (
 )
 
 
-def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens with a light plural/suffix stemming."""
-    return [_stem(t) for t in _TOKEN.findall(text.lower())]
-
-
-def _stem(token: str) -> str:
-    for suffix, min_len in (("ies", 5), ("es", 5), ("s", 4), ("ing", 6), ("ed", 5)):
-        if token.endswith(suffix) and len(token) >= min_len and not token.endswith("ss"):
-            return token[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return token
+@lru_cache(maxsize=1)
+def _filler_lemmas() -> frozenset[str]:
+    return frozenset(text_normaliser.lemma(w) for w in QUESTION_FILLER)
 
 
 def content_words(text: str) -> list[str]:
-    """Tokens of ``text`` without stopwords (and their stems)."""
-    stop = {_stem(w) for w in STOPWORDS} | STOPWORDS
-    return [t for t in tokens(text) if t not in stop and len(t) > 1]
+    """Lemmas of the content words of ``text`` (:func:`catalog.text.terms` without filler)."""
+    filler = _filler_lemmas()
+    return [t for t in text_normaliser.terms(text) if t not in filler and len(t) > 1]
 
 
 def canonical_source(source: str) -> str:
@@ -184,8 +182,7 @@ def centrality(answer_vectors: np.ndarray, answer_cosine: np.ndarray) -> tuple[n
 
 def is_yes_no(question: str) -> bool:
     """Whether a question expects a yes/no answer ("does it fit…", "is it waterproof?")."""
-    # Unstemmed: the light stemmer turns "does" into "doe".
-    words = _TOKEN.findall(question.lower())
+    words = text_normaliser.tokens(question)
     return bool(words) and words[0] in YES_NO_OPENERS
 
 
@@ -235,7 +232,7 @@ def feature_matrix(question: str, texts: Sequence[str], sources: Sequence[str],
             question_cosine[i],
             keyword[i],
             overlap[i],
-            math.log1p(len(tokens(text))),
+            math.log1p(len(text_normaliser.tokens(text))),
             float(yes_no and AFFIRMATIVE.search(answer) is not None),
             float(quantity and (_UNIT.search(answer) is not None or _NUMBER.search(answer) is not None)),
             float(yes_no and YES_NO_OPENING.search(answer) is not None),

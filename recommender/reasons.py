@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
+from catalog import text as text_normaliser
 from catalog.domain import Product
 from knowledge.search import SearchFilters
 
@@ -14,10 +15,8 @@ LINK_PHRASE = {
     "related": "goes well with the {name}",
     "upsell": "a step up from the {name}",
 }
-_FILLER = """a an and for i im i'm me my the to of in on with something some what would you
-recommend need want looking show find any good best please who is are it that this"""
-STOPWORDS = frozenset(_FILLER.split())  # noqa: SIM905 - a word list reads better as prose
-_SUFFIXES = ("ing", "ers", "er", "es", "s")
+#: Request words that never explain a match, beyond the normaliser's stop words.
+REQUEST_FILLER = "im recommend need want looking find good best"
 
 
 @dataclass(frozen=True)
@@ -40,29 +39,23 @@ class Signals:
         return self.tower + self.link + self.popularity
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower())
+@lru_cache(maxsize=1)
+def _filler() -> frozenset[str]:
+    return frozenset(text_normaliser.terms(REQUEST_FILLER, keep_stopwords=True))
 
 
 def matched_words(query: str, product: Product) -> list[str]:
-    """Request words (not filler) that the product's name, type or description contains."""
-    haystack = set(_words(" ".join([product.name, product.product_type, product.category,
-                                    product.description, *product.activities,
-                                    *product.materials, *product.climates])))
-    stems = {stem(w) for w in haystack}
-    return [w for w in dict.fromkeys(_words(query))
-            if w not in STOPWORDS and (w in haystack or stem(w) in stems)]
-
-
-def stem(word: str) -> str:
-    """A crude English stem, enough to match "runs" with "running" and "hikers" with "hiking"."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
-            break
-    if len(word) > 3 and word[-1] == word[-2]:
-        word = word[:-1]  # runn(ing) -> run
-    return word
+    """Request words (not filler) whose lemmas the product's name, type or description has."""
+    haystack = set(text_normaliser.terms(
+        " ".join([product.name, product.product_type, product.category, product.description,
+                  *product.activities, *product.materials, *product.climates]),
+        keep_stopwords=True))
+    matched = []
+    for word in dict.fromkeys(text_normaliser.words(query)):
+        lemmas = set(text_normaliser.terms(word)) - _filler()
+        if lemmas and lemmas <= haystack:
+            matched.append(word)
+    return matched
 
 
 def _constraints(product: Product, filters: SearchFilters) -> str:
