@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from commerce.pricing import CartLine, CartView
@@ -10,6 +11,7 @@ from commerce.promotions import Promotion
 from commerce.results import CartChange
 from dialogue.cart import parse_quantity
 from dialogue.commerce_replies import cart_payload, cart_text, carted_ids
+from dialogue.payloads import PromotionRule, PromotionsPayload
 from dialogue.references import ordinal_index
 from dialogue.reply import Reply
 from dialogue.turn import Turn
@@ -113,6 +115,12 @@ def list_promotions(commerce: Commerce) -> Reply:
     if not rules:
         return Reply().say("There are no promotions running right now.")
     lines = "\n".join(promotion_text(rule) for rule in rules)
-    return Reply().say(f"Current promotions:\n{lines}", {"type": "promotions", "promotions": [
-        {"name": r.name, "description": r.description, "coupon_code": r.coupon_code,
-         "free_shipping": r.free_shipping} for r in rules]})
+    return Reply().say(f"Current promotions:\n{lines}", promotions_payload(rules))
+
+
+def promotions_payload(rules: Sequence[Promotion]) -> dict[str, Any]:
+    """``{"type": "promotions", "promotions": [{"name", "description", "coupon_code",
+    "free_shipping"}]}`` (:class:`PromotionsPayload`)."""
+    return PromotionsPayload(promotions=[
+        PromotionRule(name=r.name, description=r.description, coupon_code=r.coupon_code,
+                      free_shipping=r.free_shipping) for r in rules]).to_payload()

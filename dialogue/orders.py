@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from commerce.money import format_money
 from commerce.orders import OrderSummary, ReturnResult, display_number, normalise_order_id
-from dialogue.commerce_replies import order_lines_text, order_payload
+from dialogue.commerce_replies import order_lines_text, order_model, order_payload
+from dialogue.payloads import ReturnCitation, ReturnDetail
 from dialogue.reply import Reply
 from dialogue.turn import Turn
 
@@ -111,15 +112,17 @@ def return_text(result: ReturnResult) -> str:
 
 
 def return_payload(order: OrderSummary, result: ReturnResult) -> dict[str, Any]:
-    """The order payload with the return's status, deadline and the policy sentence cited."""
-    return {**order_payload(order), "return": {
-        "status": result.status,
-        "deadline": result.deadline.isoformat() if result.deadline else None,
-        "window_days": result.window_days,
-        "citation": None if result.policy is None else {
-            "source": "policy", "page": result.policy.page_title,
-            "heading": result.policy.heading, "text": result.policy.sentence},
-    }}
+    """The order payload with the return's status, deadline and the policy sentence cited
+    (:class:`OrderPayload` carrying a :class:`ReturnDetail`)."""
+    policy = result.policy
+    return order_model(order, ReturnDetail(
+        status=result.status,
+        deadline=result.deadline.isoformat() if result.deadline else None,
+        window_days=result.window_days,
+        citation=None if policy is None else ReturnCitation(
+            source="policy", page=policy.page_title, heading=policy.heading,
+            text=policy.sentence),
+    )).to_payload()
 
 
 def request_return(turn: Turn, commerce: Commerce, today: date) -> Reply:

@@ -51,6 +51,12 @@ OMITTED_WHEN_NONE = _OmittedWhenNone()
 Omittable = Annotated[Union[T, None], OMITTED_WHEN_NONE]  # noqa: UP007 (a TypeVar alias)
 
 
+def given(**fields: Any) -> dict[str, Any]:
+    """The :data:`Omittable` fields that have a value, for a builder to pass on
+    (``ProductsPayload(products=cards, **given(search=search))``): ``None`` is left out."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 @cache
 def _omitted_fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(name for name, info in model.model_fields.items()
@@ -151,7 +157,8 @@ class SearchSummary(PayloadPart):
 
 
 class Citation(PayloadPart):
-    """A verbatim quote from the catalog or the store's pages (``knowledge.answers.Citation``)."""
+    """A verbatim quote from the catalog or the store's pages (``dialogue.cards.citation``, from
+    a ``knowledge.answers.Citation``)."""
 
     source: Literal["description", "attribute", "review", "policy"] = Field(
         description="Where the quote comes from.")
@@ -263,7 +270,7 @@ class SearchPayload(PayloadPart):
 
 
 class AnswerPayload(PayloadPart):
-    """A grounded answer with its citations (``knowledge.answers.Answer.to_payload``)."""
+    """A grounded answer with its citations (``dialogue.cards.answer_payload``)."""
 
     type: Literal["answer"] = "answer"
     text: str = Field(description="The answer as text, quoting the citations.")
@@ -274,7 +281,7 @@ class AnswerPayload(PayloadPart):
 
 
 class ComparisonPayload(PayloadPart):
-    """A side-by-side table of products (``actions.compare.comparison_payload``)."""
+    """A side-by-side table of products (``dialogue.cards.comparison_payload``)."""
 
     type: Literal["comparison"] = "comparison"
     products: list[ProductCard] = Field(description="The compared products (2 to 4).")
@@ -306,7 +313,7 @@ class QuotePayload(CartPayload):
 
 class OrderPayload(PayloadPart):
     """A verified owner's order (``dialogue.commerce_replies.order_payload``); after a return
-    request it carries ``return`` (``actions.orders.ActionRequestReturn``)."""
+    request it carries ``return`` (``dialogue.orders.return_payload``)."""
 
     type: Literal["order"] = "order"
     number: str = Field(description="Order number, zero-padded to nine digits.")
@@ -333,14 +340,14 @@ class OrderPayload(PayloadPart):
 
 
 class PromotionsPayload(PayloadPart):
-    """The store's active promotions (``actions.cart_edit.ActionListPromotions``)."""
+    """The store's active promotions (``dialogue.cart_edit.promotions_payload``)."""
 
     type: Literal["promotions"] = "promotions"
     promotions: list[PromotionRule] = Field(description="Active promotions (at least one).")
 
 
 class HandoffPayload(PayloadPart):
-    """The conversation is flagged for a person (``actions.handoff.flag_for_agent``)."""
+    """The conversation is flagged for a person (``dialogue.handoff.flag_for_agent``)."""
 
     type: Literal["handoff"] = "handoff"
     status: Literal["requested"] = Field(description="Always `requested`.")
