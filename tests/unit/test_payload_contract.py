@@ -25,13 +25,13 @@ from commerce.policy import PolicyQuote
 from commerce.pricing import CartLine, CartView, ShippingOption, StoreRules
 from commerce.promotions import AppliedPromotion, Promotion
 from commerce.shipping import ShippingTable
+from dialogue.payload_samples import sample_payloads
 from dialogue.payloads import (
     PAYLOAD_TYPES,
     OrderPayload,
     PayloadError,
     parse_payload,
     payload_json_schema,
-    sample_payloads,
 )
 from scripts import payload_schema
 
