@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from commerce.service import Commerce
-from dialogue.cards import product_card
+from dialogue.cards import citation_payload, product_card
 from dialogue.commerce_replies import cart_payload, carted_ids
 from dialogue.questions import Answers, grounded_answer
 from dialogue.recommend import HISTORY_LENGTH
@@ -94,7 +94,7 @@ class AgentAssist:
         answer = self.answer(request)
         return Suggestions(
             products=[product_card(r.product, r.reason) for r in found],
-            snippets=[c.to_payload() for c in answer.citations] if answer else [],
+            snippets=[citation_payload(c) for c in answer.citations] if answer else [],
             draft=answer.text if answer and answer.grounded else "",
             grounded=bool(answer and answer.grounded),
             cart=cart_payload(cart),

@@ -12,6 +12,17 @@ from typing import Any
 from commerce.money import format_money
 from commerce.orders import OrderSummary
 from commerce.pricing import CartLine, CartView
+from dialogue.payloads import (
+    AppliedPromotion,
+    CartItem,
+    CartPayload,
+    OrderItem,
+    OrderPayload,
+    QuotePayload,
+    ReturnDetail,
+    ShippingOption,
+    given,
+)
 
 PAYMENT_TEXT = (
     "I can't take payment in this chat and I never ask for card details: the order is "
@@ -36,41 +47,41 @@ def line_text(line: CartLine, currency: str = "USD") -> str:
             f"{format_money(line.line_total, currency)}")
 
 
+def _cart_fields(cart: CartView) -> dict[str, Any]:
+    """The fields a cart and a quote share, as payload parts."""
+    return dict(
+        items=[CartItem(sku=line.sku, product_id=line.product_id, name=line.name,
+                        size=line.size, color=line.color, quantity=line.quantity,
+                        unit_price=amount(line.unit_price), line_total=amount(line.line_total))
+               for line in cart.lines],
+        subtotal=amount(cart.subtotal),
+        shipping=amount(cart.shipping),
+        discount=amount(cart.discount),
+        total=amount(cart.total),
+        promotions=[AppliedPromotion(name=p.name, amount=amount(p.amount),
+                                     free_shipping=p.free_shipping) for p in cart.promotions],
+        currency=cart.currency,
+    )
+
+
 def cart_payload(cart: CartView) -> dict[str, Any]:
     """``{"type": "cart", "items", "subtotal", "shipping", "discount", "total", "promotions",
-    "currency"}``; ``shipping`` is ``None`` when the chosen method does not ship there."""
-    return {
-        "type": "cart",
-        "items": [
-            {"sku": line.sku, "product_id": line.product_id, "name": line.name,
-             "size": line.size, "color": line.color, "quantity": line.quantity,
-             "unit_price": amount(line.unit_price), "line_total": amount(line.line_total)}
-            for line in cart.lines
-        ],
-        "subtotal": amount(cart.subtotal),
-        "shipping": amount(cart.shipping),
-        "discount": amount(cart.discount),
-        "total": amount(cart.total),
-        "promotions": [
-            {"name": p.name, "amount": amount(p.amount), "free_shipping": p.free_shipping}
-            for p in cart.promotions
-        ],
-        "currency": cart.currency,
-    }
+    "currency"}``; ``shipping`` is ``None`` when the chosen method does not ship there
+    (:class:`CartPayload`)."""
+    return CartPayload(**_cart_fields(cart)).to_payload()
 
 
 def quote_payload(cart: CartView) -> dict[str, Any]:
-    """The cart payload typed ``quote``, with the delivery choices and the payment note."""
-    return {
-        **cart_payload(cart),
-        "type": "quote",
-        "shipping_method": cart.shipping_method,
-        "shipping_options": [
-            {"method": o.method, "label": o.label, "days": o.days, "price": amount(o.price)}
-            for o in cart.shipping_options
-        ],
-        "payment": "not taken by the assistant",
-    }
+    """The cart payload typed ``quote``, with the delivery choices and the payment note
+    (:class:`QuotePayload`)."""
+    return QuotePayload(
+        **_cart_fields(cart),
+        shipping_method=cart.shipping_method,
+        shipping_options=[ShippingOption(method=o.method, label=o.label, days=o.days,
+                                         price=amount(o.price))
+                          for o in cart.shipping_options],
+        payment="not taken by the assistant",
+    ).to_payload()
 
 
 def cart_text(cart: CartView) -> str:
@@ -95,27 +106,31 @@ def carted_ids(cart: CartView) -> list[str]:
     return list(dict.fromkeys(line.product_id for line in cart.lines))
 
 
+def order_model(order: OrderSummary, returned: ReturnDetail | None = None) -> OrderPayload:
+    """A verified owner's order, with the outcome of a return request when there was one."""
+    return OrderPayload(
+        number=order.number,
+        status=order.status,
+        placed_at=order.placed_at.isoformat(),
+        shipped_at=order.shipped_at.isoformat() if order.shipped_at else None,
+        items=[OrderItem(sku=line.sku, name=line.name, size=line.size, color=line.color,
+                         quantity=line.quantity, unit_price=amount(line.unit_price))
+               for line in order.lines],
+        subtotal=amount(order.subtotal),
+        discount=amount(order.discount),
+        shipping=amount(order.shipping),
+        total=amount(order.total),
+        currency=order.currency,
+        payment=order.payment,
+        **given(return_=returned),
+    )
+
+
 def order_payload(order: OrderSummary) -> dict[str, Any]:
     """``{"type": "order", "number", "status", "placed_at", "items", "subtotal", "discount",
-    "shipping", "total", "currency", "payment"}`` — only ever for a verified owner."""
-    return {
-        "type": "order",
-        "number": order.number,
-        "status": order.status,
-        "placed_at": order.placed_at.isoformat(),
-        "shipped_at": order.shipped_at.isoformat() if order.shipped_at else None,
-        "items": [
-            {"sku": line.sku, "name": line.name, "size": line.size, "color": line.color,
-             "quantity": line.quantity, "unit_price": amount(line.unit_price)}
-            for line in order.lines
-        ],
-        "subtotal": amount(order.subtotal),
-        "discount": amount(order.discount),
-        "shipping": amount(order.shipping),
-        "total": amount(order.total),
-        "currency": order.currency,
-        "payment": order.payment,
-    }
+    "shipping", "total", "currency", "payment"}`` — only ever for a verified owner
+    (:class:`OrderPayload`)."""
+    return order_model(order).to_payload()
 
 
 def order_lines_text(order: OrderSummary) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from dialogue.payloads import HandoffPayload, given
 from dialogue.reply import Reply
 
 HANDOFF_TEXT = (
@@ -16,17 +19,18 @@ COMPLAINT_TEXT = (
 )
 
 
-def flag_for_agent(text: str, detail: dict[str, str]) -> Reply:
-    """Tell the shopper a person will take over, and flag the conversation for the console."""
-    return (Reply().say(text, {"type": "handoff", "status": "requested", **detail})
-            .set("handoff_requested", True))
+def flag_for_agent(text: str, reason: Literal["complaint"] | None = None) -> Reply:
+    """Tell the shopper a person will take over, and flag the conversation for the console
+    (:class:`HandoffPayload`)."""
+    payload = HandoffPayload(status="requested", **given(reason=reason)).to_payload()
+    return Reply().say(text, payload).set("handoff_requested", True)
 
 
 def human_handoff() -> Reply:
     """``human_handoff``: acknowledge, flag the conversation for an agent, stop selling."""
-    return flag_for_agent(HANDOFF_TEXT, {})
+    return flag_for_agent(HANDOFF_TEXT)
 
 
 def complaint() -> Reply:
     """``complaint``: apologise and flag the conversation for an agent, with the reason."""
-    return flag_for_agent(COMPLAINT_TEXT, {"reason": "complaint"})
+    return flag_for_agent(COMPLAINT_TEXT, "complaint")

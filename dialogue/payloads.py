@@ -51,6 +51,12 @@ OMITTED_WHEN_NONE = _OmittedWhenNone()
 Omittable = Annotated[Union[T, None], OMITTED_WHEN_NONE]  # noqa: UP007 (a TypeVar alias)
 
 
+def given(**fields: Any) -> dict[str, Any]:
+    """The :data:`Omittable` fields that have a value, for a builder to pass on
+    (``ProductsPayload(products=cards, **given(search=search))``): ``None`` is left out."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 @cache
 def _omitted_fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(name for name, info in model.model_fields.items()
@@ -151,7 +157,8 @@ class SearchSummary(PayloadPart):
 
 
 class Citation(PayloadPart):
-    """A verbatim quote from the catalog or the store's pages (``knowledge.answers.Citation``)."""
+    """A verbatim quote from the catalog or the store's pages (``dialogue.cards.citation``, from
+    a ``knowledge.answers.Citation``)."""
 
     source: Literal["description", "attribute", "review", "policy"] = Field(
         description="Where the quote comes from.")
@@ -263,7 +270,7 @@ class SearchPayload(PayloadPart):
 
 
 class AnswerPayload(PayloadPart):
-    """A grounded answer with its citations (``knowledge.answers.Answer.to_payload``)."""
+    """A grounded answer with its citations (``dialogue.cards.answer_payload``)."""
 
     type: Literal["answer"] = "answer"
     text: str = Field(description="The answer as text, quoting the citations.")
@@ -274,7 +281,7 @@ class AnswerPayload(PayloadPart):
 
 
 class ComparisonPayload(PayloadPart):
-    """A side-by-side table of products (``actions.compare.comparison_payload``)."""
+    """A side-by-side table of products (``dialogue.cards.comparison_payload``)."""
 
     type: Literal["comparison"] = "comparison"
     products: list[ProductCard] = Field(description="The compared products (2 to 4).")
@@ -306,7 +313,7 @@ class QuotePayload(CartPayload):
 
 class OrderPayload(PayloadPart):
     """A verified owner's order (``dialogue.commerce_replies.order_payload``); after a return
-    request it carries ``return`` (``actions.orders.ActionRequestReturn``)."""
+    request it carries ``return`` (``dialogue.orders.return_payload``)."""
 
     type: Literal["order"] = "order"
     number: str = Field(description="Order number, zero-padded to nine digits.")
@@ -333,14 +340,14 @@ class OrderPayload(PayloadPart):
 
 
 class PromotionsPayload(PayloadPart):
-    """The store's active promotions (``actions.cart_edit.ActionListPromotions``)."""
+    """The store's active promotions (``dialogue.cart_edit.promotions_payload``)."""
 
     type: Literal["promotions"] = "promotions"
     promotions: list[PromotionRule] = Field(description="Active promotions (at least one).")
 
 
 class HandoffPayload(PayloadPart):
-    """The conversation is flagged for a person (``actions.handoff.flag_for_agent``)."""
+    """The conversation is flagged for a person (``dialogue.handoff.flag_for_agent``)."""
 
     type: Literal["handoff"] = "handoff"
     status: Literal["requested"] = Field(description="Always `requested`.")
@@ -420,54 +427,3 @@ def payload_json_schema() -> dict[str, Any]:
             "description": "The typed `custom` payload of a bot message (dialogue/payloads.py).",
             **schema}
 
-
-def sample_payloads() -> list[dict[str, Any]]:
-    """SAMPLE payloads, one per type plus an order after a return request: test fixtures for
-    the widget's renderer and examples for the docs. Built through the models; not real data."""
-    card = ProductCard(id="MH01", name="Chaz Kangeroo Hoodie", price=52.0, currency="USD",
-                       category="Men/Tops/Hoodies", colors=["Black", "Gray"], sizes=["M", "L"],
-                       image="/images/mh01-black_main.jpg", reason="matches 'hoodie'; in black")
-    other = ProductCard(id="MH02", name="Teton Pullover Hoodie", price=None, currency="USD",
-                        category="Men/Tops/Hoodies", colors=[], sizes=[], image=None, reason="")
-    search = SearchSummary(constraints=SearchConstraints(gender="men", color="black",
-                                                         price_max=60.0),
-                           query="men's hoodies black", results=2, top_score=0.8123)
-    line = CartItem(sku="MH01-M-Black", product_id="MH01", name=card.name, size="M",
-                    color="Black", quantity=2, unit_price=52.0, line_total=104.0)
-    cart = dict(items=[line], subtotal=104.0, shipping=10.0, discount=10.4, total=103.6,
-                promotions=[AppliedPromotion(name="10% off hoodies", amount=10.4,
-                                             free_shipping=False)], currency="USD")
-    order = dict(number="100000001", status="complete", placed_at="2024-05-01T10:30:00",
-                 shipped_at="2024-05-02T09:00:00",
-                 items=[OrderItem(sku=line.sku, name=line.name, size="M", color="Black",
-                                  quantity=2, unit_price=52.0)],
-                 subtotal=104.0, discount=10.4, shipping=10.0, total=103.6, currency="USD",
-                 payment="Check / Money order")
-    samples: list[PayloadPart] = [
-        ProductsPayload(products=[card, other], search=search),
-        SearchPayload(search=search.model_copy(update={"results": 0, "top_score": None})),
-        AnswerPayload(text="The product details say: “Material: Cotton.”", grounded=True,
-                      citations=[Citation(source="attribute", product_id="MH01", title=card.name,
-                                          quote="Material: Cotton.")], product_id="MH01"),
-        ComparisonPayload(products=[card, other], rows=[
-            ComparisonRow(attribute="Price", values=["$52.00", "n/a"], differs=True),
-            ComparisonRow(attribute="Material", values=["Cotton", "Cotton"], differs=False)]),
-        CartPayload(**cart),
-        QuotePayload(**cart, shipping_method="standard", payment="not taken by the assistant",
-                     shipping_options=[ShippingOption(method="standard", label="Standard",
-                                                      days="3-5", price=10.0)]),
-        OrderPayload(**order),
-        OrderPayload(**{**order, "status": "return_requested"}, return_=ReturnDetail(
-            status="requested", deadline="2024-06-01", window_days=30,
-            citation=ReturnCitation(source="policy", page="Returns and Replacements",
-                                    heading="Returns", text="Merchandise must be returned "
-                                    "within 30 days of receipt of merchandise."))),
-        PromotionsPayload(promotions=[
-            PromotionRule(name="Free shipping over $100", description="", coupon_code=None,
-                          free_shipping=True),
-            PromotionRule(name="20% off", description="Spend $50", coupon_code="H20",
-                          free_shipping=False)]),
-        HandoffPayload(status="requested", reason="complaint"),
-        AgentPayload(status="joined", agent="Sam"),
-    ]
-    return [sample.to_payload() for sample in samples]

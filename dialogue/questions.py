@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from dialogue.cards import answer_payload
 from dialogue.pointing import FindsProducts, pointed_product
 from dialogue.recommend import remember
 from dialogue.references import question_text
@@ -51,11 +52,11 @@ def answer_question(turn: Turn, answers: Answers, catalog: FindsProducts) -> Rep
     if product_id is None:
         return Reply().say(turn.noticed(WHICH_PRODUCT))
     answer = ask_about_product(answers, product_id, turn.message_text())
-    return (Reply().say(turn.noticed(answer.text), {**answer.to_payload(), "product_id": product_id})
+    return (Reply().say(turn.noticed(answer.text), answer_payload(answer, product_id))
             .set("focus_product", product_id).set(*remember(turn, product_id)))
 
 
 def answer_policy(turn: Turn, answers: Answers) -> Reply:
     """``ask_policy``, ``ask_shipping``, ``ask_payment``: cite the Customer Service pages."""
     answer = ask_the_store(answers, turn.message_text(), turn.intent)
-    return Reply().say(turn.noticed(answer.text), answer.to_payload())
+    return Reply().say(turn.noticed(answer.text), answer_payload(answer))

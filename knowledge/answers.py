@@ -73,10 +73,6 @@ class Citation:
     title: str
     quote: str
 
-    def to_payload(self) -> dict[str, Any]:
-        return {"source": self.source, "product_id": self.product_id, "title": self.title,
-                "quote": self.quote}
-
 
 @dataclass(frozen=True)
 class Answer:
@@ -85,11 +81,6 @@ class Answer:
     text: str
     grounded: bool
     citations: list[Citation] = field(default_factory=list)
-
-    def to_payload(self) -> dict[str, Any]:
-        """The typed ``custom`` payload sent to the widget."""
-        return {"type": "answer", "text": self.text, "grounded": self.grounded,
-                "citations": [c.to_payload() for c in self.citations]}
 
 
 def not_known() -> Answer:

@@ -1,4 +1,5 @@
-"""Write the published payload contract from the models in ``dialogue/payloads.py``.
+"""Write the published payload contract from the models in ``dialogue/payloads.py`` (and the
+samples in ``dialogue/payload_samples.py``).
 
     python -m scripts.payload_schema          # write the files
     python -m scripts.payload_schema --check  # exit 1 when a committed file is out of date
@@ -17,7 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dialogue.payloads import PAYLOAD_MODELS, payload_json_schema, sample_payloads
+from dialogue.payload_samples import sample_payloads
+from dialogue.payloads import PAYLOAD_MODELS, payload_json_schema
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COMMAND = "python -m scripts.payload_schema"

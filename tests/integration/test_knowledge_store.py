@@ -10,6 +10,7 @@ import pytest
 
 from catalog.domain import PolicySection, Product, Review, Variant
 from catalog.filters import ProductFilters
+from dialogue.cards import answer_payload
 from knowledge.answers import AnswerService
 from knowledge.qa_scoring import PassageScorer
 from knowledge.search import ProductSearch
@@ -223,7 +224,7 @@ def test_grounded_answer_quotes_the_description(built, embedder) -> None:  # typ
     assert not unknown.grounded and not unknown.citations
     policy = answers.answer_policy_question("how many days do I have to return an item?")
     assert policy.grounded and "30 days" in policy.citations[0].quote
-    assert policy.to_payload()["citations"][0]["source"] == "policy"
+    assert answer_payload(policy)["citations"][0]["source"] == "policy"
 
 
 def test_bad_store_settings_raise_named_errors(embedder) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ import pytest
 from assist.service import AgentAssist, AssistRequest
 from catalog.domain import Product
 from commerce.pricing import CartView
+from dialogue.cards import citation_payload
 from knowledge.answers import Answer, Citation
 from recommender.service import Recommendation, ShopperContext
 
@@ -70,7 +71,7 @@ def test_products_snippets_and_draft_come_from_the_services() -> None:
     assert answers.calls == [("product", "MH01", "is it warm?")]  # as the bot's action asks
     assert found.products[0]["id"] == "WJ01"
     assert found.products[0]["reason"] == "often bought with the Chaz Kangeroo Hoodie"
-    assert found.snippets == [CITATION.to_payload()]
+    assert found.snippets == [citation_payload(CITATION)]
     assert found.draft == "It is fleece." and found.grounded
     assert [card["id"] for card in found.viewed] == ["MH01", "WJ01"]
     assert found.cart["type"] == "cart" and found.cart["items"] == []

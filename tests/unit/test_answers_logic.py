@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from catalog.domain import PolicySection, Product, Review
+from dialogue.cards import answer_payload
 from knowledge.answers import NOT_KNOWN, AnswerService, compose, select
 from knowledge.keyword import tokenize
 from knowledge.passages import chunk_sentences, policy_passages, product_passages, split_sentences
@@ -74,7 +75,7 @@ def test_grounded_answer_quotes_verbatim_and_payload_shape(answers: AnswerServic
     answer = answers.answer_product_question("WJ01", "is it waterproof?")
     assert answer.grounded
     assert [c.quote for c in answer.citations] == [JACKET[0].text, JACKET[2].text]
-    payload = answer.to_payload()
+    payload = answer_payload(answer)
     assert set(payload) == {"type", "text", "grounded", "citations"}
     assert payload["type"] == "answer" and payload["grounded"] is True
     assert payload["citations"][0] == {"source": "description", "product_id": "WJ01",
@@ -86,7 +87,7 @@ def test_grounded_answer_quotes_verbatim_and_payload_shape(answers: AnswerServic
 def test_nothing_above_threshold_is_not_known(answers: AnswerService) -> None:
     answer = answers.answer_product_question("WJ01", "does it come with a warranty card?")
     assert not answer.grounded and answer.citations == [] and answer.text == NOT_KNOWN
-    assert answer.to_payload()["citations"] == []
+    assert answer_payload(answer)["citations"] == []
     assert not answers.answer_product_question("NOPE", "is it waterproof?").grounded
     assert not answers.answer_product_question("WJ01", "   ").grounded
     with pytest.raises(ValueError):

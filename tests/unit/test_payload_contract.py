@@ -25,13 +25,13 @@ from commerce.policy import PolicyQuote
 from commerce.pricing import CartLine, CartView, ShippingOption, StoreRules
 from commerce.promotions import AppliedPromotion, Promotion
 from commerce.shipping import ShippingTable
+from dialogue.payload_samples import sample_payloads
 from dialogue.payloads import (
     PAYLOAD_TYPES,
     OrderPayload,
     PayloadError,
     parse_payload,
     payload_json_schema,
-    sample_payloads,
 )
 from scripts import payload_schema
 
@@ -65,12 +65,13 @@ def _dispatched(action: Any, slots: dict[str, Any] | None = None) -> list[dict[s
 
 
 def builder_outputs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """What today's builders produce (read-only imports of actions/ and knowledge/)."""
+    """What today's builders produce (the dialogue builders, and the actions that send them)."""
     from actions import orders as order_actions
     from actions import services as action_services
     from actions.cart_edit import ActionListPromotions
     from actions.handoff import ActionHandleComplaint, ActionHumanHandoff
     from dialogue.cards import (
+        answer_payload,
         comparison_payload,
         no_results_payload,
         product_card,
@@ -88,9 +89,9 @@ def builder_outputs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     outputs = [
         products_payload(cards, summary), products_payload(cards),
         no_results_payload(search_summary({}, "laptops", 0, None)),
-        Answer("“Warm.”", True, [citation]).to_payload(),
-        {**Answer("“Warm.”", True, [citation]).to_payload(), "product_id": "MH01"},
-        not_known().to_payload(),
+        answer_payload(Answer("“Warm.”", True, [citation])),
+        answer_payload(Answer("“Warm.”", True, [citation]), product_id="MH01"),
+        answer_payload(not_known()),
         comparison_payload(compare_products([HOODIE, SCALE])),
         cart_payload(CART), cart_payload(CartView("shopper")), quote_payload(CART),
         order_payload(ORDER),
