@@ -25,7 +25,7 @@ TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py bot/requ
 .PHONY: help setup import ingest data train run shell test test-fast lint bench validate \
         train-recommender evaluate-recommender \
         test-conversations test-e2e test-browser web browser clean-state insights bench-start \
-        services services-stop run-production test-production load-test fuzz
+        services services-stop run-production test-production load-test load-chat-pace fuzz
 
 help:
 	@echo "make run     set up everything missing and start the assistant (web app :8000, Rasa :5005, actions :5055)"
@@ -111,6 +111,10 @@ test-production: setup data train
 # Long versions of the load and fuzz runs (both start what they need on free ports and stop it).
 load-test: setup data train
 	$(PY) -m scripts.load_test --shoppers 200 --turns 20 --write docs/benchmarks.md
+
+# Shoppers at chat pace (Locust): 300 of them, each waiting 5-15 s between messages, 10 minutes.
+load-chat-pace: setup data train
+	$(PY) -m scripts.chat_pace_load --shoppers 300 --minutes 10 --write docs/benchmarks.md
 
 fuzz: setup data train
 	$(PY) -m scripts.fuzz --inputs 2000 --profile production
