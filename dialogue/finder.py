@@ -3,13 +3,14 @@ what the catalog actually carries."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from catalog.domain import Product
+from catalog.text import lemma, tokens
 from dialogue.reply import Reply
 from dialogue.turn import Turn
 
@@ -19,7 +20,6 @@ GENERIC_WORDS = frozenset(
     buy get need needs want looking look find show me i im i'm a an some any for to the new
     please help shop store items item products product anything else what do you have sell""".split()  # noqa: SIM905
 )
-_WORD = re.compile(r"[a-z']+")
 _GENDER_WORDS = {
     "men": {"men", "man", "mens", "men's", "male", "guy", "guys", "him", "husband", "boyfriend",
             "dad", "father", "son", "brother", "boy", "gentleman", "gentlemen"},
@@ -30,22 +30,24 @@ _GENDER_WORDS = {
 }
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+@cache
+def _generic_lemmas() -> frozenset[str]:
+    return frozenset(lemma(w) for w in GENERIC_WORDS)
 
 
 def is_too_broad(text: str, has_constraints: bool) -> bool:
     """True when the request names no product, audience, activity or detail ("I need clothes")."""
     if has_constraints:
         return False
-    meaningful = [w for w in words(text) if w not in GENERIC_WORDS and len(w) > 1]
+    generic = _generic_lemmas()
+    meaningful = [w for w in tokens(text) if lemma(w) not in generic and len(w) > 1]
     return not meaningful
 
 
 def read_gender(text: str) -> str | None:
     """``men``, ``women`` or ``unisex`` from an answer like "for my husband", else None."""
-    said = set(words(text))
-    for gender in ("women", "men", "unisex"):  # "women" first: "women's" contains "men"
+    said = set(tokens(text))
+    for gender in ("women", "men", "unisex"):
         if said & _GENDER_WORDS[gender]:
             return gender
     return None
@@ -68,17 +70,13 @@ def offered_types(products: Sequence[Product], gender: str | None) -> list[str]:
     return [t for t, _ in counts.most_common()]
 
 
-def _stem(word: str) -> str:
-    return word[:-1] if word.endswith("s") and len(word) > 3 else word
-
-
 def choose_type(answer: str, products: Sequence[Product], gender: str | None) -> TypeChoice:
     """Match an answer ("a jacket", "hoodies", "bra") to a product type offered for ``gender``."""
     offered = offered_types(products, gender)
-    said = {_stem(w) for w in words(answer)}
+    said = {lemma(w) for w in tokens(answer)}
 
     def named(product_type: str) -> bool:
-        return bool(said & {_stem(w) for w in words(product_type)})
+        return bool(said & {lemma(w) for w in tokens(product_type)})
 
     for product_type in offered:
         if named(product_type):
