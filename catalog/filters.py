@@ -89,13 +89,3 @@ class ProductFilters:
         if name not in defaults:
             raise ValueError(f"unknown constraint {name!r}")
         return replace(self, **{name: False if isinstance(defaults[name], bool) else None})
-
-    @property
-    def colors(self) -> tuple[str, ...]:
-        """``color`` as a tuple, for ``recommender.reasons`` (which reads it so)."""
-        return (self.color,) if self.color else ()
-
-    @property
-    def sizes(self) -> tuple[str, ...]:
-        """``size`` as a tuple, for ``recommender.reasons`` (which reads it so)."""
-        return (self.size,) if self.size else ()

@@ -28,10 +28,6 @@ RRF_K = 60
 _CORE = frozenset({"product_type", "gender"})
 
 
-#: The name ``recommender/`` reads the filters by; the type is the one from slot to filter.
-SearchFilters = ProductFilters
-
-
 @dataclass(frozen=True)
 class SearchHit:
     """One found product, its fused score and why it was found."""

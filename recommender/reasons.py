@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from catalog import text as text_normaliser
 from catalog.domain import Product
-from knowledge.search import SearchFilters
+from catalog.filters import ProductFilters
 
 LINK_PHRASE = {
     "crosssell": "often bought with the {name}",
@@ -58,20 +58,18 @@ def matched_words(query: str, product: Product) -> list[str]:
     return matched
 
 
-def _constraints(product: Product, filters: SearchFilters) -> str:
+def _constraints(product: Product, filters: ProductFilters) -> str:
     parts = []
     sizes = {s.lower() for s in (*product.sizes, *(v.size or "" for v in product.variants))}
-    wanted = [s for s in filters.sizes if s.lower() in sizes]
-    if wanted:
-        parts.append(f"in your size {'/'.join(wanted)}")
+    if filters.size and filters.size.lower() in sizes:
+        parts.append(f"in your size {filters.size}")
     colours = {c.lower() for c in (*product.colors, *(v.color or "" for v in product.variants))}
-    shown = [c.lower() for c in filters.colors if c.lower() in colours]
-    if shown:
-        parts.append(f"in {' or '.join(shown)}")
+    if filters.color and filters.color.lower() in colours:
+        parts.append(f"in {filters.color.lower()}")
     return " and ".join(parts)
 
 
-def build_reason(product: Product, signals: Signals, filters: SearchFilters,
+def build_reason(product: Product, signals: Signals, filters: ProductFilters,
                  products: Mapping[str, Product]) -> str:
     """The reason for the strongest signal, plus the shopper's constraints it meets."""
     def name(pid: str | None) -> str:

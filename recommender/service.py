@@ -25,7 +25,8 @@ import numpy as np
 import torch
 
 from catalog.domain import Product, ProductLink
-from knowledge.search import FilterCheck, SearchFilters
+from catalog.filters import ProductFilters
+from knowledge.search import FilterCheck
 from recommender.encoding import autocast
 from recommender.index import ItemIndex
 from recommender.reasons import Signals, build_reason
@@ -81,7 +82,7 @@ class Recommender:
         self._popularity_vector = np.array(
             [POPULARITY_WEIGHT * self.popularity.get(pid, 0.0) for pid in self.index.ids],
             dtype=np.float32)
-        self._masks: dict[SearchFilters, np.ndarray] = {}
+        self._masks: dict[ProductFilters, np.ndarray] = {}
 
     # -- the shopper vector ---------------------------------------------------------------
     def shopper_vector(self, context: ShopperContext) -> np.ndarray | None:
@@ -110,11 +111,11 @@ class Recommender:
 
     # -- public API -----------------------------------------------------------------------
     def recommend(self, context: ShopperContext, k: int = 5,
-                  filters: SearchFilters | None = None) -> list[Recommendation]:
+                  filters: ProductFilters | None = None) -> list[Recommendation]:
         """The ``k`` best products for this shopper under ``filters``, each with its reason."""
         if k <= 0:
             raise ValueError("k must be positive")
-        filters = filters or SearchFilters()
+        filters = filters or ProductFilters()
         for name in self.check.unsupported(filters):
             filters = filters.without(name)
         history = self._history(context)
@@ -148,7 +149,7 @@ class Recommender:
                                         signals))
         return found
 
-    def _allowed(self, filters: SearchFilters) -> np.ndarray:
+    def _allowed(self, filters: ProductFilters) -> np.ndarray:
         """Bool mask over the index rows: products that exist and satisfy ``filters`` exactly."""
         mask = self._masks.get(filters)
         if mask is None:
@@ -160,7 +161,7 @@ class Recommender:
         return mask
 
     def similar(self, product_id: str, k: int = 5,
-                filters: SearchFilters | None = None) -> list[Recommendation]:
+                filters: ProductFilters | None = None) -> list[Recommendation]:
         """Products like ``product_id`` (it stands in for the shopper's history)."""
         if product_id not in self.products:
             raise KeyError(product_id)
@@ -179,14 +180,14 @@ class Recommender:
         return (linked + others)[:k]
 
     def explain(self, product: Product, context: ShopperContext,
-                filters: SearchFilters | None = None) -> str:
+                filters: ProductFilters | None = None) -> str:
         """Why ``product`` suits this shopper, from the same signals that rank it."""
         history = self._history(context)
         shopper = self.shopper_vector(context)
         vector = self.index.vector(product.id)
         cosine = float(vector @ shopper) if shopper is not None and vector is not None else 0.0
         signals = self._signals(product.id, cosine, context, history, self._linked(history))
-        return build_reason(product, signals, filters or SearchFilters(), self.products)
+        return build_reason(product, signals, filters or ProductFilters(), self.products)
 
     def propensity(self, context: ShopperContext, product_ids: Sequence[str]) -> dict[str, float]:
         """P(the shopper's next interaction is this product), for products shown to them.
