@@ -8,7 +8,8 @@ What it measures:
   * retrieval latency alone (``ProductSearch.search`` and grounded answers, in process);
   * passage scoring quality on ePQA (P@1, Hit@1, nDCG@5);
   * the recommender: test-split quality against the baselines, int8 quantisation, and
-    ``recommend()`` latency on the Scientific catalog (``scripts/bench_recommender.py``).
+    ``recommend()`` latency on the Scientific catalog (``scripts/bench_recommender.py``);
+  * a long conversation: turns 51-60 against turns 1-10 (``scripts/long_conversation.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import httpx
 
 from aisle.settings import REPO_ROOT, Settings, load_settings
 from ops.servers import running_assistant
+from scripts.benchmark_doc import publish
 
 SEARCH_TURNS = [
     "I need a women's jacket under $80", "men's hoodies under $60 in black",
@@ -168,6 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--skip-qa", action="store_true")
     parser.add_argument("--skip-recommender", action="store_true")
+    parser.add_argument("--skip-long-conversation", action="store_true")
     args = parser.parse_args(argv)
     settings = load_settings()
     sections: list[tuple[str, list[str]]] = []
@@ -191,6 +194,11 @@ def main(argv: list[str] | None = None) -> None:
     kept = kept_sections(args.out.read_text()) if args.out.exists() else []
     args.out.write_text("\n".join(lines + kept))
     print("\n".join(lines))
+    if not args.skip_long_conversation:
+        from scripts.long_conversation import measure
+
+        text, _ = measure()
+        publish(text, "long-conversation", args.out)
 
 
 def kept_sections(text: str) -> list[str]:
