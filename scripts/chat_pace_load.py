@@ -1,4 +1,4 @@
-"""Shoppers at chat pace on a running profile, with Locust (``make bench-chat-pace``).
+"""Shoppers at chat pace on a running profile, with Locust (``make load-chat-pace``).
 
     python -m scripts.chat_pace_load [--profile embedded|production] [--shoppers 300]
                                      [--minutes 10] [--spawn-rate 5] [--write docs/benchmarks.md]
@@ -6,7 +6,7 @@
 Starts the profile from scratch on free loopback ports (``ops.profiles``), runs
 ``ops/locust_shoppers.py`` headless against its REST channel (each shopper waits 5-15 s between
 messages; every reply checked against the shopper's own context), samples the CPU and memory of
-every server process, and prints (with ``--write``: replaces the ``chat-pace`` section of) a
+every server process, and prints (with ``--write``: replaces the ``chat-pace-PROFILE`` section of) a
 markdown summary. The stress run at full speed is ``scripts/load_test.py``.
 """
 
@@ -26,7 +26,6 @@ from ops.load import ProcessSampler
 from ops.profiles import running_profile
 from scripts.benchmark_doc import markers, publish
 
-START, END = markers("chat-pace")
 LOCUSTFILE = Path(__file__).resolve().parent.parent / "ops" / "locust_shoppers.py"
 
 
@@ -80,9 +79,10 @@ async def run_locust(url: str, args: argparse.Namespace, prefix: Path,
 
 
 def section(profile: str, report: ChatPaceReport, args: argparse.Namespace) -> str:
+    start, end = markers(f"chat-pace-{profile}")
     lines = [
-        START,
-        "## Chat pace: shoppers who wait between messages (Locust)",
+        start,
+        f"## Chat pace, {profile} profile: shoppers who wait between messages (Locust)",
         "",
         f"`python -m scripts.chat_pace_load --profile {profile} --shoppers {args.shoppers} "
         f"--minutes {args.minutes:g} --spawn-rate {args.spawn_rate:g}` on {platform.machine()}, "
@@ -110,7 +110,7 @@ def section(profile: str, report: ChatPaceReport, args: argparse.Namespace) -> s
     if report.failures:
         lines += ["", "Failures:", ""] + [
             f"- {f['Name']}: {f['Error']} ({f['Occurrences']}×)" for f in report.failures[:10]]
-    lines.append(END)
+    lines.append(end)
     return "\n".join(lines)
 
 
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.profile} profile up in {running.startup_seconds:.0f}s", flush=True)
         report = asyncio.run(run_locust(running.url, args, Path(tmp) / "locust", running.pids))
     print(report.line())
-    publish(section(args.profile, report, args), "chat-pace", args.write)
+    publish(section(args.profile, report, args), f"chat-pace-{args.profile}", args.write)
     return 0 if report.failed == 0 else 1
 
 
