@@ -12,11 +12,17 @@ here, once, before its CLI runs, and each says why.
   a quarter of the Rasa server's CPU per turn with a custom action, measured with
   ``scripts/profile_turns.py``. The check and the error raised for a bad reply are the same
   (``jsonschema.exceptions.best_match`` over the reply's errors, with Rasa's hint appended).
-* **TensorFlow runs the dialogue policy on one thread** (``TF_INTRA_OP_PARALLELISM_THREADS``
-  and ``TF_INTER_OP_PARALLELISM_THREADS`` default to 1; set them to override). TED's
-  prediction is a few small matrix products per turn: handing them to a thread pool costs
-  more CPU in waking and waiting threads than it saves, and the server's other requests
-  are what should use the second core.
+* **An event's class is looked up once per type name.** Rasa 3.6 finds the class of every
+  stored or received event (``Event.resolve_by_type``) by walking the whole ``Event``
+  subclass tree, with an ``inspect.isabstract`` check per class, each time: loading a
+  tracker of 333 events took 12 ms, nearly all of it in that walk, and the tracker is loaded
+  every turn, so a turn cost more the longer the conversation (``scripts/long_conversation.py``).
+  The class found for a name is remembered; unknown names fail as before.
+* **TensorFlow runs on one thread** (``TF_INTRA_OP_PARALLELISM_THREADS`` and
+  ``TF_INTER_OP_PARALLELISM_THREADS`` default to 1; set them to override). No TensorFlow
+  policy is configured now (TED was dropped); a config that adds one gets small matrix
+  products per turn, for which a thread pool costs more CPU in waking and waiting threads
+  than it saves, and the server's other requests are what should use the second core.
 """
 
 from __future__ import annotations
@@ -53,10 +59,30 @@ def validate_action_results_with_one_validator() -> None:
     RemoteAction._validate_action_result = _validate_action_result
 
 
+def resolve_event_types_once() -> None:
+    """Make Rasa's ``Event.resolve_by_type`` remember the class it found for each type name."""
+    from rasa.shared.core.events import Event
+
+    walk_subclasses = Event.resolve_by_type
+    found: dict[str, type[Event]] = {}
+
+    def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+        known = found.get(type_name)
+        if known is not None:
+            return known
+        resolved = walk_subclasses(type_name, default)
+        if resolved is not None and resolved is not default:
+            found[type_name] = resolved
+        return resolved
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
 def main() -> None:
     for name in TF_THREAD_VARIABLES:
         os.environ.setdefault(name, "1")
     validate_action_results_with_one_validator()
+    resolve_event_types_once()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
