@@ -25,13 +25,15 @@ TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py bot/requ
 .PHONY: help setup import ingest data train run shell test test-fast lint bench validate \
         train-recommender evaluate-recommender \
         test-conversations test-e2e test-browser web browser clean-state insights bench-start \
-        services services-stop run-production test-production load-test load-chat-pace fuzz
+        services services-stop run-production test-production load-test load-chat-pace fuzz \
+        screenshots
 
 help:
 	@echo "make run     set up everything missing and start the assistant (web app :8000, Rasa :5005, actions :5055)"
 	@echo "make shell   chat with the running assistant in this terminal"
 	@echo "make test    run all tests"
 	@echo "make bench   measure and write docs/benchmarks.md"
+	@echo "make screenshots  run the browser tests and refresh docs/screenshots"
 	@echo "make insights  sync the conversations and write results/insights.html (docs/insights.md)"
 	@echo "make run-production  the production profile on this machine (PostgreSQL, Redis,"
 	@echo "                     Chroma server, 2 Rasa replicas + 2 action workers behind nginx)"
@@ -142,6 +144,14 @@ test-e2e: setup data train
 
 test-browser: setup data train browser
 	$(PY) -m pytest tests/browser -q
+
+# The browser tests write their screenshots in the git-ignored results/screenshots; this
+# runs them and copies the fresh pictures over the ones the README shows.
+screenshots: setup data train browser
+	rm -rf results/screenshots
+	$(PY) -m pytest tests/browser -q
+	mkdir -p docs/screenshots
+	cp results/screenshots/*.png docs/screenshots/
 
 # One pytest run: unit, integration (real Chroma + MiniLM), the Rasa project checks
 # (data validate, conversation tests), the end-to-end tests over REST and the browser tests.

@@ -22,7 +22,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 #: Without the networking flags Chromium keeps calling Google's services on a closed network.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+#: Git-ignored: running the tests never changes a tracked file. `make screenshots` copies
+#: these over docs/screenshots.
+SCREENSHOTS = REPO_ROOT / "results" / "screenshots"
 AGENT_PASSWORD = f"pw-{uuid.uuid4().hex[:12]}"
 API_TOKEN = uuid.uuid4().hex
 #: A product whose name carries markup: the widget must show it as text.
