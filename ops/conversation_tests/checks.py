@@ -375,7 +375,7 @@ def check_turn(expect: Expect, outcome: TurnOutcome, ctx: Context) -> list[str]:
     """Every assertion given in ``expect`` that did not hold; a payload that breaks the
     contract (``dialogue/payloads.py``) always fails the turn."""
     problems = [f"payload contract: {e}" for e in outcome.contract_errors]
-    for key in expect.model_fields_set:
+    for key in [k for k in CHECKS if k in expect.model_fields_set]:  # in a fixed order
         value = getattr(expect, key)
         if value is None or value == [] and key not in {"payloads"} or value == {}:
             continue

@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from catalog.domain import Product
-from catalog.repository import SqlCatalog
+from catalog.domain import CatalogReader, Product
 from commerce.schema import CartItemRow, OrderRow, ReturnRow, commerce_engine
 
 
@@ -27,7 +26,7 @@ def squeeze(text: str) -> str:
 class CatalogFacts:
     """The store's catalog, read from its database (products cached once read)."""
 
-    catalog: SqlCatalog
+    catalog: CatalogReader
     _products: dict[str, Product | None] = field(default_factory=dict)
 
     def product(self, product_id: str) -> Product | None:

@@ -53,3 +53,12 @@ def client(payload_log: PayloadLog) -> Iterator[httpx.Client]:
     it receives from the REST channel is checked against dialogue/payloads.py."""
     with httpx.Client(timeout=180, event_hooks={"response": [payload_log.check]}) as http:
         yield http
+
+
+#: One-line summaries the conversation-script tests want shown at the end of the run.
+SUMMARIES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in SUMMARIES:
+        terminalreporter.write_line(line)
