@@ -26,13 +26,14 @@ TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py bot/requ
         train-recommender evaluate-recommender \
         test-conversations test-e2e test-browser web browser clean-state insights bench-start \
         services services-stop run-production test-production load-test load-chat-pace fuzz \
-        screenshots
+        screenshots test-scripts
 
 help:
 	@echo "make run     set up everything missing and start the assistant (web app :8000, Rasa :5005, actions :5055)"
 	@echo "make shell   chat with the running assistant in this terminal"
 	@echo "make test    run all tests"
 	@echo "make bench   measure and write docs/benchmarks.md"
+	@echo "make test-scripts  run the conversation scripts (tests/scripted) against the whole assistant"
 	@echo "make screenshots  run the browser tests and refresh docs/screenshots"
 	@echo "make insights  sync the conversations and write results/insights.html (docs/insights.md)"
 	@echo "make run-production  the production profile on this machine (PostgreSQL, Redis,"
@@ -138,6 +139,11 @@ test-fast: $(VENV)/.installed
 test-conversations: train
 	$(RASA) test core --e2e --stories tests/conversations --model models/aisle.tar.gz \
 	    --fail-on-prediction-errors --out results/conversations
+
+# The conversation scripts of tests/scripted/luma (docs/conversation-tests.md) against the whole
+# assistant, started on free ports with a fresh shop database; JUnit XML in results/.
+test-scripts: setup data train
+	$(PY) -m ops test-conversations tests/scripted/luma --junit results/conversation-scripts.xml
 
 test-e2e: setup data train
 	$(PY) -m pytest tests/e2e -q
