@@ -1,0 +1,214 @@
+"""How well the trained NLU understands text nobody here tuned on (issue 14's measure).
+
+    .venv/bin/python -m scripts.evaluate_understanding [--write] [--errors N]
+
+Starts the Rasa server with the trained model (``models/aisle.tar.gz``) on a free port and
+parses, through its HTTP API (``/model/parse``, the same pipeline a conversation runs):
+
+* **ePQA dev questions**, all unique ones (real Amazon shoppers' product questions,
+  ``../shared/data/epqa/ePQA_dev.csv``): the share recognised as a question intent;
+* the **frozen request sets** of ``tests/understanding/*.yml`` (written before any tuning by
+  someone who did not see the training data; never trained on): intent accuracy, and entity
+  precision / recall / F1 over (entity, value) pairs compared case-insensitively.
+
+``--write`` puts the figures in docs/benchmarks.md and docs/nlu.md (marked sections).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import json
+import statistics
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from aisle.settings import REPO_ROOT, load_settings
+from ops.servers import running_assistant
+from scripts.benchmark_doc import publish
+
+UNDERSTANDING_SETS = REPO_ROOT / "tests" / "understanding"
+#: Intents that take a product question to the answering service (or its neighbours).
+QUESTION_INTENTS = frozenset({"ask_product_question", "compare_products", "ask_similar",
+                              "ask_complementary", "ask_policy", "ask_shipping", "ask_payment"})
+SECTION = "understanding"
+
+
+@dataclass
+class Labelled:
+    text: str
+    intent: str
+    entities: dict[str, Any] = field(default_factory=dict)
+
+
+def epqa_questions(path: Path) -> list[str]:
+    """The unique questions of the ePQA file, in file order."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        seen: dict[str, str] = {}
+        for row in csv.DictReader(handle):
+            seen.setdefault(row["qid"], " ".join(row["question"].split()))
+    return list(dict.fromkeys(seen.values()))
+
+
+def labelled_set(path: Path) -> list[Labelled]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [Labelled(m["text"], m["intent"], dict(m.get("entities") or {}))
+            for m in data["messages"]]
+
+
+def pairs(entities: dict[str, Any]) -> Counter[tuple[str, str]]:
+    """(entity, value) pairs, lower case, numbers as numbers (``30`` = ``30.0``)."""
+    found: Counter[tuple[str, str]] = Counter()
+    for name, value in entities.items():
+        for item in value if isinstance(value, list) else [value]:
+            text = str(item).strip().lower()
+            with contextlib.suppress(ValueError):
+                text = f"{float(text):g}"
+            found[(name, text)] += 1
+    return found
+
+
+def parsed_entities(parse: dict[str, Any]) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    for entity in parse.get("entities") or []:
+        found.setdefault(str(entity.get("entity")), []).append(entity.get("value"))
+    return found
+
+
+class Parser:
+    """``/model/parse`` of a running Rasa server."""
+
+    def __init__(self, url: str, token: str | None) -> None:
+        self.url, self.token = url, token
+        self.client = httpx.Client(timeout=120)
+
+    def parse(self, text: str) -> dict[str, Any]:
+        response = self.client.post(f"{self.url}/model/parse", json={"text": text},
+                                    params={"token": self.token} if self.token else None)
+        response.raise_for_status()
+        return response.json()
+
+
+@dataclass
+class SetResult:
+    name: str
+    size: int
+    intent_accuracy: float
+    entity_precision: float
+    entity_recall: float
+    entity_f1: float
+    confusions: Counter[tuple[str, str]]
+    errors: list[str]
+
+
+def score_set(name: str, items: list[Labelled], parser: Parser) -> SetResult:
+    correct = 0
+    true_pos = predicted = gold = 0
+    confusions: Counter[tuple[str, str]] = Counter()
+    errors: list[str] = []
+    for item in items:
+        parse = parser.parse(item.text)
+        intent = (parse.get("intent") or {}).get("name")
+        correct += intent == item.intent
+        if intent != item.intent:
+            confusions[(item.intent, str(intent))] += 1
+        want, got = pairs(item.entities), pairs(parsed_entities(parse))
+        true_pos += sum((want & got).values())
+        predicted += sum(got.values())
+        gold += sum(want.values())
+        if intent != item.intent or want != got:
+            errors.append(f"{item.text!r}: intent {item.intent} -> {intent}; "
+                          f"entities {dict(want)} -> {dict(got)}")
+    precision = true_pos / predicted if predicted else 1.0
+    recall = true_pos / gold if gold else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return SetResult(name, len(items), correct / len(items), precision, recall, f1,
+                     confusions, errors)
+
+
+def score_epqa(questions: list[str], parser: Parser) -> tuple[float, Counter[str], list[str]]:
+    intents: Counter[str] = Counter()
+    misses: list[str] = []
+    for question in questions:
+        intent = str((parser.parse(question).get("intent") or {}).get("name"))
+        intents[intent] += 1
+        if intent not in QUESTION_INTENTS:
+            misses.append(f"{question!r} -> {intent}")
+    share = sum(n for i, n in intents.items() if i in QUESTION_INTENTS) / len(questions)
+    return share, intents, misses
+
+
+def section(epqa: tuple[float, Counter[str], int], sets: list[SetResult]) -> str:
+    share, intents, total = epqa
+    top = ", ".join(f"{intent} {n / total:.0%}" for intent, n in intents.most_common(6))
+    lines = [
+        f"<!-- {SECTION}:start -->",
+        "## Understanding text nobody here tuned on",
+        "",
+        "`python -m scripts.evaluate_understanding --write` parses each message with the trained "
+        "model through Rasa's `/model/parse` (the whole NLU pipeline).",
+        "",
+        "| set | messages | measure | value | target |",
+        "|---|---:|---|---:|---|",
+        f"| ePQA dev questions (real Amazon shoppers, all unique) | {total} | recognised as a "
+        f"question intent | **{share:.3f}** | ≥ 0.95 |",
+    ]
+    for result in sets:
+        lines.append(f"| {result.name} | {result.size} | intent accuracy | "
+                     f"**{result.intent_accuracy:.3f}** | ≥ 0.95 |")
+        lines.append(f"| {result.name} | {result.size} | entity P / R / F1 (entity, value) | "
+                     f"{result.entity_precision:.2f} / {result.entity_recall:.2f} / "
+                     f"**{result.entity_f1:.3f}** | F1 ≥ 0.90 |")
+    lines += ["", f"ePQA questions by parsed intent: {top}.", ""]
+    for result in sets:
+        common = "; ".join(f"{gold} → {got} ×{n}" for (gold, got), n in
+                           result.confusions.most_common(6))
+        lines.append(f"{result.name}, most common intent confusions: {common or 'none'}.")
+    lines += ["", "How the sets were made: `tests/understanding/README.md`.",
+              f"<!-- {SECTION}:end -->"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epqa", type=Path,
+                        default=load_settings().data_dir / "epqa" / "ePQA_dev.csv")
+    parser.add_argument("--sets", type=Path, nargs="*",
+                        default=sorted(UNDERSTANDING_SETS.glob("*.yml")))
+    parser.add_argument("--write", action="store_true",
+                        help="write the section into docs/benchmarks.md and docs/nlu.md")
+    parser.add_argument("--errors", type=int, default=0, help="print this many errors per set")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = parser.parse_args(argv)
+    questions = epqa_questions(args.epqa)
+    with tempfile.TemporaryDirectory(prefix="aisle-nlu-eval-") as folder, \
+            running_assistant(Path(folder), token="evaluate") as running:
+        nlu = Parser(running.rasa_url, running.token)
+        share, intents, misses = score_epqa(questions, nlu)
+        results = [score_set(path.stem, labelled_set(path), nlu) for path in args.sets]
+    text = section((share, intents, len(questions)), results)
+    for name, errors in [("ePQA", misses), *((r.name, r.errors) for r in results)]:
+        for line in errors[:args.errors]:
+            print(f"{name}: {line}")
+    paths = [REPO_ROOT / "docs" / "benchmarks.md", REPO_ROOT / "docs" / "nlu.md"]
+    for path in paths if args.write else [None]:
+        publish(text, SECTION, path)
+    if args.json:
+        args.json.write_text(json.dumps({
+            "epqa_question_share": share, "epqa_questions": len(questions),
+            "sets": {r.name: {"size": r.size, "intent_accuracy": r.intent_accuracy,
+                              "entity_f1": r.entity_f1} for r in results},
+            "median_set_accuracy": statistics.median([r.intent_accuracy for r in results])
+            if results else None}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
