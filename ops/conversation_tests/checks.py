@@ -98,8 +98,8 @@ def card_rule_problems(product: Product, rule: CardRule) -> list[str]:
         paths = [low(p) for p in (product.category, *product.categories) if p]
         if not any(category_matches(rule.category, p) for p in paths):
             problems.append(f"category {rule.category!r} not in {sorted(set(paths))}")
-    if rule.gender is not None and low(product.gender or "") != low(rule.gender):
-        problems.append(f"gender is {product.gender!r}, not {rule.gender!r}")
+    if rule.gender is not None and low(product.gender or "") not in {low(rule.gender), "unisex"}:
+        problems.append(f"gender is {product.gender!r}, not {rule.gender!r} or unisex")
     if rule.price_max is not None and (product.price is None or product.price > rule.price_max):
         problems.append(f"price {product.price} is over {rule.price_max}")
     if rule.price_min is not None and (product.price is None or product.price < rule.price_min):

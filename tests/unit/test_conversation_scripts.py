@@ -119,7 +119,7 @@ def test_colour_and_size_together_need_one_variant_in_stock() -> None:
         "no variant in stock in Black M"]
     assert card_rule_problems(HOODIE, CardRule(color="Black")) == []
     assert card_rule_problems(HOODIE, CardRule(gender="women", price_max=50, material="Wool")) == [
-        "gender is 'men', not 'women'", "price 52.0 is over 50.0",
+        "gender is 'men', not 'women' or unisex", "price 52.0 is over 50.0",
         "materials ['Fleece', 'Cotton'] lack 'Wool'"]
 
 
