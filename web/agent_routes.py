@@ -1,4 +1,5 @@
-"""The agent-assist console: sign-in, conversations, suggestions, takeover and hand-back.
+"""The agent-assist console: sign-in, conversations, suggestions, takeover and hand-back, and a
+conversation exported as a draft conversation script.
 
 No ``from __future__ import annotations`` here: FastAPI resolves string annotations in the
 module's globals, and the ``SignedIn`` dependency alias is local to :func:`build_agent_router`.
@@ -18,6 +19,7 @@ from insights.events import Event, EventStore
 from web.assist_client import AssistClient, AssistUnavailable
 from web.auth import Agent, AgentAuth
 from web.rasa_api import RasaClient, RasaError
+from web.script_export import NothingToExport, conversation_script
 from web.shop_routes import SESSION_ID
 from web.tracker import Conversation, TrackerReader
 
@@ -35,7 +37,7 @@ class AgentMessage(BaseModel):
 
 def build_agent_router(templates: Any, auth: AgentAuth, tracker: TrackerReader,
                        rasa: RasaClient, assist: AssistClient, events: EventStore,
-                       require_agent: Callable[..., Agent]) -> APIRouter:
+                       require_agent: Callable[..., Agent], store: str) -> APIRouter:
     router = APIRouter()
     SignedIn = Annotated[Agent, Depends(require_agent)]  # noqa: N806 - a type alias
 
@@ -89,6 +91,17 @@ def build_agent_router(templates: Any, auth: AgentAuth, tracker: TrackerReader,
             return await assist.suggestions(found(conversation_id))
         except AssistUnavailable as error:
             raise HTTPException(status_code=503, detail=str(error)) from error
+
+    @router.get("/api/agent/conversations/{conversation_id}/script")
+    async def script(conversation_id: str, agent: SignedIn) -> Response:
+        """The conversation as a draft conversation script for ``store``, as a download."""
+        try:
+            text = conversation_script(found(conversation_id), store)
+        except NothingToExport as error:
+            raise HTTPException(status_code=409, detail=str(error)) from error
+        return Response(text, media_type="application/yaml", headers={
+            "Content-Disposition": f'attachment; filename="conversation-{conversation_id}.yml"',
+            "Cache-Control": "no-store"})
 
     async def change(conversation_id: str, agent: Agent, step: str,
                      call: Callable[[], Awaitable[None]]) -> dict[str, Any]:

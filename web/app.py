@@ -58,7 +58,8 @@ def create_app(settings: Settings,
     routers = [
         build_shop_router(templates, settings.data_dir / "luma" / "images", rasa, tracker,
                           events, page_config, settings.messages_per_minute),
-        build_agent_router(templates, auth, tracker, rasa, assist, events, require_agent),
+        build_agent_router(templates, auth, tracker, rasa, assist, events, require_agent,
+                           settings.store),
         *(factory(settings, require_agent) for factory in extra_routers),
     ]
     for router in routers:

@@ -18,6 +18,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from aisle.settings import Settings
 from insights.events import EventStore
+from ops.conversation_tests.script import parse_script_file
 from web.app import BundleMissing, create_app
 from web.auth import COOKIE, SALT, AgentAuth, ConfigurationError
 from web.rasa_api import RasaClient, RasaError
@@ -86,7 +87,8 @@ def _sign_in(client: TestClient) -> None:
 
 def test_console_data_needs_a_session(client: TestClient) -> None:
     for path in ("/api/agent/conversations", "/api/agent/conversations/needs-help",
-                 "/api/agent/conversations/needs-help/suggestions", "/api/agent/me"):
+                 "/api/agent/conversations/needs-help/suggestions",
+                 "/api/agent/conversations/needs-help/script", "/api/agent/me"):
         assert client.get(path).status_code == 401, path
     assert client.post("/api/agent/conversations/needs-help/takeover").status_code == 401
     assert client.post("/api/agent/login", json={"password": "wrong"}).status_code == 401
@@ -105,6 +107,24 @@ def test_waiting_conversations_come_first_with_their_nlu(client: TestClient) -> 
     assert user["text"] == "<b>I want a human</b>"
     assert client.get("/api/agent/conversations/nobody").status_code == 404
     assert client.get("/api/agent/conversations/bad%20id").status_code == 400
+
+
+def test_a_conversation_downloads_as_a_draft_conversation_script(client: TestClient) -> None:
+    _sign_in(client)
+    response = client.get("/api/agent/conversations/needs-help/script")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/yaml"
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="conversation-needs-help.yml"')
+    draft = parse_script_file(response.text, "conversation-needs-help.yml")
+    assert draft.store == "luma"
+    (script,) = draft.scripts
+    (turn,) = script.turns
+    assert turn.user == "<b>I want a human</b>"
+    assert turn.expect.model_dump(exclude_defaults=True) == {
+        "intent": "human_handoff", "entities": {"product": "hoodie"}, "handoff": True}
+    assert client.get("/api/agent/conversations/nobody/script").status_code == 404
+    assert client.get("/api/agent/conversations/bad%20id/script").status_code == 400
 
 
 def test_suggestions_without_the_internal_token_are_unavailable_not_500(
