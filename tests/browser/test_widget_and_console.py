@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from ops.conversation_tests.script import parse_script_file
 from ops.servers import RunningAssistant
 from tests.browser.conftest import AGENT_PASSWORD, SCRIPTED_ID, SCRIPTED_NAME
 
@@ -223,6 +224,19 @@ def test_agent_takes_over_and_hands_back(browser: Browser, assistant: RunningAss
     steps = [row[2] for row in _events(shop_db, "handoff") if row[0] == session]
     assert any("taken_over" in s for s in steps) and any("handed_back" in s for s in steps)
     expect(agent.locator(".transcript .t.agent")).to_have_count(3, timeout=30_000)
+
+    # "Export as test": the conversation as a draft script the runner accepts.
+    with agent.expect_download() as exported:
+        agent.get_by_role("button", name="Export as test", exact=True).click()
+    assert exported.value.suggested_filename == f"conversation-{session}.yml"
+    draft = parse_script_file(Path(exported.value.path()).read_text(encoding="utf-8"),
+                              exported.value.suggested_filename)
+    turns = draft.scripts[0].turns
+    assert [t.user for t in turns][-5:] == [
+        "show me yoga pants for women", "what material is the first one made of?",
+        "I want to talk to a human", "show me men's hoodies", "show me men's hoodies"]
+    assert turns[-5].expect.products and turns[-4].expect.answer and turns[-3].expect.handoff
+    assert turns[-2].expect.products is None and turns[-1].expect.products  # held: silent
     agent.context.close()
     shopper.context.close()
 

@@ -1,5 +1,6 @@
 // The agent-assist console: sign-in, the conversation list (waiting ones first), the transcript
-// with NLU details, the shopper's products and cart, suggestions, takeover and hand-back.
+// with NLU details, the shopper's products and cart, suggestions, takeover and hand-back, and
+// "Export as test": the conversation as a draft conversation script (docs/conversation-tests.md).
 import { el, money } from "./dom.js";
 import { productCard } from "./render.js";
 
@@ -136,7 +137,29 @@ class Console {
     this.controls.replaceChildren(
       el("span", { class: `state ${held ? "held" : "bot"}`, text: held ? "You hold this conversation" : (conversation.waiting ? "Waiting for a person" : "The bot is answering") }),
       held ? el("button", { type: "button", class: "handback", text: "Hand back to the bot", onclick: () => this.act("handback") })
-        : el("button", { type: "button", class: "takeover", text: "Take over", onclick: () => this.act("takeover") }));
+        : el("button", { type: "button", class: "takeover", text: "Take over", onclick: () => this.act("takeover") }),
+      el("button", { type: "button", class: "export-script", text: "Export as test",
+        title: "Download this conversation as a draft conversation script", onclick: () => this.exportScript(conversation.id) }));
+  }
+
+  async exportScript(id) {
+    try {
+      const response = await fetch(`/api/agent/conversations/${encodeURIComponent(id)}/script`, { credentials: "same-origin" });
+      if (response.status === 401) throw Object.assign(new Error("signed out"), { status: 401 });
+      if (!response.ok) {
+        const detail = await response.json().catch(() => ({}));
+        throw new Error(detail.detail || `export failed (${response.status})`);
+      }
+      const url = URL.createObjectURL(await response.blob());
+      const link = el("a", { href: url, download: `conversation-${id}.yml`, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (error) {
+      if (error.status === 401) return this.guard(error);
+      this.controls.append(el("span", { class: "error", role: "alert", text: `Export failed: ${error.message}` }));
+    }
   }
 
   transcriptItem(m) {
