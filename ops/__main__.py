@@ -31,7 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--junit", type=Path, help="write JUnit XML here")
     run.add_argument("--budget", type=float, default=3.0,
                      help="default reply-time budget per turn in seconds (reported, never failing)")
-    run.add_argument("--parallel", type=int, default=2, help="conversations played at once")
+    run.add_argument("--parallel", type=int, default=1,
+                     help="conversations played at once (default 1: scripts that change the "
+                          "shared sample orders then cannot race with those that read them)")
     run.add_argument("--check", action="store_true", help="only validate the files")
     run.add_argument("-v", "--verbose", action="store_true",
                      help="also print the transcripts of known issues")

@@ -81,8 +81,9 @@ class RunReport:
             self.skipped_files) else ""
         return (f"conversation scripts: {self.count('pass')} passed, {self.count('fail')} failed, "
                 f"{self.count('known')} known issues, {self.count('fixed')} fixed "
-                f"({self.files} files{skipped}, {len(times)} turns, {self.novel_turns} of "
-                f"{self.user_turns} user turns ({share}) not in the NLU data{timing}) "
+                f"({self.files} files{skipped}, {len(times)} turns played; {self.novel_turns} "
+                f"of {self.user_turns} scripted user turns ({share}) not in the NLU data"
+                f"{timing}) "
                 f"in {self.seconds:.0f} s")
 
     def lines(self, verbose: bool = False) -> list[str]:
@@ -92,7 +93,9 @@ class RunReport:
             out.append(f"{LABELS[result.status]:<5} {result.file}: {result.name} "
                        f"({len(result.turns)} turns, {result.seconds:.1f} s)")
             if result.status == "known":
-                out.append(f"      known issue: {result.known_issue}")
+                first = result.problem_lines()[:1]
+                out.append(f"      known issue: {result.known_issue}"
+                           + (f" — failed at {first[0]}" if first else ""))
             if result.status == "fixed":
                 out.append(f"      passes now: remove `known_issue: {result.known_issue}`")
             if result.status == "fail" or (verbose and result.failed):

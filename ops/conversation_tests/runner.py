@@ -114,8 +114,9 @@ class Target:
 
 
 def run_files(files: list[tuple[Path, ScriptFile]], target: Target, store: str,
-              budget_s: float = 3.0, parallel: int = 2, timeout: float = 180.0) -> RunReport:
-    """Run every script of the files written for ``store``; ``parallel`` conversations at once."""
+              budget_s: float = 3.0, parallel: int = 1, timeout: float = 180.0) -> RunReport:
+    """Run every script of the files written for ``store``, in file order; ``parallel``
+    conversations at once (all scripts share the run's shop database and its sample orders)."""
     started = time.perf_counter()
     report = RunReport(files=len(files))
     chosen = [(path, f) for path, f in files if f.store == store]

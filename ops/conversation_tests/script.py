@@ -174,6 +174,9 @@ class Turn(Strict):
     @field_validator("user", mode="before")
     @classmethod
     def _text(cls, value: Any) -> Any:
+        if isinstance(value, bool | int | float) or value is None:
+            raise ValueError(f"YAML read this as {value!r}, not text: quote it "
+                             "(user: \"yes\", user: \"no\", user: \"1\")")
         return value.strip() if isinstance(value, str) else value
 
 

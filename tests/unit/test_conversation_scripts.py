@@ -84,6 +84,7 @@ scripts:
     ("store: amazon\nscripts:\n  - name: x\n    turns: [{user: hi}]", "store"),
     ("scripts:\n  - {name: x, turns: [{user: a}]}\n  - {name: x, turns: [{user: b}]}",
      "unique"),
+    ("scripts:\n  - {name: x, turns: [{user: yes}]}", "quote it"),
 ])
 def test_bad_files_get_a_clear_message(text: str, fragment: str) -> None:
     with pytest.raises(ScriptError, match=fragment):
@@ -198,8 +199,8 @@ def test_report_statuses_summary_and_junit(tmp_path: Path) -> None:
     assert [r.status for r in report.results] == ["pass", "fail", "known", "fixed"]
     assert not report.ok
     assert report.summary().startswith(
-        "conversation scripts: 1 passed, 1 failed, 1 known issues, 1 fixed (2 files, 4 turns, "
-        "3 of 4 user turns (75%) not in the NLU data; reply p50 0.20 s")
+        "conversation scripts: 1 passed, 1 failed, 1 known issues, 1 fixed (2 files, 4 turns "
+        "played; 3 of 4 scripted user turns (75%) not in the NLU data; reply p50 0.20 s")
     lines = report.lines()
     assert "FAIL  a.yml: fails (1 turns, 0.0 s)" in lines and "      turn 1: intent: wrong" in lines
     assert any("remove `known_issue" in line for line in lines)
