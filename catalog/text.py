@@ -64,6 +64,20 @@ def _lemma_table() -> Table:
 
 
 @lru_cache(maxsize=1)
+def _dictionary_words() -> frozenset[str]:
+    from spacy.lookups import load_lookups
+
+    index = load_lookups("en", ["lemma_index"]).get_table("lemma_index")
+    return frozenset(word for part in ("noun", "verb", "adj", "adv") for word in index[part])
+
+
+def is_dictionary_word(word: str) -> bool:
+    """Whether a lower-cased lemma is an English dictionary word (WordNet's base forms in
+    spacy-lookups-data): ``shirt`` and ``sock`` are, ``jakcet`` and ``safty`` are not."""
+    return word in _dictionary_words()
+
+
+@lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """spaCy's English stop words, apostrophes normalised, minus :data:`SHOP_WORDS`."""
     from spacy.lang.en.stop_words import STOP_WORDS

@@ -6,7 +6,9 @@ from typing import Any, Protocol
 
 from catalog.domain import Product
 from catalog.filters import ProductFilters
+from catalog.vocabulary import CatalogVocabulary
 from dialogue.cards import no_results_payload, product_card, products_payload, search_summary
+from dialogue.catalog_terms import CatalogReading, absent_text, read_filters
 from dialogue.constraints import (
     CONSTRAINT_LABELS,
     CONSTRAINT_SLOTS,
@@ -24,6 +26,8 @@ from knowledge.search import SearchResult
 FRESH_SEARCH_INTENTS = {"search_products", "ask_recommendation"}
 SEARCH_INTENTS = FRESH_SEARCH_INTENTS | {"refine_search"}
 RESULTS_PER_TURN = 5
+#: Products shown as the closest ones to a kind of product the store does not carry.
+CLOSEST_PER_TURN = 3
 #: What a catalog lacks when a filter cannot be applied (the Amazon catalog has no prices).
 MISSING_DATA = {"price_min": "prices", "price_max": "prices", "color": "colours",
                 "size": "sizes", "gender": "men's/women's ranges", "material": "materials",
@@ -42,6 +46,8 @@ SEARCH_MEMORY = ("shown_products", "seen_products", "focus_product", "pending_re
 
 
 class Searcher(Protocol):
+    vocabulary: CatalogVocabulary
+
     def search(self, query: str, filters: ProductFilters | None = None,
                k: int = 5) -> SearchResult: ...
 
@@ -145,19 +151,45 @@ def search_products(turn: Turn, search: Searcher, catalog: ProductLookup) -> Rep
         slots["eco_friendly"] = True
         reply.set("eco_friendly", True)
     filters = ProductFilters.from_slots(slots)
-    seen = list(turn.slot("seen_products") or []) if refinement.more else []
     query = _query(turn, intent, filters)
-    result = search.search(query, filters, RESULTS_PER_TURN + len(seen))
+    fresh = intent in FRESH_SEARCH_INTENTS and not finder_done
+    reading = read_filters(filters, search.vocabulary, turn.message_text() if fresh else None)
+    for name, value in reading.updates.items():
+        slots[name] = value
+        reply.set(name, value)
+    if reading.absent_type:
+        return _absent(turn, search, reading, slots, query, reply)
+    seen = list(turn.slot("seen_products") or []) if refinement.more else []
+    result = search.search(query, reading.filters, RESULTS_PER_TURN + len(seen))
     if refinement.more:
         result.hits = [h for h in result.hits if h.product.id not in seen][:RESULTS_PER_TURN]
-    _send_results(turn, result, filters, slots, query, seen, refinement.more, reply)
+    _send_results(turn, result, reading.display, slots, query, seen, refinement.more, reply,
+                  note=reading.unknown_note())
+    return reply
+
+
+def _absent(turn: Turn, search: Searcher, reading: CatalogReading, slots: dict[str, Any],
+            query: str, reply: Reply) -> Reply:
+    """A kind of product this store does not carry: say so, say what it does sell, and show
+    the closest products (if any fit the shopper's other constraints)."""
+    result = search.search(query, reading.filters, CLOSEST_PER_TURN)
+    text = absent_text(str(reading.absent_type), search.vocabulary, len(result.hits))
+    cards = [product_card(hit.product, hit.reason) for hit in result.hits]
+    summary = search_summary(slots, query, len(cards),
+                             result.hits[0].score if result.hits else None)
+    payload = products_payload(cards, summary) if cards else no_results_payload(summary)
+    reply.say(turn.noticed(text), payload).set("pending_relaxation", None)
+    if cards:
+        ids = [card["id"] for card in cards]
+        reply.set("shown_products", ids).set("seen_products", ids).set("focus_product", None)
     return reply
 
 
 def _send_results(turn: Turn, result: SearchResult, filters: ProductFilters,
                   slots: dict[str, Any], query: str, seen: list[str], more: bool,
-                  reply: Reply) -> None:
-    """The cards (or the no-results offer) and what they make the session remember."""
+                  reply: Reply, note: str = "") -> None:
+    """The cards (or the no-results offer) and what they make the session remember; ``note``
+    goes first (constraints left out because the catalog has no such value)."""
     text, offer = _result_text(result, filters)
     if more:
         text = (f"Here are {len(result.hits)} more for {describe(filters)}:" if result.hits
@@ -165,6 +197,8 @@ def _send_results(turn: Turn, result: SearchResult, filters: ProductFilters,
                      "a detail, like the colour or the price?")
     if result.keyword_only and result.hits:
         text += f" {KEYWORD_ONLY_NOTICE}"
+    if note:
+        text = f"{note} {text}"
     cards = [product_card(hit.product, hit.reason) for hit in result.hits]
     summary = search_summary(slots, query, len(cards),
                              result.hits[0].score if result.hits else None)

@@ -17,6 +17,7 @@ from typing import Any
 
 from catalog.domain import CatalogReader, Product
 from catalog.filters import ProductFilters
+from catalog.vocabulary import CatalogVocabulary
 from knowledge.embedding import Embedder
 from knowledge.keyword import BM25Index, tokenize
 from knowledge.passages import category_keys, material_keys, product_document
@@ -222,6 +223,7 @@ class ProductSearch:
         self.keyword = BM25Index([p.id for p in products],
                                  [f"{p.name}\n{product_document(p)}" for p in products])
         self.check = FilterCheck(products)
+        self.vocabulary = CatalogVocabulary.from_products(products)
 
     def search(self, query: str, filters: ProductFilters | None = None,
                k: int = 5) -> SearchResult:

@@ -19,6 +19,7 @@ from actions.questions import ActionAnswerQuestion
 from actions.search import ActionSearchProducts
 from catalog.domain import Product, Variant
 from catalog.filters import ProductFilters
+from catalog.vocabulary import CatalogVocabulary
 from dialogue.fallback import EMPTY_TEXT
 from knowledge.answers import Answer, Citation
 from knowledge.search import Relaxation, SearchHit, SearchResult
@@ -49,6 +50,8 @@ class FakeSearch:
     empty_because: Relaxation | None = None
     calls: list[tuple[str, ProductFilters, int]] = field(default_factory=list)
     check: FakeCheck = field(default_factory=FakeCheck)
+    vocabulary: CatalogVocabulary = field(
+        default_factory=lambda: CatalogVocabulary.from_products([JACKET, HOODIE]))
 
     def search(self, query: str, filters: ProductFilters, k: int) -> SearchResult:
         self.calls.append((query, filters, k))

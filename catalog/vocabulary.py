@@ -1,0 +1,235 @@
+"""The words of an imported catalog, and shoppers' words mapped onto them.
+
+Built from whatever catalog is imported (any store), so the NLU needs no store's values: it
+finds *that* a shopper named a kind of product, a colour or a material, and this maps the
+words they used — misspelt, singular or plural — to the catalog's own value, or says that the
+catalog has no such thing. Words compare as lemmas (:mod:`catalog.text`); a misspelt word is
+corrected to a catalog word by edit distance (RapidFuzz's optimal string alignment, so a
+swapped pair of letters counts as one edit), unless it is an English dictionary word: "shirt" is
+not a misspelt "short".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import extractOne
+
+from catalog.domain import Product
+from catalog.text import is_dictionary_word, terms
+
+MatchKind = Literal["type", "category", "name", "unknown"]
+#: Category segments that describe who a product is for, not what it is.
+AUDIENCE_SEGMENTS = frozenset({"men", "women", "unisex", "kids", "boys", "girls"})
+#: Lemmas of audience words a shopper may put in the product words ("womens jacket").
+AUDIENCE_WORDS = frozenset({"man", "men", "mens", "woman", "women", "womens", "lady", "ladies",
+                            "guy", "unisex", "kid", "boy", "girl"})
+#: A product type longer than this (in content words) is not matched against.
+MAX_TYPE_TERMS = 6
+#: Most product kinds :meth:`CatalogVocabulary.summary` names.
+SUMMARY_KINDS = 10
+
+
+def _max_edits(word: str) -> int:
+    """Typos forgiven in a word: none up to 3 letters, one up to 7, two beyond."""
+    return 0 if len(word) <= 3 else 1 if len(word) <= 7 else 2
+
+
+def _content(text: str) -> list[str]:
+    """Lemmas of ``text`` without numbers ("80 grit" describes, it does not name a kind)."""
+    return [w for w in terms(text) if not w.replace(".", "").replace("/", "").isdigit()]
+
+
+def _key(text: str) -> frozenset[str]:
+    return frozenset(_content(text))
+
+
+@dataclass(frozen=True)
+class TypeMatch:
+    """What a shopper's product word names in this catalog.
+
+    ``type``: one or more catalog product types (``values``); ``category``: a category segment
+    (``values`` holds it, lower case); ``name``: words of product names but no type or category
+    (search by the words, without a type filter); ``unknown``: nothing in the catalog.
+    ``corrected`` is the shopper's text with misspellings replaced, when any were.
+    """
+
+    kind: MatchKind
+    values: tuple[str, ...] = ()
+    corrected: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.kind != "unknown"
+
+
+@dataclass
+class CatalogVocabulary:
+    """Product types, category segments, colours, sizes, materials, brands and name words."""
+
+    types: tuple[str, ...]
+    categories: tuple[str, ...]
+    colors: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
+    materials: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    name_postings: dict[str, frozenset[int]] = field(default_factory=dict)
+    type_counts: dict[str, int] = field(default_factory=dict)
+    category_counts: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_products(cls, products: Iterable[Product]) -> CatalogVocabulary:
+        types: Counter[str] = Counter()
+        categories: Counter[str] = Counter()
+        colors: set[str] = set()
+        sizes: set[str] = set()
+        materials: set[str] = set()
+        brands: set[str] = set()
+        postings: dict[str, set[int]] = {}
+        for number, p in enumerate(products):
+            if p.product_type:
+                types[p.product_type] += 1
+            for path in {p.category, *p.categories}:
+                categories.update({s.strip() for s in path.split("/") if s.strip()})
+            colors.update(c for c in (*p.colors, *(v.color for v in p.variants)) if c)
+            sizes.update(s for s in (*p.sizes, *(v.size for v in p.variants)) if s)
+            materials.update(p.materials)
+            if p.brand:
+                brands.add(p.brand)
+            for term in terms(p.name):
+                postings.setdefault(term, set()).add(number)
+        return cls(tuple(sorted(types)), tuple(sorted(categories)), tuple(sorted(colors)),
+                   tuple(sorted(sizes)), tuple(sorted(materials)), tuple(sorted(brands)),
+                   {t: frozenset(ids) for t, ids in postings.items()}, dict(types),
+                   dict(categories))
+
+    # ------------------------------------------------------------------------ the words
+
+    @cached_property
+    def _type_keys(self) -> list[tuple[frozenset[str], str]]:
+        """Each product type's lemmas; a "type" of more than :data:`MAX_TYPE_TERMS` content
+        words is a description that slipped into the field, not a name to match words to."""
+        keys = [(_key(t), t) for t in self.types]
+        return [(k, t) for k, t in keys if len(k) <= MAX_TYPE_TERMS]
+
+    @cached_property
+    def _category_keys(self) -> list[tuple[frozenset[str], str]]:
+        return [(_key(c), c) for c in self.categories if c.lower() not in AUDIENCE_SEGMENTS]
+
+    @cached_property
+    def _known_words(self) -> list[str]:
+        """Every lemma of the catalog's types, categories, colours, materials and names."""
+        found: set[str] = set(self.name_postings)
+        for values in (self.types, self.categories, self.colors, self.materials):
+            for value in values:
+                found.update(terms(value))
+        return sorted(w for w in found if w.isalpha())
+
+    def correct(self, word: str) -> str:
+        """``word`` (a lemma) or the catalog word it misspells; unchanged when none is close."""
+        edits = _max_edits(word)
+        if (not edits or word in self._known_set or not word.isalpha()
+                or is_dictionary_word(word)):  # a real word, just not one this store uses
+            return word
+        best = extractOne(word, self._known_words, scorer=OSA.distance, score_cutoff=edits)
+        return best[0] if best else word
+
+    @cached_property
+    def _known_set(self) -> frozenset[str]:
+        return frozenset(self._known_words)
+
+    # ------------------------------------------------------------------ product kinds
+
+    def product_type(self, text: str) -> TypeMatch:
+        """What ``text`` (the shopper's words for a kind of product) names in this catalog."""
+        words = [w for w in _content(text) if w not in AUDIENCE_WORDS]
+        if not words:
+            return TypeMatch("unknown")
+        fixed = [self.correct(w) for w in words]
+        corrected = " ".join(fixed) if fixed != words else None
+        key = frozenset(fixed)
+        types = tuple(t for k, t in self._type_keys if k and key <= k)
+        if types:
+            return TypeMatch("type", types, corrected)
+        categories = tuple(c.lower() for k, c in self._category_keys if k and key <= k)
+        if categories:
+            return TypeMatch("category", categories[:1], corrected)
+        if self.named_products(key):
+            return TypeMatch("name", (), corrected)
+        return TypeMatch("unknown", (), corrected)
+
+    def find_type(self, text: str) -> TypeMatch | None:
+        """A kind of product this catalog has, named somewhere in ``text`` (a whole message):
+        the longest run of words that is a product type (or part of one: "hoodie" for
+        "Hoodies & Sweatshirts"), else one that is exactly a category; ``None`` when none is."""
+        words = [w for w in _content(text) if w not in AUDIENCE_WORDS]
+        fixed = [self.correct(w) for w in words]
+        for size in (3, 2, 1):
+            for start in range(len(fixed) - size + 1):
+                key = frozenset(fixed[start:start + size])
+                types = tuple(t for k, t in self._type_keys if k and key <= k)
+                if types:
+                    return TypeMatch("type", types, " ".join(fixed[start:start + size]))
+        for size in (3, 2, 1):
+            for start in range(len(fixed) - size + 1):
+                key = frozenset(fixed[start:start + size])
+                categories = tuple(c.lower() for k, c in self._category_keys if k == key)
+                if categories:
+                    return TypeMatch("category", categories[:1],
+                                     " ".join(fixed[start:start + size]))
+        return None
+
+    def find_value(self, values: tuple[str, ...], text: str) -> str | None:
+        """The first of ``values`` (colours, materials) that a word or two of ``text`` names,
+        misspellings of non-dictionary words corrected; ``None`` when none does."""
+        by_key = {frozenset(terms(v)): v for v in values if terms(v)}
+        fixed = [self.correct(w) for w in terms(text)]
+        for size in (2, 1):
+            for start in range(len(fixed) - size + 1):
+                found = by_key.get(frozenset(fixed[start:start + size]))
+                if found is not None:
+                    return found
+        return None
+
+    def named_products(self, words: frozenset[str]) -> int:
+        """How many product names hold every one of ``words`` (lemmas)."""
+        postings = [self.name_postings.get(w, frozenset()) for w in words]
+        return len(frozenset.intersection(*postings)) if postings else 0
+
+    def value(self, values: tuple[str, ...], text: str) -> str | None:
+        """The catalog value among ``values`` (colours, materials, sizes, brands) that ``text``
+        names, ignoring case and small misspellings; ``None`` when the catalog has none."""
+        wanted = text.strip().lower()
+        for value in values:
+            if value.lower() == wanted:
+                return value
+        if len(wanted) <= 3:  # sizes and short words: exact only
+            return None
+        best = extractOne(wanted, [v.lower() for v in values], scorer=OSA.distance,
+                          score_cutoff=_max_edits(wanted))
+        return values[best[2]] if best else None
+
+    # ---------------------------------------------------------------------- read-outs
+
+    def summary(self) -> str:
+        """What the store sells, in a few words: its product types when there are few, else
+        the broadest categories below the catalog's root, most products first."""
+        if 0 < len(self.types) <= SUMMARY_KINDS:
+            kinds = sorted(self.types, key=lambda t: -self.type_counts.get(t, 0))
+        else:
+            kinds = self._broad_categories()
+        kinds = [k.lower() for k in kinds[:SUMMARY_KINDS]]
+        if not kinds:
+            return ""
+        return kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} and {kinds[-1]}"
+
+    def _broad_categories(self) -> list[str]:
+        total = max(self.category_counts.values(), default=0)
+        broad = [c for c, n in self.category_counts.items()
+                 if n < total and c.lower() not in AUDIENCE_SEGMENTS]
+        return sorted(broad, key=lambda c: -self.category_counts[c])

@@ -1,0 +1,127 @@
+"""The shopper's words for what they want, mapped onto this store's catalog.
+
+The NLU finds *that* a message names a kind of product, a colour, a size or a material; this
+maps the words to the imported catalog's own values (misspellings corrected, singular or
+plural alike) or finds that the catalog has no such thing, so an unknown value is said, never
+used silently as a filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from catalog.filters import ProductFilters
+from catalog.vocabulary import CatalogVocabulary
+
+#: Constraints checked against the catalog's values, and how the reply names them.
+VALUE_FIELDS = {"color": ("colours", "colors"), "size": ("sizes", "sizes"),
+                "material": ("materials", "materials")}
+#: At most this many catalog values are listed when a shopper's value is not among them.
+LISTED_VALUES = 12
+
+
+@dataclass(frozen=True)
+class CatalogReading:
+    """The constraints as this catalog understands them.
+
+    ``filters`` search; ``display`` reads back to the shopper (it keeps product words that
+    match product names rather than a type, which search by words instead of filtering);
+    ``updates`` are slot values to remember in catalog spelling; ``absent_type`` is the
+    shopper's kind of product the catalog does not have; ``unknown`` maps a constraint to the
+    value the catalog has none of, with the values it does have.
+    """
+
+    filters: ProductFilters
+    display: ProductFilters
+    updates: dict[str, str | None] = field(default_factory=dict)
+    absent_type: str | None = None
+    unknown: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def unknown_note(self) -> str:
+        """``We have no teal ones (colours: black, blue, …), so I left the colour out.``"""
+        notes = []
+        for name, (value, known) in self.unknown.items():
+            label = VALUE_FIELDS[name][0]
+            listed = ", ".join(known[:LISTED_VALUES]) + (", …" if len(known) > LISTED_VALUES
+                                                         else "")
+            noun = "size" if name == "size" else label[:-1]
+            notes.append(f"We have nothing in {value} ({label}: {listed}), so I left the "
+                         f"{noun} out.")
+        return " ".join(notes)
+
+
+def read_filters(filters: ProductFilters, vocabulary: CatalogVocabulary,
+                 text: str | None = None) -> CatalogReading:
+    """Map ``filters``' product words, colour, size and material onto ``vocabulary``.
+
+    With ``text`` (the message of a new search), a kind of product, colour or material the
+    NLU did not pick out is looked for in the words themselves ("womens jakcet" → jackets).
+    """
+    updates: dict[str, str | None] = {}
+    if text:
+        filters = _found_in_text(filters, vocabulary, text, updates)
+    search, display = filters, filters
+    absent: str | None = None
+    if filters.product_type:
+        match = vocabulary.product_type(filters.product_type)
+        if match.kind in {"type", "category"}:
+            canonical = (match.values[0].lower() if len(match.values) == 1
+                         else match.corrected or filters.product_type)
+            if canonical.lower() != filters.product_type.lower():
+                updates["product_type"] = canonical
+                search = display = replace(filters, product_type=canonical)
+        elif match.kind == "name":
+            search = filters.without("product_type")
+            if match.corrected:
+                display = replace(filters, product_type=match.corrected)
+        else:
+            absent = filters.product_type
+            search = display = filters.without("product_type")
+            updates["product_type"] = None
+    unknown: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for name, (_, attribute) in VALUE_FIELDS.items():
+        value = getattr(filters, name)
+        known: tuple[str, ...] = getattr(vocabulary, attribute)
+        if not value or not known:  # nothing asked, or a catalog without such data
+            continue
+        canonical = vocabulary.value(known, value)
+        if canonical is None:
+            unknown[name] = (value, known)
+            search, display = search.without(name), display.without(name)
+            updates[name] = None
+        elif canonical.lower() != value.lower():
+            spelled = canonical if name == "size" else canonical.lower()
+            search, display = replace(search, **{name: spelled}), replace(display, **{name: spelled})
+            updates[name] = spelled
+    return CatalogReading(search, display, updates, absent, unknown)
+
+
+def _found_in_text(filters: ProductFilters, vocabulary: CatalogVocabulary, text: str,
+                   updates: dict[str, str | None]) -> ProductFilters:
+    """``filters`` plus what ``text`` names of the catalog's kinds, colours and materials that
+    the NLU left unset."""
+    found: dict[str, str] = {}
+    if not filters.product_type:
+        match = vocabulary.find_type(text)
+        if match is not None:
+            found["product_type"] = (match.values[0].lower() if len(match.values) == 1
+                                     else str(match.corrected))
+    for name, attribute in (("color", "colors"), ("material", "materials")):
+        values = getattr(vocabulary, attribute)
+        if not getattr(filters, name) and values:
+            value = vocabulary.find_value(values, text)
+            if value is not None:
+                found[name] = value.lower()
+    updates.update(found)
+    return replace(filters, **found) if found else filters
+
+
+def absent_text(kind: str, vocabulary: CatalogVocabulary, closest: int) -> str:
+    """``We don't seem to carry smartphones. We sell …; the closest I have:``"""
+    sells = vocabulary.summary()
+    text = f"We don't seem to carry {kind}."
+    if sells:
+        text += f" This store sells {sells}."
+    if closest:
+        text += " The closest I have:"
+    return text
