@@ -151,3 +151,23 @@ def test_indirect_answers_say_so() -> None:
 
     text = compose([Citation("description", "P1", "Jacket", "Blocks the wind.")], direct=False)
     assert text.startswith("I can't find that stated directly.")
+
+
+def test_store_pages_refuse_names_they_never_mention_but_answer_plain_words() -> None:
+    from knowledge.answers import names_something
+
+    assert names_something("paypal") and names_something("klarna")
+    assert not names_something("fit") and not names_something("weekend")
+    assert not names_something("btw")  # an abbreviation, not a name
+    pages = [stored(None, "policy", "Merchandise must be returned within 30 days of receipt.",
+                    title="Returns"),
+             stored(None, "policy", "We accept Visa, MasterCard and American Express.",
+                    title="Payment")]
+    vocabulary = {t for p in pages for t in tokenize(f"{p.title} {p.text}")}
+    plain = select("returns if it doesn't fit?", pages, OverlapScorer(),
+                   use_vectors=False, with_titles=True, strict=True, vocabulary=vocabulary)
+    assert plain.grounded and plain.text.startswith("I can't find that stated directly")
+    assert "30 days" in plain.citations[0].quote
+    named = select("do you accept paypal payments", pages, OverlapScorer(), use_vectors=False,
+                   with_titles=True, strict=True, vocabulary=vocabulary)
+    assert named.text == NOT_KNOWN and not named.grounded
