@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 
 from sqlalchemy import Select, func, select
@@ -34,6 +35,10 @@ def _token_matches(query: str, name_words: tuple[str, ...]) -> bool:
         w.startswith(query) or text_normaliser.lemma(query) == text_normaliser.lemma(w)
         for w in name_words
     )
+
+
+#: Most products :meth:`SqlCatalog.find_products_in_text` returns.
+NAMED_IN_TEXT = 4
 
 
 class SqlCatalog:
@@ -82,6 +87,33 @@ class SqlCatalog:
             if all(_token_matches(q, name_words) for q in query):
                 hits.append((name.lower() != wanted, len(name_words), name, pid))
         ids = [pid for *_, pid in sorted(hits)]
+        by_id = {p.id: p for p in self._load(ids)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def find_products_in_text(self, text: str) -> list[Product]:
+        """Products a whole message names, however it is cased: its first word and all the
+        others, or all but one of three or more ("the joust duffle"); or a first word that is
+        no dictionary word ("chaz") with one more word or on a single product. Whole names
+        first, then most words matched; at most :data:`NAMED_IN_TEXT` products."""
+        said = {text_normaliser.lemma(w) for w in text_normaliser.tokens(text)}
+        if not said:
+            return []
+        with Session(self.engine) as session:
+            rows = session.execute(
+                self._where(select(ProductRow.id, ProductRow.name), ProductRow)
+            ).all()
+        names = [(pid, [text_normaliser.lemma(w) for w in _name_words(name)]) for pid, name in rows]
+        firsts = Counter(words[0] for _, words in names if words)
+        hits = []
+        for pid, words in names:
+            if not words or words[0] not in said:
+                continue
+            shared = sum(1 for w in set(words) if w in said)
+            whole = shared >= len(set(words)) - (1 if len(set(words)) >= 3 else 0)
+            coined = words[0].isalpha() and not text_normaliser.is_dictionary_word(words[0])
+            if whole or (coined and (shared >= 2 or firsts[words[0]] == 1)):
+                hits.append((not whole, -shared, len(words), pid))
+        ids = [pid for *_, pid in sorted(hits)[:NAMED_IN_TEXT]]
         by_id = {p.id: p for p in self._load(ids)}
         return [by_id[i] for i in ids if i in by_id]
 

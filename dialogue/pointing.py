@@ -13,24 +13,40 @@ from dialogue.turn import Turn
 class FindsProducts(Protocol):
     def find_products_by_name(self, name: str) -> Sequence[Product]: ...
 
+    def find_products_in_text(self, text: str) -> Sequence[Product]: ...
+
 
 def product_ids_named(catalog: FindsProducts, name: str) -> list[str]:
     """Ids of the catalog products a name matches, best first."""
     return [p.id for p in catalog.find_products_by_name(name)]
 
 
+def _named_in_text(turn: Turn, catalog: FindsProducts) -> list[str]:
+    """Ids of the products the message names although the NLU tagged no product (a name in
+    lower case, or tagged as "the Josie Yoga Jacket" mention)."""
+    if turn.entity_values().get("product"):
+        return []
+    return [p.id for p in catalog.find_products_in_text(turn.message_text())]
+
+
 def pointed_product(turn: Turn, catalog: FindsProducts) -> str | None:
     """The product the last message is about."""
+    named = turn.entity_values().get("product") or None
+    in_text = _named_in_text(turn, catalog)
+    find = (lambda name: product_ids_named(catalog, name)) if named else (lambda _: in_text)
     return resolve_product(
         turn.message_text(), turn.slot("shown_products") or [], turn.slot("focus_product"),
-        turn.entity_values().get("product") or None,
-        lambda name: product_ids_named(catalog, name),
+        named or ("(named in the message)" if in_text else None), find,
     )
 
 
 def pointed_products(turn: Turn, catalog: FindsProducts) -> list[str]:
     """The products the last message points at ("the first two", "A vs B")."""
     named = [str(value) for name, value in turn.entities if name == "product" and value]
+    if not named:
+        in_text = _named_in_text(turn, catalog)
+        if len(in_text) >= 2:
+            return in_text[:2]
     return resolve_products(turn.message_text(), turn.slot("shown_products") or [],
                             turn.slot("focus_product"), named,
                             lambda name: product_ids_named(catalog, name))

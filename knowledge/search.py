@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 RRF_K = 60
 _CORE = frozenset({"product_type", "gender"})
+#: Distinct product words whose matching types a FilterCheck remembers.
+_MATCHING_MEMORY = 1024
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class FilterCheck:
 
     def __init__(self, products: list[Product]) -> None:
         self.types = sorted({p.product_type for p in products if p.product_type})
+        self._type_words = [_words(t) for t in self.types]
+        self._matching: dict[str, list[str]] = {}
         self.capable = {
             "price_min": any(p.price is not None for p in products),
             "color": any(p.colors or any(v.color for v in p.variants) for p in products),
@@ -92,9 +96,17 @@ class FilterCheck:
         return [n for n in filters.restricting() if not self.capable.get(n, True)]
 
     def matching_types(self, wanted: str) -> list[str]:
-        """Catalog product types named by ``wanted`` (case and plural insensitive)."""
-        words = _words(wanted)
-        return [t for t in self.types if t.lower() == wanted.lower() or words <= _words(t)]
+        """Catalog product types named by ``wanted`` (case and plural insensitive); remembered
+        per wanted text, since a search checks every product against the same words."""
+        found = self._matching.get(wanted)
+        if found is None:
+            words = _words(wanted)
+            found = [t for t, type_words in zip(self.types, self._type_words, strict=True)
+                     if t.lower() == wanted.lower() or words <= type_words]
+            if len(self._matching) >= _MATCHING_MEMORY:
+                self._matching.clear()
+            self._matching[wanted] = found
+        return found
 
     def type_or_category(self, f: ProductFilters) -> tuple[list[str], str | None]:
         """The catalog types ``f.product_type`` names, or else the category word it is."""

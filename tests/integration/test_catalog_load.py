@@ -127,6 +127,16 @@ def test_real_luma_import(tmp_path: Path, data_dir: Path) -> None:
     assert any(s.heading == "Shipping and Delivery" for s in catalog.policy_sections())
     assert catalog.links("MH01")
 
+    def named(text: str) -> list[str]:
+        return [p.name for p in catalog.find_products_in_text(text)]
+
+    assert named("does the josie yoga jacket shrink?") == ["Josie Yoga Jacket"]
+    assert named("what goes with the joust duffle") == ["Joust Duffle Bag"]  # all but one word
+    assert named("the chaz one in the dryer?") == ["Chaz Kangeroo Hoodie"]  # a coined first word
+    assert set(named("compare chaz and mach street")) == {"Chaz Kangeroo Hoodie",
+                                                           "Mach Street Sweatshirt"}
+    assert named("show me a yoga jacket in black") == []  # kinds of product, not names
+
 
 def test_real_scientific_import(tmp_path: Path, data_dir: Path) -> None:
     url = f"sqlite:///{tmp_path / 'sci.sqlite'}"

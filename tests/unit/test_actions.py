@@ -77,6 +77,9 @@ class FakeCatalog:
     def find_products_by_name(self, text: str) -> list[Product]:
         return [JACKET] if "jade" in text.lower() else []
 
+    def find_products_in_text(self, text: str) -> list[Product]:
+        return [JACKET] if "jade yoga jacket" in text.lower() else []
+
     def product(self, product_id: str) -> Product | None:
         return {"WJ09": JACKET, "HOOD": HOODIE}.get(product_id)
 

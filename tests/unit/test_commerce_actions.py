@@ -138,6 +138,9 @@ class FakeCatalog:
     def find_products_by_name(self, text: str) -> list[Product]:
         return [p for p in self.items if text.lower() in p.name.lower()]
 
+    def find_products_in_text(self, text: str) -> list[Product]:
+        return [p for p in self.items if p.name.lower() in text.lower()]
+
 
 @dataclass
 class FakeServices:

@@ -79,6 +79,9 @@ class Catalog:
     def find_products_by_name(self, text: str) -> list[Product]:
         return [p for p in self.products.values() if text.lower() in p.name.lower()]
 
+    def find_products_in_text(self, text: str) -> list[Product]:
+        return [p for p in self.products.values() if p.name.lower() in text.lower()]
+
 
 @dataclass
 class Services:
