@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 
 from sqlalchemy import Select, func, select
@@ -27,6 +28,18 @@ from catalog.schema import (
 def _name_words(name: str) -> tuple[str, ...]:
     """Words of a product name; cached because every name look-up reads every name."""
     return tuple(text_normaliser.tokens(name))
+
+
+def _content_lemmas(words: Sequence[str]) -> list[str]:
+    """Lemmas of the words that can name something: no stop words ("the", "first", "one"),
+    and no number a word became ("first" is lemmatised to "1")."""
+    lemmas = []
+    for word in words:
+        lemma = text_normaliser.lemma(word)
+        if text_normaliser.is_stopword(word) or (lemma.isdigit() and not word.isdigit()):
+            continue
+        lemmas.append(lemma)
+    return lemmas
 
 
 def _token_matches(query: str, name_words: tuple[str, ...]) -> bool:
@@ -95,14 +108,14 @@ class SqlCatalog:
         others, or all but one of three or more ("the joust duffle"); or a first word that is
         no dictionary word ("chaz") with one more word or on a single product. Whole names
         first, then most words matched; at most :data:`NAMED_IN_TEXT` products."""
-        said = {text_normaliser.lemma(w) for w in text_normaliser.tokens(text)}
+        said = set(_content_lemmas(text_normaliser.tokens(text)))
         if not said:
             return []
         with Session(self.engine) as session:
             rows = session.execute(
                 self._where(select(ProductRow.id, ProductRow.name), ProductRow)
             ).all()
-        names = [(pid, [text_normaliser.lemma(w) for w in _name_words(name)]) for pid, name in rows]
+        names = [(pid, _content_lemmas(_name_words(name))) for pid, name in rows]
         firsts = Counter(words[0] for _, words in names if words)
         hits = []
         for pid, words in names:
