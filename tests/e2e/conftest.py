@@ -59,6 +59,13 @@ def client(payload_log: PayloadLog) -> Iterator[httpx.Client]:
 SUMMARIES: list[str] = []
 
 
+@pytest.fixture(scope="session")
+def summaries() -> list[str]:
+    """Lines printed after the test results (the list this conftest's hook reads; a test
+    must not import it, since pytest loads this file under its own module name)."""
+    return SUMMARIES
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in SUMMARIES:
         terminalreporter.write_line(line)

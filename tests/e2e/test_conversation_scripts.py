@@ -11,7 +11,6 @@ import pytest
 from aisle.settings import REPO_ROOT, load_settings
 from ops.conversation_tests.runner import Target, own_assistant, run_files
 from ops.conversation_tests.script import load_scripts, parse_script_file
-from tests.e2e.conftest import SUMMARIES
 
 pytestmark = pytest.mark.e2e
 LUMA_SCRIPTS = REPO_ROOT / "tests" / "scripted" / "luma"
@@ -24,11 +23,11 @@ def target() -> Iterator[Target]:
         yield running
 
 
-def test_the_luma_scripts_pass(target: Target) -> None:
+def test_the_luma_scripts_pass(target: Target, summaries: list[str]) -> None:
     files = load_scripts([LUMA_SCRIPTS])
     report = run_files(files, target, "luma")
     report.write_junit(JUNIT)
-    SUMMARIES.append(report.summary() + f" [JUnit: {JUNIT.relative_to(REPO_ROOT)}]")
+    summaries.append(report.summary() + f" [JUnit: {JUNIT.relative_to(REPO_ROOT)}]")
     failing = [line for r in report.results if r.status == "fail"
                for line in [f"{r.file.name}: {r.name}", *r.problem_lines(), *r.transcript()]]
     assert report.ok, "\n".join(failing)
