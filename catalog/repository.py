@@ -42,6 +42,12 @@ def _content_lemmas(words: Sequence[str]) -> list[str]:
     return lemmas
 
 
+@lru_cache(maxsize=16384)
+def _name_lemmas(name: str) -> tuple[str, ...]:
+    """:func:`_content_lemmas` of a product name; cached like :func:`_name_words`."""
+    return tuple(_content_lemmas(_name_words(name)))
+
+
 def _token_matches(query: str, name_words: tuple[str, ...]) -> bool:
     """A query word matches a name word it starts ("hood" -> "hoodie") or shares a lemma with."""
     return any(
@@ -89,19 +95,13 @@ class SqlCatalog:
         query = text_normaliser.tokens(text)
         if not query:
             return []
-        with Session(self.engine) as session:
-            rows = session.execute(
-                self._where(select(ProductRow.id, ProductRow.name), ProductRow)
-            ).all()
         wanted = text.strip().lower()
         hits = []
-        for pid, name in rows:
+        for pid, name in self._names():
             name_words = _name_words(name)
             if all(_token_matches(q, name_words) for q in query):
                 hits.append((name.lower() != wanted, len(name_words), name, pid))
-        ids = [pid for *_, pid in sorted(hits)]
-        by_id = {p.id: p for p in self._load(ids)}
-        return [by_id[i] for i in ids if i in by_id]
+        return self._in_order([pid for *_, pid in sorted(hits)])
 
     def find_products_in_text(self, text: str) -> list[Product]:
         """Products a whole message names, however it is cased: its first word and all the
@@ -111,11 +111,7 @@ class SqlCatalog:
         said = set(_content_lemmas(text_normaliser.tokens(text)))
         if not said:
             return []
-        with Session(self.engine) as session:
-            rows = session.execute(
-                self._where(select(ProductRow.id, ProductRow.name), ProductRow)
-            ).all()
-        names = [(pid, _content_lemmas(_name_words(name))) for pid, name in rows]
+        names = [(pid, _name_lemmas(name)) for pid, name in self._names()]
         firsts = Counter(words[0] for _, words in names if words)
         hits = []
         for pid, words in names:
@@ -126,7 +122,16 @@ class SqlCatalog:
             coined = words[0].isalpha() and not text_normaliser.is_dictionary_word(words[0])
             if whole or (coined and (shared >= 2 or firsts[words[0]] == 1)):
                 hits.append((not whole, -shared, len(words), pid))
-        ids = [pid for *_, pid in sorted(hits)[:NAMED_IN_TEXT]]
+        return self._in_order([pid for *_, pid in sorted(hits)[:NAMED_IN_TEXT]])
+
+    def _names(self) -> list[tuple[str, str]]:
+        """(id, name) of every product, for the name look-ups."""
+        with Session(self.engine) as session:
+            return [tuple(row) for row in session.execute(
+                self._where(select(ProductRow.id, ProductRow.name), ProductRow))]
+
+    def _in_order(self, ids: list[str]) -> list[Product]:
+        """The products ``ids`` names, loaded at once, in that order."""
         by_id = {p.id: p for p in self._load(ids)}
         return [by_id[i] for i in ids if i in by_id]
 

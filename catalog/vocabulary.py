@@ -12,7 +12,7 @@ not a misspelt "short".
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -49,6 +49,14 @@ def _key(text: str) -> frozenset[str]:
     return frozenset(_content(text))
 
 
+def _runs(words: list[str], longest: int) -> Iterator[tuple[frozenset[str], str]]:
+    """Each run of consecutive ``words``, longest runs first: its word set and its text."""
+    for size in range(longest, 0, -1):
+        for start in range(len(words) - size + 1):
+            run = words[start:start + size]
+            yield frozenset(run), " ".join(run)
+
+
 @dataclass(frozen=True)
 class TypeMatch:
     """What a shopper's product word names in this catalog.
@@ -62,10 +70,6 @@ class TypeMatch:
     kind: MatchKind
     values: tuple[str, ...] = ()
     corrected: str | None = None
-
-    @property
-    def known(self) -> bool:
-        return self.kind != "unknown"
 
 
 @dataclass
@@ -153,7 +157,7 @@ class CatalogVocabulary:
         fixed = [self.correct(w) for w in words]
         corrected = " ".join(fixed) if fixed != words else None
         key = frozenset(fixed)
-        types = tuple(t for k, t in self._type_keys if k and key <= k)
+        types = self._types_holding(key)
         if types:
             return TypeMatch("type", types, corrected)
         categories = tuple(c.lower() for k, c in self._category_keys if k and key <= k)
@@ -167,21 +171,15 @@ class CatalogVocabulary:
         """A kind of product this catalog has, named somewhere in ``text`` (a whole message):
         the longest run of words that is a product type (or part of one: "hoodie" for
         "Hoodies & Sweatshirts"), else one that is exactly a category; ``None`` when none is."""
-        words = [w for w in _content(text) if w not in AUDIENCE_WORDS]
-        fixed = [self.correct(w) for w in words]
-        for size in (3, 2, 1):
-            for start in range(len(fixed) - size + 1):
-                key = frozenset(fixed[start:start + size])
-                types = tuple(t for k, t in self._type_keys if k and key <= k)
-                if types:
-                    return TypeMatch("type", types, " ".join(fixed[start:start + size]))
-        for size in (3, 2, 1):
-            for start in range(len(fixed) - size + 1):
-                key = frozenset(fixed[start:start + size])
-                categories = tuple(c.lower() for k, c in self._category_keys if k == key)
-                if categories:
-                    return TypeMatch("category", categories[:1],
-                                     " ".join(fixed[start:start + size]))
+        fixed = [self.correct(w) for w in _content(text) if w not in AUDIENCE_WORDS]
+        for key, run in _runs(fixed, 3):
+            types = self._types_holding(key)
+            if types:
+                return TypeMatch("type", types, run)
+        for key, run in _runs(fixed, 3):
+            categories = tuple(c.lower() for k, c in self._category_keys if k == key)
+            if categories:
+                return TypeMatch("category", categories[:1], run)
         return None
 
     def find_value(self, values: tuple[str, ...], text: str) -> str | None:
@@ -189,12 +187,12 @@ class CatalogVocabulary:
         misspellings of non-dictionary words corrected; ``None`` when none does."""
         by_key = {frozenset(terms(v)): v for v in values if terms(v)}
         fixed = [self.correct(w) for w in terms(text)]
-        for size in (2, 1):
-            for start in range(len(fixed) - size + 1):
-                found = by_key.get(frozenset(fixed[start:start + size]))
-                if found is not None:
-                    return found
-        return None
+        return next((by_key[key] for key, _ in _runs(fixed, 2) if key in by_key), None)
+
+    def _types_holding(self, key: frozenset[str]) -> tuple[str, ...]:
+        """The product types whose words include all of ``key`` ("hoodie" → "Hoodies &
+        Sweatshirts")."""
+        return tuple(t for k, t in self._type_keys if k and key <= k)
 
     def named_products(self, words: frozenset[str]) -> int:
         """How many product names hold every one of ``words`` (lemmas)."""

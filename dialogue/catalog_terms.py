@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from catalog.filters import ProductFilters
-from catalog.vocabulary import CatalogVocabulary
+from catalog.vocabulary import CatalogVocabulary, TypeMatch
 
 #: Constraints checked against the catalog's values, and how the reply names them.
 VALUE_FIELDS = {"color": ("colours", "colors"), "size": ("sizes", "sizes"),
@@ -65,8 +65,7 @@ def read_filters(filters: ProductFilters, vocabulary: CatalogVocabulary,
     if filters.product_type:
         match = vocabulary.product_type(filters.product_type)
         if match.kind in {"type", "category"}:
-            canonical = (match.values[0].lower() if len(match.values) == 1
-                         else match.corrected or filters.product_type)
+            canonical = _type_value(match, filters.product_type)
             if canonical.lower() != filters.product_type.lower():
                 updates["product_type"] = canonical
                 search = display = replace(filters, product_type=canonical)
@@ -96,6 +95,15 @@ def read_filters(filters: ProductFilters, vocabulary: CatalogVocabulary,
     return CatalogReading(search, display, updates, absent, unknown)
 
 
+def _type_value(match: TypeMatch, words: str) -> str:
+    """The slot value for a matched kind: the catalog's own name when it names one type or
+    category, else the shopper's (corrected) ``words``, which the search maps to every type
+    they name."""
+    if len(match.values) == 1:
+        return match.values[0].lower()
+    return match.corrected or words
+
+
 def _found_in_text(filters: ProductFilters, vocabulary: CatalogVocabulary, text: str,
                    updates: dict[str, str | None]) -> ProductFilters:
     """``filters`` plus what ``text`` names of the catalog's kinds, colours and materials that
@@ -104,8 +112,7 @@ def _found_in_text(filters: ProductFilters, vocabulary: CatalogVocabulary, text:
     if not filters.product_type:
         match = vocabulary.find_type(text)
         if match is not None:
-            found["product_type"] = (match.values[0].lower() if len(match.values) == 1
-                                     else str(match.corrected))
+            found["product_type"] = _type_value(match, str(match.corrected))
     for name, attribute in (("color", "colors"), ("material", "materials")):
         values = getattr(vocabulary, attribute)
         if not getattr(filters, name) and values:
