@@ -31,13 +31,10 @@ def _named_in_text(turn: Turn, catalog: FindsProducts) -> list[str]:
 
 def pointed_product(turn: Turn, catalog: FindsProducts) -> str | None:
     """The product the last message is about."""
-    named = turn.entity_values().get("product") or None
-    in_text = _named_in_text(turn, catalog)
-    find = (lambda name: product_ids_named(catalog, name)) if named else (lambda _: in_text)
-    return resolve_product(
-        turn.message_text(), turn.slot("shown_products") or [], turn.slot("focus_product"),
-        named or ("(named in the message)" if in_text else None), find,
-    )
+    name = turn.entity_values().get("product")
+    named = product_ids_named(catalog, name) if name else _named_in_text(turn, catalog)
+    return resolve_product(turn.message_text(), turn.slot("shown_products") or [],
+                           turn.slot("focus_product"), named)
 
 
 def pointed_products(turn: Turn, catalog: FindsProducts) -> list[str]:

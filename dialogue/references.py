@@ -36,8 +36,7 @@ def resolve_product(
     text: str,
     shown: Sequence[str],
     focus: str | None,
-    named: str | None = None,
-    find_by_name: Callable[[str], Sequence[str]] | None = None,
+    named: Sequence[str] = (),
 ) -> str | None:
     """Pick the product a message is about.
 
@@ -48,16 +47,13 @@ def resolve_product(
         text: the shopper's message.
         shown: ids of the products shown last, in display order.
         focus: id of the product in focus, if any.
-        named: a product name the NLU extracted, if any.
-        find_by_name: maps a name to matching product ids, best first.
+        named: ids of the products the message names, best first.
     """
-    if named and find_by_name is not None:
-        matches = list(find_by_name(named))
-        for product_id in matches:
-            if product_id in shown:
-                return product_id
-        if matches:
-            return matches[0]
+    for product_id in named:
+        if product_id in shown:
+            return product_id
+    if named:
+        return named[0]
     index = ordinal_index(text)
     if index is not None and shown:
         if -len(shown) <= index < len(shown):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import statistics
 import tempfile
@@ -31,6 +30,7 @@ import httpx
 import yaml
 
 from aisle.settings import REPO_ROOT, load_settings
+from knowledge.qa_data import load_epqa
 from ops.servers import running_assistant
 from scripts.benchmark_doc import publish
 
@@ -49,12 +49,9 @@ class Labelled:
 
 
 def epqa_questions(path: Path) -> list[str]:
-    """The unique questions of the ePQA file, in file order."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        seen: dict[str, str] = {}
-        for row in csv.DictReader(handle):
-            seen.setdefault(row["qid"], " ".join(row["question"].split()))
-    return list(dict.fromkeys(seen.values()))
+    """The unique questions of the ePQA file (:func:`knowledge.qa_data.load_epqa`), in file
+    order, whitespace collapsed."""
+    return list(dict.fromkeys(" ".join(q.question.split()) for q in load_epqa(path)))
 
 
 def labelled_set(path: Path) -> list[Labelled]:

@@ -52,8 +52,8 @@ def test_resolve_prefers_named_product_among_shown() -> None:
     def find(name: str) -> list[str]:
         return ["MH09", "MH02"] if "hoodie" in name else []
 
-    assert resolve_product("is the hoodie warm", shown, None, "hoodie", find) == "MH02"
-    assert resolve_product("is the teal hoodie warm", [], None, "hoodie", find) == "MH09"
+    assert resolve_product("is the hoodie warm", shown, None, find("hoodie")) == "MH02"
+    assert resolve_product("is the teal hoodie warm", [], None, find("hoodie")) == "MH09"
 
 
 def test_resolve_ordinals_focus_and_single_result() -> None:
