@@ -195,16 +195,16 @@ def check_comparison(expected: ComparisonExpect, outcome: TurnOutcome, ctx: Cont
 
 # ---------------------------------------------------------------------------------- answers
 
-def citation_problems(citation: dict[str, Any], ctx: Context) -> list[str]:
+def citation_problems(citation: dict[str, Any], catalog: CatalogFacts) -> list[str]:
     """Whether the citation's quote is verbatim in its source (review quotes are
     "title — text": each part must be in the same review)."""
     source, quote = citation.get("source"), squeeze(str(citation.get("quote") or ""))
     if not quote:
         return ["a citation with an empty quote"]
     if source == "policy":
-        texts = ctx.catalog.policy_texts
+        texts = catalog.policy_texts
     else:
-        texts = ctx.catalog.product_texts(str(citation.get("product_id"))).get(str(source), [])
+        texts = catalog.product_texts(str(citation.get("product_id"))).get(str(source), [])
     parts = quote.split(" — ") if source == "review" else [quote]
     if any(all(part.strip() in text for part in parts) for text in texts):
         return []
@@ -237,7 +237,7 @@ def check_answer(expected: AnswerExpect, outcome: TurnOutcome, ctx: Context) -> 
     problems += [f"answer: {word!r} not in the answer" for word in expected.words
                  if word.lower() not in text]
     for citation in citations:
-        problems += citation_problems(citation, ctx)
+        problems += citation_problems(citation, ctx.catalog)
     return problems
 
 

@@ -12,6 +12,8 @@ import httpx
 import pytest
 
 from aisle.settings import load_settings
+from ops.conversation_tests.checks import citation_problems
+from ops.conversation_tests.facts import CatalogFacts
 from ops.servers import RunningAssistant, running_assistant
 
 pytestmark = pytest.mark.e2e
@@ -47,21 +49,10 @@ def _sender() -> str:
     return f"e2e-{uuid.uuid4().hex[:10]}"
 
 
-def _catalog_texts(catalog) -> str:
-    """All the text a citation may quote: descriptions, attribute lines, reviews, store pages."""
-    parts: list[str] = []
-    for product in catalog.products():
-        parts += [product.name, " ".join(product.description.split()), *product.attribute_lines()]
-    parts += [f"{r.title}\n{' '.join(r.text.split())}" for r in catalog.reviews()]
-    parts += [f"{s.heading} {' '.join(s.text.split())}" for s in catalog.policy_sections()]
-    return "\n".join(parts)
-
-
-def _quoted(citation: dict, corpus: str) -> bool:
-    """Whether every part of a quote occurs verbatim in the catalog (review quotes are
-    "title — text", both parts the reviewer's own words)."""
-    parts = citation["quote"].split(" — ") if citation["source"] == "review" else [citation["quote"]]
-    return all(" ".join(part.split()) in corpus for part in parts)
+def _quoted(citation: dict, facts: CatalogFacts) -> bool:
+    """Whether the quote occurs verbatim in its own source (the conversation scripts' check,
+    ``ops.conversation_tests.checks.citation_problems``)."""
+    return not citation_problems(citation, facts)
 
 
 def test_mens_black_hoodies_under_60_all_match(assistant, client, catalog) -> None:
@@ -87,7 +78,7 @@ def test_readme_conversation_jacket_question_and_policy(assistant, client, catal
 
     [answer] = _payloads(assistant.say(sender, "is the first one waterproof?", client), "answer")
     first_id = shown["products"][0]["id"]
-    corpus = _catalog_texts(catalog)
+    corpus = CatalogFacts(catalog)
     if answer["grounded"]:
         assert answer["citations"]
         for citation in answer["citations"]:
@@ -108,7 +99,7 @@ def test_named_product_question_cites_catalog_text(assistant, client, catalog) -
     messages = assistant.say(_sender(), "what is the Chaz Kangeroo Hoodie made of?", client)
     [answer] = _payloads(messages, "answer")
     assert answer["grounded"] is True
-    corpus = _catalog_texts(catalog)
+    corpus = CatalogFacts(catalog)
     for citation in answer["citations"]:
         assert citation["product_id"] == "MH01"
         assert _quoted(citation, corpus), citation
