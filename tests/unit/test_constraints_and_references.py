@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.filters import ProductFilters
-from dialogue.constraints import describe
+from dialogue.constraints import describe, query_words
 from dialogue.references import ordinal_index, question_text, resolve_product
 
 
@@ -70,3 +70,13 @@ def test_question_text_drops_pointer_words() -> None:
     assert question_text("is the first one waterproof?") == "is it waterproof?"
     assert question_text("does number 2 run small") == "does it run small"
     assert question_text("is the Chaz hoodie warm") == "is the Chaz hoodie warm"
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("I need 80 grit sandpaper under 20 bucks", "80 grit sandpaper"),
+    ("show me jackets under $80", "jackets"),
+    ("do you have 1/2in staples, pack of 100?", "1/2 inch staples, 100 pack?"),
+    ("a 5 gallon bucket between 10 and 30 dollars", "a 5 gallon bucket"),
+])
+def test_search_words_keep_measures_and_drop_prices(text: str, words: str) -> None:
+    assert query_words(text) == words

@@ -1,0 +1,100 @@
+"""Measures ("80 grit", "1/2 inch", "box of 100") as ``measure`` entities with canonical values.
+
+Runs after the entity tagger and :class:`~bot.components.price_entities.PriceEntityExtractor`:
+
+* every measure :func:`aisle.measures.find_measures` finds becomes a ``measure`` entity whose
+  value is its canonical spelling ("1.75mm" → "1.75 mm"), replacing the tagger's reading of the
+  same words;
+* a tagger ``measure`` that is not a number with a unit is dropped;
+* a price, size or colour entity inside a measure is dropped: in "80 grit sandpaper" the 80 is
+  no price, and in "22 AWG" nothing is a size. A ``quantity`` keeps its words ("add 2 packs").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from aisle.measures import Measure, find_measures, normalise_measure
+
+EXTRACTOR_NAME = "MeasureEntityExtractor"
+MEASURE = "measure"
+#: Entities that never sit inside a measure's words.
+DISPLACED = frozenset({"price_min", "price_max", "size", "color"})
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
+)
+class MeasureEntityExtractor(GraphComponent):
+    """Reads number-and-unit measures and keeps other entities out of them."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MeasureEntityExtractor:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            entities = list(message.get(ENTITIES, []) or [])
+            message.set(ENTITIES, with_measures(message.get(TEXT) or "", entities),
+                        add_to_output=True)
+        return messages
+
+
+def with_measures(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``entities`` with the measures of ``text`` read as above, sorted by position."""
+    quantities = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) == "quantity"]
+    measures = [m for m in find_measures(text)
+                if not any(_overlaps(q, m) for q in quantities)]
+    kept: list[dict[str, Any]] = []
+    for entity in entities:
+        kind = entity.get(ENTITY_ATTRIBUTE_TYPE)
+        inside = any(_overlaps(entity, m) for m in measures)
+        if kind == MEASURE:
+            value = None if inside else normalise_measure(str(entity.get(ENTITY_ATTRIBUTE_VALUE)))
+            if value is not None:
+                kept.append({**entity, ENTITY_ATTRIBUTE_VALUE: value})
+        elif not (inside and kind in DISPLACED):
+            kept.append(entity)
+    kept += [_as_entity(m) for m in measures]
+    return sorted(kept, key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0))
+
+
+def _overlaps(entity: dict[str, Any], measure: Measure) -> bool:
+    start, end = entity.get(ENTITY_ATTRIBUTE_START), entity.get(ENTITY_ATTRIBUTE_END)
+    return start is not None and end is not None and start < measure.end and measure.start < end
+
+
+def _as_entity(measure: Measure) -> dict[str, Any]:
+    return {
+        ENTITY_ATTRIBUTE_TYPE: MEASURE,
+        ENTITY_ATTRIBUTE_START: measure.start,
+        ENTITY_ATTRIBUTE_END: measure.end,
+        ENTITY_ATTRIBUTE_VALUE: measure.value,
+        "confidence_entity": 1.0,
+        EXTRACTOR: EXTRACTOR_NAME,
+    }
