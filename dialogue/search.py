@@ -17,6 +17,12 @@ from dialogue.constraints import (
     query_words,
 )
 from dialogue.finder import is_too_broad
+from dialogue.named_search import (
+    FindsNamedProducts,
+    in_catalog_spelling,
+    named_product_reply,
+    named_subject,
+)
 from dialogue.refinements import Refinement, cheaper_than, pricier_than, read_refinement
 from dialogue.reply import Reply
 from dialogue.turn import Turn
@@ -52,7 +58,7 @@ class Searcher(Protocol):
                k: int = 5) -> SearchResult: ...
 
 
-class ProductLookup(Protocol):
+class ProductLookup(FindsNamedProducts, Protocol):
     def product(self, product_id: str) -> Product | None: ...
 
 
@@ -153,6 +159,10 @@ def search_products(turn: Turn, search: Searcher, catalog: ProductLookup) -> Rep
     filters = ProductFilters.from_slots(slots)
     query = _query(turn, intent, filters)
     fresh = intent in FRESH_SEARCH_INTENTS and not finder_done
+    subject = named_subject(turn, catalog) if fresh and intent == "search_products" else None
+    if subject is not None:
+        return named_product_reply(turn, subject, in_catalog_spelling(filters, search.vocabulary),
+                                   search, reply)
     reading = read_filters(filters, search.vocabulary, turn.message_text() if fresh else None)
     for name, value in reading.updates.items():
         slots[name] = value
