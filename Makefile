@@ -26,7 +26,7 @@ TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py bot/requ
         train-recommender evaluate-recommender \
         test-conversations test-e2e test-browser web browser clean-state insights bench-start \
         services services-stop run-production test-production load-test load-chat-pace fuzz \
-        screenshots test-scripts test-scripts-scientific
+        screenshots test-scripts test-scripts-scientific typo-robustness
 
 help:
 	@echo "make run     set up everything missing and start the assistant (web app :8000, Rasa :5005, actions :5055)"
@@ -144,6 +144,11 @@ test-conversations: train
 # assistant, started on free ports with a fresh shop database; JUnit XML in results/.
 test-scripts: setup data train
 	$(PY) -m ops test-conversations tests/scripted/luma --junit results/conversation-scripts.xml
+
+# Issue 14's typo robustness (not part of make test): the Luma scripts as written, then with one
+# seeded typo in each entity value; writes the typo-robustness section of docs/benchmarks.md.
+typo-robustness: setup data train
+	$(PY) -m scripts.measure_typo_robustness --seed 7 --write
 
 # The Scientific store's scripts (tests/scripted/scientific): its catalog is imported and embedded
 # first (about 10 minutes the first time on 2 cores), so make test does not run them yet.

@@ -1,17 +1,20 @@
 """Aisle's operations commands.
 
     python -m ops test-conversations PATH... [--store luma|scientific] [--url URL] [--junit FILE]
+                                             [--typos SEED]
 
 ``test-conversations`` plays conversation scripts (``docs/conversation-tests.md``) against the
 whole assistant: its own Rasa and action servers on free ports (default), or a running one
 (``--url``). Exit code 0 when no script failed, 1 when one did, 2 when a file is invalid or
-the assistant cannot be started or reached.
+the assistant cannot be started or reached. ``--typos SEED`` sends each user turn with one
+seeded typo in each entity value (``ops/conversation_tests/typos.py``), expectations unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 from aisle.settings import load_settings
@@ -34,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--parallel", type=int, default=1,
                      help="conversations played at once (default 1: scripts that change the "
                           "shared sample orders then cannot race with those that read them)")
+    run.add_argument("--typos", type=int, metavar="SEED", default=None,
+                     help="send each user turn with one typo in each entity value, chosen by "
+                          "this seed (ops/conversation_tests/typos.py); expectations unchanged")
     run.add_argument("--check", action="store_true", help="only validate the files")
     run.add_argument("-v", "--verbose", action="store_true",
                      help="also print the transcripts of known issues")
@@ -41,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def test_conversations(args: argparse.Namespace) -> int:
+    import httpx
+
     from ops.conversation_tests.runner import (
         AssistantUnavailable,
         Target,
@@ -48,6 +56,7 @@ def test_conversations(args: argparse.Namespace) -> int:
         run_files,
     )
     from ops.conversation_tests.script import ScriptError, load_scripts
+    from ops.conversation_tests.typos import assistant_typos
 
     settings = load_settings()
     store = args.store or settings.store
@@ -65,16 +74,24 @@ def test_conversations(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     try:
-        if args.url:
-            report = run_files(files, Target(args.url, args.token, settings), store,
-                               args.budget, args.parallel)
-        else:
-            with own_assistant(settings, store) as target:
-                report = run_files(files, target, store, args.budget, args.parallel)
+        with ExitStack() as stack:
+            target = (Target(args.url, args.token, settings) if args.url
+                      else stack.enter_context(own_assistant(settings, store)))
+            typos = None
+            if args.typos is not None:
+                client = stack.enter_context(httpx.Client(timeout=60))
+                typos = assistant_typos(args.typos, target.rasa_url, target.token, client,
+                                        target.settings.catalog_url, store)
+            report = run_files(files, target, store, args.budget, args.parallel, rewrite=typos)
     except AssistantUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print("\n".join(report.lines(verbose=args.verbose)))
+    if typos is not None:
+        values = sum(len(t.typos) for t in typos.turns)
+        changed = sum(1 for t in typos.turns if t.typos)
+        print(f"typos (seed {args.typos}): {values} entity values misspelt in {changed} of "
+              f"{len(typos.turns)} user turns played")
     if args.junit:
         report.write_junit(args.junit)
     return 0 if report.ok else 1

@@ -6,7 +6,7 @@ import secrets
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -25,6 +25,9 @@ from ops.conversation_tests.report import RunReport, ScriptResult
 from ops.conversation_tests.script import Script, ScriptFile
 
 NLU_DIR = REPO_ROOT / "bot" / "data" / "nlu"
+#: What is sent for a user turn, given (script name, turn number, the scripted text); e.g.
+#: :class:`ops.conversation_tests.typos.TypoInjector`. The expectations stay as written.
+Rewrite = Callable[[str, int, str], str]
 
 
 class AssistantUnavailable(RuntimeError):
@@ -80,7 +83,7 @@ def play_turn(channel: RestChannel, sender: str, text: str) -> TurnOutcome:
 
 
 def run_script(script: Script, file: Path, channel: RestChannel, catalog: CatalogFacts,
-               shop: ShopFacts, budget_s: float) -> ScriptResult:
+               shop: ShopFacts, budget_s: float, rewrite: Rewrite | None = None) -> ScriptResult:
     """Play ``script`` as a new conversation; stop at the first turn whose assertions fail
     (later turns would only report the same divergence again)."""
     sender = f"script-{uuid.uuid4().hex[:12]}"
@@ -89,7 +92,8 @@ def run_script(script: Script, file: Path, channel: RestChannel, catalog: Catalo
     started = time.perf_counter()
     try:
         for number, turn in enumerate(script.turns, 1):
-            outcome = play_turn(channel, sender, turn.user)
+            text = rewrite(script.name, number, turn.user) if rewrite else turn.user
+            outcome = play_turn(channel, sender, text)
             result.turns.append(outcome)
             budget = turn.budget_s if turn.budget_s is not None else budget_s
             if outcome.seconds > budget:
@@ -114,9 +118,11 @@ class Target:
 
 
 def run_files(files: list[tuple[Path, ScriptFile]], target: Target, store: str,
-              budget_s: float = 3.0, parallel: int = 1, timeout: float = 180.0) -> RunReport:
+              budget_s: float = 3.0, parallel: int = 1, timeout: float = 180.0,
+              rewrite: Rewrite | None = None) -> RunReport:
     """Run every script of the files written for ``store``, in file order; ``parallel``
-    conversations at once (all scripts share the run's shop database and its sample orders)."""
+    conversations at once (all scripts share the run's shop database and its sample orders);
+    each user turn sent as ``rewrite`` makes it, when given."""
     started = time.perf_counter()
     report = RunReport(files=len(files))
     chosen = [(path, f) for path, f in files if f.store == store]
@@ -136,7 +142,8 @@ def run_files(files: list[tuple[Path, ScriptFile]], target: Target, store: str,
             channel.check_reachable()
             with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
                 report.results = list(pool.map(
-                    lambda job: run_script(job[0], job[1], channel, catalog, shop, budget_s), jobs))
+                    lambda job: run_script(job[0], job[1], channel, catalog, shop, budget_s,
+                                           rewrite), jobs))
     finally:
         shop.close()
     report.seconds = time.perf_counter() - started
