@@ -1,10 +1,21 @@
 """Aisle's Rasa entry point: Rasa 3.6's own command line, after the fixes below.
 
-    .venv-rasa/bin/python -m bot.server run --enable-api --model models/aisle.tar.gz ...
+    AISLE_RASA_TOKEN=... .venv-rasa/bin/python -m bot.server run --enable-api --model ...
 
 Takes every argument ``rasa`` takes (``scripts/run.sh``, the test and cluster servers in
-``ops/servers.py`` start Rasa this way). Rasa offers no hook for these, so they are applied
-here, once, before its CLI runs, and each says why.
+``ops/servers.py`` start Rasa this way) except the API token. Rasa offers no hook for these,
+so they are applied here, once, before its CLI runs, and each says why.
+
+* **The HTTP API's token comes from the environment and travels in a header.** Rasa 3.6
+  reads the token from ``--auth-token`` (a command line every local user can read in ``ps``)
+  and accepts it only as ``?token=`` in the URL (which ends up in access logs and proxies);
+  its ``Authorization: Bearer`` support is for JWTs alone. Here the token is read from
+  ``AISLE_RASA_TOKEN`` (``/proc/<pid>/environ`` is readable by the same user only),
+  ``--auth-token`` on the command line is refused, and the API accepts the token only as
+  ``Authorization: Bearer <token>``, compared in constant time; a ``?token=`` is ignored
+  (401). Rasa's JWT authentication, when configured, works as before. In the production
+  profile (``AISLE_PROFILE=production``) ``run`` refuses to start without a token of at
+  least :data:`MIN_TOKEN_CHARS` characters.
 
 * **The action server's reply is checked with one schema validator built once.** Rasa 3.6
   checks every reply with ``jsonschema.validate(reply, schema)``, which first validates the
@@ -27,11 +38,109 @@ here, once, before its CLI runs, and each says why.
 
 from __future__ import annotations
 
+import hmac
 import os
-from typing import Any
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from functools import wraps
+from inspect import isawaitable
+from typing import Any, NoReturn
 
 #: Read by Rasa when it sets up TensorFlow (``rasa.utils.tensorflow.environment``).
 TF_THREAD_VARIABLES = ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS")
+#: The environment variable holding the HTTP API's token.
+TOKEN_VARIABLE = "AISLE_RASA_TOKEN"
+#: The shortest API token the production profile accepts.
+MIN_TOKEN_CHARS = 16
+
+
+class StartRefused(SystemExit):
+    """The server must not start as asked; the message says why (exit status 2)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(2)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def api_token(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
+    """The HTTP API token for a ``rasa`` command line, from ``AISLE_RASA_TOKEN``.
+
+    Raises :class:`StartRefused` when the token is on the command line, or when the
+    production profile would run the server without a token of :data:`MIN_TOKEN_CHARS`.
+    """
+    if list(argv[:1]) != ["run"]:
+        return environ.get(TOKEN_VARIABLE) or None
+    for arg in argv[1:]:
+        if arg in ("-t", "--auth-token") or arg.startswith(("--auth-token=", "-t")):
+            raise StartRefused(f"do not pass the API token on the command line (any local user "
+                               f"can read it there): set {TOKEN_VARIABLE} instead")
+    token = environ.get(TOKEN_VARIABLE) or None
+    if environ.get("AISLE_PROFILE") == "production" and (token is None
+                                                         or len(token) < MIN_TOKEN_CHARS):
+        raise StartRefused(f"the production profile needs {TOKEN_VARIABLE} (at least "
+                           f"{MIN_TOKEN_CHARS} characters, e.g. `python -c 'import secrets; "
+                           f"print(secrets.token_urlsafe(32))'`): Rasa's HTTP API reads and "
+                           f"changes every conversation")
+    return token
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, else ``None``."""
+    scheme, _, value = (authorization or "").strip().partition(" ")
+    return (value.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def require_bearer_token(token: str | None) -> None:
+    """Make Rasa's HTTP API accept ``token`` only as ``Authorization: Bearer <token>``.
+
+    Replaces ``rasa.server.requires_auth``, which ``rasa.server.create_app`` applies to every
+    API route when it builds the app (after this runs), so the token Rasa was given (none:
+    ``--auth-token`` is refused) is ignored for ``token``. Without a token, or when the header
+    does not match, Rasa's own check runs with no plain token: its JWT check when configured,
+    else an open API (development without ``AISLE_RASA_TOKEN``) or its 401.
+    """
+    import rasa.server
+
+    rasa_requires_auth = rasa.server.requires_auth
+    expected = token.encode() if token else None
+
+    def requires_auth(app: Any, _ignored: str | None = None) -> Callable[[Any], Any]:
+        rasa_check = rasa_requires_auth(app, None)
+
+        def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+            checked_by_rasa = rasa_check(handler)
+            if expected is None:
+                return checked_by_rasa
+
+            @wraps(handler)
+            async def decorated(request: Any, *args: Any, **kwargs: Any) -> Any:
+                given = bearer_token(request.headers.get("authorization"))
+                if given is not None and hmac.compare_digest(given.encode(), expected):
+                    result = handler(request, *args, **kwargs)
+                    return await result if isawaitable(result) else result
+                if app.config.get("USE_JWT"):
+                    return await checked_by_rasa(request, *args, **kwargs)
+                unauthenticated()
+
+            return decorated
+
+        return decorator
+
+    rasa.server.requires_auth = requires_auth
+
+
+def unauthenticated() -> NoReturn:
+    """Rasa's own 401 answer, naming the header the token goes in."""
+    from http import HTTPStatus
+
+    from rasa.server import ErrorResponse
+
+    raise ErrorResponse(HTTPStatus.UNAUTHORIZED, "NotAuthenticated",
+                        "User is not authenticated: send the API token as "
+                        "'Authorization: Bearer <token>'.")
 
 
 def validate_action_results_with_one_validator() -> None:
@@ -79,8 +188,14 @@ def resolve_event_types_once() -> None:
 
 
 def main() -> None:
+    try:
+        token = api_token(sys.argv[1:], os.environ)
+    except StartRefused as refused:
+        print(f"bot.server: {refused.message}", file=sys.stderr)
+        raise
     for name in TF_THREAD_VARIABLES:
         os.environ.setdefault(name, "1")
+    require_bearer_token(token)
     validate_action_results_with_one_validator()
     resolve_event_types_once()
     from rasa.__main__ import main as rasa_main

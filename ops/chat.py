@@ -58,9 +58,9 @@ def _payload_lines(payload: Payload) -> list[str]:
     return lines
 
 
-def chat(base_url: str, token: str | None, sender: str) -> None:
+def chat(base_url: str, sender: str) -> None:
+    # The REST channel needs no token: Rasa's API token never goes to a shopper endpoint.
     url = f"{base_url}/webhooks/rest/webhook"
-    params = {"token": token} if token else None
     print(f"Chatting with Aisle at {base_url} as {sender}. Ctrl-D or /quit to leave.")
     with httpx.Client(timeout=60) as client:
         while True:
@@ -72,7 +72,7 @@ def chat(base_url: str, token: str | None, sender: str) -> None:
             if text.strip() in {"/quit", "/exit"}:
                 return
             try:
-                response = client.post(url, json={"sender": sender, "message": text}, params=params)
+                response = client.post(url, json={"sender": sender, "message": text})
                 response.raise_for_status()
             except httpx.HTTPError as exc:
                 print(f"(could not reach Aisle at {base_url}: {exc}; is `make run` running?)")
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--url", default=settings.rasa_url)
     parser.add_argument("--sender", default=f"shell-{uuid.uuid4().hex[:8]}")
     args = parser.parse_args(argv)
-    chat(args.url, settings.rasa_token, args.sender)
+    chat(args.url, args.sender)
 
 
 if __name__ == "__main__":

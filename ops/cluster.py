@@ -2,8 +2,10 @@
 
 Starts the local PostgreSQL, Redis and Chroma server when the production URLs are not already
 set (``scripts/services.sh``), imports the catalog and sample orders, then two Rasa replicas
-and two action workers behind nginx, with the shoppers' entry point on ``AISLE_RASA_PORT``.
-Ctrl-C stops the servers (the backing services keep running: ``make services-stop``).
+and two action workers behind nginx, with the shoppers' entry point on ``AISLE_RASA_PORT``
+(the shopper channels and health only: Rasa's HTTP API stays on the replicas' own loopback
+ports, behind ``AISLE_RASA_TOKEN``, which must be set). Ctrl-C stops the servers (the backing
+services keep running: ``make services-stop``).
 """
 
 from __future__ import annotations
@@ -11,11 +13,33 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 import time
+from collections.abc import Mapping
 
 from aisle.settings import PRODUCTION_URLS, REPO_ROOT
 from ops.backing import LocalServices, load_data
 from ops.servers import running_cluster
+
+#: The shortest API token accepted (as ``bot/server.py`` checks in the production profile).
+MIN_TOKEN_CHARS = 16
+
+
+class TokenMissing(SystemExit):
+    """``AISLE_RASA_TOKEN`` is unset or too short: exit 2 before starting anything."""
+
+
+def rasa_token(environ: Mapping[str, str]) -> str:
+    """``AISLE_RASA_TOKEN`` from ``environ``; :class:`TokenMissing` when absent or short."""
+    token = environ.get("AISLE_RASA_TOKEN", "")
+    if len(token) < MIN_TOKEN_CHARS:
+        print("the production profile needs AISLE_RASA_TOKEN (at least "
+              f"{MIN_TOKEN_CHARS} characters), the key of Rasa's HTTP API, which reads and "
+              "changes every conversation; e.g.\n"
+              "  export AISLE_RASA_TOKEN=\"$(python3 -c 'import secrets; "
+              "print(secrets.token_urlsafe(32))')\"", file=sys.stderr)
+        raise TokenMissing(2)
+    return token
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--action-workers", type=int, default=2)
     args = parser.parse_args(argv)
+    token = rasa_token(os.environ)
     names = [f"AISLE_{name.upper()}" for name in PRODUCTION_URLS]
     if all(os.environ.get(name) for name in names):
         service_env = {name: os.environ[name] for name in names}
@@ -34,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     port = int(os.environ.get("AISLE_RASA_PORT", "5005"))
     print("starting the Rasa replicas and action workers (a minute or two)...", flush=True)
     with running_cluster(workdir, service_env, args.replicas, args.action_workers,
-                         token=os.environ.get("AISLE_RASA_TOKEN"), proxy_port=port) as cluster:
+                         token=token, proxy_port=port) as cluster:
         print(f"Aisle (production profile): {cluster.proxy_url} -> {cluster.replica_urls}; "
               f"actions via {cluster.action_gateway_url}; logs in {workdir}. Ctrl-C stops.",
               flush=True)

@@ -21,6 +21,11 @@ MODEL = REPO_ROOT / "models" / "aisle.tar.gz"
 RASA_SERVER = (str(REPO_ROOT / ".venv-rasa" / "bin" / "python"), "-m", "bot.server")
 
 
+def api_headers(token: str | None) -> dict[str, str]:
+    """Headers carrying Rasa's HTTP API token (``bot/server.py`` refuses it in the URL)."""
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -47,13 +52,14 @@ class RunningAssistant:
         return response.json()
 
     def tracker(self, sender: str, client: httpx.Client) -> dict:
-        params = {"token": self.token} if self.token else None
-        response = client.get(f"{self.rasa_url}/conversations/{sender}/tracker", params=params)
+        response = client.get(f"{self.rasa_url}/conversations/{sender}/tracker",
+                              headers=api_headers(self.token))
         response.raise_for_status()
         return response.json()
 
 
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float,
+                  headers: dict[str, str] | None = None) -> None:
     """Poll ``url`` until it answers 200; fail early when ``process`` exits or the model fails."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -62,7 +68,7 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
         if "Could not load model" in log.read_text(errors="replace"):
             raise RuntimeError(f"the Rasa model did not load; log:\n{log.read_text()[-4000:]}")
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
+            if httpx.get(url, timeout=2, headers=headers).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -76,8 +82,8 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
                       web: bool = False) -> Iterator[RunningAssistant]:
     """Start both servers with a fresh tracker store in ``workdir``; stop them afterwards.
 
-    With ``token``, Rasa's HTTP API requires it (``--auth-token``), as ``make run`` does when
-    ``AISLE_RASA_TOKEN`` is set. With ``web``, the web app (widget and agent console) starts
+    With ``token``, Rasa's HTTP API requires it as ``Authorization: Bearer`` (passed to Rasa in
+    ``AISLE_RASA_TOKEN``, never on its command line), as ``make run`` does when that is set. With ``web``, the web app (widget and agent console) starts
     too, on its own free port; pass ``AISLE_AGENT_PASSWORD`` in ``extra_env`` to sign in.
     """
     if not MODEL.exists():
@@ -85,7 +91,8 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
     action_port, rasa_port = free_port(), free_port()
     web_port = free_port() if web else None
     env = {
-        **os.environ,
+        # The API is open or not as ``token`` says, whatever this process's environment holds.
+        **{name: value for name, value in os.environ.items() if name != "AISLE_RASA_TOKEN"},
         "PYTHONPATH": str(REPO_ROOT),
         "HF_HUB_OFFLINE": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -112,12 +119,11 @@ def running_assistant(workdir: Path, extra_env: dict[str, str] | None = None,
             processes.append(subprocess.Popen(
                 [*RASA_SERVER, "run", "--enable-api",
                  "-i", "127.0.0.1", "-p", str(rasa_port), "--credentials", "credentials.yml",
-                 "--endpoints", "endpoints.yml", "--model", str(MODEL),
-                 *(["--auth-token", token] if token else [])],
+                 "--endpoints", "endpoints.yml", "--model", str(MODEL)],
                 cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
         wait_until_up(f"http://127.0.0.1:{action_port}/health", processes[0], action_log, timeout)
-        status = f"http://127.0.0.1:{rasa_port}/status" + (f"?token={token}" if token else "")
-        wait_until_up(status, processes[1], rasa_log, timeout)
+        wait_until_up(f"http://127.0.0.1:{rasa_port}/status", processes[1], rasa_log, timeout,
+                      headers=api_headers(token))
         if web_port:
             web_log = workdir / "web.log"
             with web_log.open("w") as out:
@@ -161,6 +167,7 @@ class ManagedProcess:
     log: Path
     health_url: str
     process: subprocess.Popen | None = None
+    health_headers: dict[str, str] | None = None
 
     def start(self) -> None:
         with self.log.open("a") as out:
@@ -169,7 +176,7 @@ class ManagedProcess:
 
     def wait_up(self, timeout: float) -> None:
         assert self.process is not None, f"{self.name} was never started"
-        wait_until_up(self.health_url, self.process, self.log, timeout)
+        wait_until_up(self.health_url, self.process, self.log, timeout, self.health_headers)
 
     def kill(self) -> None:
         """Kill the process abruptly (SIGKILL), as a crash would."""
@@ -212,9 +219,10 @@ class RunningCluster:
         return response.json()
 
     def tracker(self, sender: str, client: httpx.Client, via: str | None = None) -> dict:
-        params = {"token": self.token} if self.token else None
-        response = client.get(f"{via or self.proxy_url}/conversations/{sender}/tracker",
-                              params=params)
+        """The tracker from replica ``via`` (default: the first): the proxy does not expose
+        Rasa's HTTP API."""
+        response = client.get(f"{via or self.replica_urls[0]}/conversations/{sender}/tracker",
+                              headers=api_headers(self.token))
         response.raise_for_status()
         return response.json()
 
@@ -245,10 +253,10 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     }
 
 
-def _rasa_argv(port: int, endpoints: str, token: str | None) -> list[str]:
+def _rasa_argv(port: int, endpoints: str) -> list[str]:
     return [*RASA_SERVER, "run", "--enable-api", "-i", "127.0.0.1",
             "-p", str(port), "--credentials", "credentials.yml", "--endpoints", endpoints,
-            "--model", str(MODEL), *(["--auth-token", token] if token else [])]
+            "--model", str(MODEL)]
 
 
 @contextmanager
@@ -260,6 +268,9 @@ def running_cluster(workdir: Path, service_env: dict[str, str], replicas: int = 
     PostgreSQL, and nginx in front of each group. Stop everything afterwards.
 
     ``service_env`` holds the production ``AISLE_*`` URLs (``scripts/services.sh env``).
+    Rasa's HTTP API requires ``token`` (a random one when ``None``: the production profile
+    refuses to run without), passed in ``AISLE_RASA_TOKEN``; nginx exposes only the shopper
+    channels and health (:mod:`ops.proxy`), so the API is reached on the replicas' own ports.
     """
     from aisle.runtime_env import runtime_env
     from aisle.settings import Settings
@@ -273,7 +284,9 @@ def running_cluster(workdir: Path, service_env: dict[str, str], replicas: int = 
     proxy_port, gateway_port = proxy_port or free_port(), free_port()
     gateway = f"http://127.0.0.1:{gateway_port}/webhook"
     overrides = {k.removeprefix("AISLE_").lower(): v for k, v in service_env.items()}
-    settings = Settings(**{**overrides, "profile": "production", "action_url": gateway})
+    token = token or secrets.token_urlsafe(32)
+    settings = Settings(**{**overrides, "profile": "production", "action_url": gateway,
+                           "rasa_token": token})
     env = server_env({**service_env, **runtime_env(settings)})
     processes: dict[str, ManagedProcess] = {}
     for i, port in enumerate(action_ports):
@@ -282,10 +295,10 @@ def running_cluster(workdir: Path, service_env: dict[str, str], replicas: int = 
             {**env, "AISLE_ACTION_PORT": str(port)}, workdir / f"actions-{i}.log",
             f"http://127.0.0.1:{port}/health")
     for i, port in enumerate(rasa_ports):
-        status = f"http://127.0.0.1:{port}/status" + (f"?token={token}" if token else "")
         processes[f"rasa-{i}"] = ManagedProcess(
-            f"rasa-{i}", _rasa_argv(port, env["AISLE_ENDPOINTS"], token), env,
-            workdir / f"rasa-{i}.log", status)
+            f"rasa-{i}", _rasa_argv(port, env["AISLE_ENDPOINTS"]), env,
+            workdir / f"rasa-{i}.log", f"http://127.0.0.1:{port}/status",
+            health_headers=api_headers(token))
     from ops.proxy import write_nginx_config
 
     conf = write_nginx_config(workdir, rasa_ports=rasa_ports, action_ports=action_ports,

@@ -26,8 +26,8 @@ trap stop INT TERM EXIT
 rasa_args=(run --enable-api -i "$AISLE_RASA_HOST" -p "$AISLE_RASA_PORT"
            --credentials credentials.yml --endpoints "$AISLE_ENDPOINTS" --model models/aisle.tar.gz
            --cors ${AISLE_CORS_ORIGINS//,/ })
-if [[ -n "${AISLE_RASA_TOKEN:-}" ]]; then rasa_args+=(--auth-token "$AISLE_RASA_TOKEN"); fi
-# Rasa's own CLI with Aisle's fixes to it (bot/server.py).
+# Rasa's own CLI with Aisle's fixes to it (bot/server.py). It reads the API token, when set,
+# from AISLE_RASA_TOKEN in its environment, never from its command line (which `ps` shows).
 .venv-rasa/bin/python -m bot.server "${rasa_args[@]}" &
 pids+=($!)
 

@@ -36,13 +36,15 @@ class RasaClient:
         self.timeout = timeout
         self.transport = transport  # tests pass an httpx.MockTransport
 
-    def _params(self, **extra: str) -> dict[str, str]:
-        return {**({"token": self.token} if self.token else {}), **extra}
-
-    async def _post(self, path: str, body: Any, params: dict[str, str]) -> Any:
+    async def _post(self, path: str, body: Any, params: dict[str, str],
+                    api: bool = False) -> Any:
+        """POST ``body``; ``api`` calls (Rasa's HTTP API) carry the token as a Bearer header,
+        never in the URL, and channel calls never carry it."""
+        headers = {"Authorization": f"Bearer {self.token}"} if api and self.token else None
         try:
             async with httpx.AsyncClient(timeout=self.timeout, transport=self.transport) as client:
-                response = await client.post(f"{self.base_url}{path}", json=body, params=params)
+                response = await client.post(f"{self.base_url}{path}", json=body, params=params,
+                                             headers=headers)
         except httpx.HTTPError as error:
             raise RasaError(f"the Rasa server is unreachable: {error}") from error
         if response.status_code >= 400:
@@ -58,8 +60,9 @@ class RasaClient:
     async def append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Append events; ``bot`` events among them are delivered to the shopper's widget."""
         path = f"/conversations/{quote(conversation_id, safe='')}/tracker/events"
-        await self._post(path, events, self._params(
-            output_channel="socketio", execute_side_effects="true", include_events="NONE"))
+        await self._post(path, events, {"output_channel": "socketio",
+                                        "execute_side_effects": "true",
+                                        "include_events": "NONE"}, api=True)
 
     async def take_over(self, conversation_id: str, agent: str) -> None:
         await self.append(conversation_id, [

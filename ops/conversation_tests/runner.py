@@ -51,16 +51,18 @@ class RestChannel:
 
     def state(self, sender: str) -> dict[str, Any]:
         """The tracker without its events: the latest message's parse and the slots."""
-        params = {"include_events": "NONE", **({"token": self.token} if self.token else {})}
         response = self.client.get(f"{self.rasa_url}/conversations/{sender}/tracker",
-                                   params=params)
+                                   params={"include_events": "NONE"}, headers=self._auth())
         response.raise_for_status()
         return response.json()
 
+    def _auth(self) -> dict[str, str]:
+        """Rasa's API token as a header (the server refuses it in the URL)."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
     def check_reachable(self) -> None:
-        params = {"token": self.token} if self.token else None
         try:
-            response = self.client.get(f"{self.rasa_url}/status", params=params)
+            response = self.client.get(f"{self.rasa_url}/status", headers=self._auth())
         except httpx.HTTPError as error:
             raise AssistantUnavailable(f"cannot reach Rasa at {self.rasa_url}: {error}") from None
         if response.status_code in {401, 403}:

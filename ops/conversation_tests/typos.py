@@ -256,9 +256,9 @@ class RasaEntities:
     client: httpx.Client
 
     def __call__(self, text: str) -> list[dict[str, Any]]:
-        params = {"token": self.token} if self.token else None
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
         response = self.client.post(f"{self.rasa_url.rstrip('/')}/model/parse",
-                                    json={"text": text}, params=params)
+                                    json={"text": text}, headers=headers)
         response.raise_for_status()
         return list(response.json().get("entities") or [])
 

@@ -89,3 +89,18 @@ def test_action_gateway_answers_an_apology_when_no_worker_answers(tmp_path: Path
     assert body and json.loads(body.group(1)) == TROUBLE_RESPONSE
     assert "error_page 400" not in text  # form validation rejections pass through
     assert str(tmp_path) in text and "/var/" not in text
+
+
+def test_production_refuses_to_start_without_the_rasa_token(capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    from ops.cluster import TokenMissing, main
+
+    for environ in ({}, {"AISLE_RASA_TOKEN": "short"}):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.delenv("AISLE_RASA_TOKEN", raising=False)
+            for name, value in environ.items():
+                patch.setenv(name, value)
+            with pytest.raises(TokenMissing) as refused:
+                main([])  # refused before any service or server starts
+        assert refused.value.code == 2
+        assert "AISLE_RASA_TOKEN" in capsys.readouterr().err

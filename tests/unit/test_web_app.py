@@ -224,7 +224,11 @@ def test_takeover_message_and_handback_are_tracker_events_sent_to_the_widget() -
                for c in calls)
     assert all(c.url.params["output_channel"] == "socketio"
                and c.url.params["execute_side_effects"] == "true"
-               and c.url.params["token"] == "tok" for c in calls)
+               and c.headers["authorization"] == "Bearer tok"
+               and b"tok" not in c.url.raw_path for c in calls)
+    asyncio.run(rasa.say("s1", "hi"))  # the shopper channel: no token at all
+    assert "authorization" not in calls[-1].headers and b"tok" not in calls[-1].url.raw_path
+    calls.pop()
     taken, message, back = (json.loads(c.content) for c in calls)
     assert taken[0] == {**taken[0], "event": "slot", "name": "agent_active", "value": True}
     assert message[1]["text"] == "Hello <b>there</b>"
