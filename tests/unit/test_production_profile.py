@@ -91,6 +91,19 @@ def test_action_gateway_answers_an_apology_when_no_worker_answers(tmp_path: Path
     assert str(tmp_path) in text and "/var/" not in text
 
 
+def test_the_shopper_front_end_passes_only_channels_and_health(tmp_path: Path) -> None:
+    text = nginx_config(tmp_path, rasa_ports=[5101, 5102], action_ports=[5201],
+                        listen_port=5005, action_gateway_port=5055)
+    front = text[text.index("listen 127.0.0.1:5005"):text.index("listen 127.0.0.1:5055")]
+    assert re.findall(r"location ([^{]+?) \{", front) == [
+        "/webhooks/", "/socket.io/", "= /health", "/"]
+    assert re.findall(r"proxy_pass (\S+);", front) == [
+        "http://rasa_replicas/webhooks/", "http://rasa_sockets/socket.io/",
+        "http://rasa_replicas/webhooks/rest/"]  # a URI: nginx passes the normalised path
+    assert "location / {\n      return 404;" in front
+    assert "ip_hash;" in text and "server_tokens off;" in text
+
+
 def test_production_refuses_to_start_without_the_rasa_token(capsys: pytest.CaptureFixture[str]
                                                             ) -> None:
     from ops.cluster import TokenMissing, main
