@@ -3,8 +3,10 @@ pages (policies, shipping, payment). The agent-assist console asks them the same
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
+from catalog.domain import Product
 from dialogue.cards import answer_payload
 from dialogue.pointing import FindsProducts, pointed_product
 from dialogue.recommend import remember
@@ -18,6 +20,13 @@ TOPIC_BY_INTENT: dict[str, str | None] = {
     "ask_shipping": "shipping", "ask_payment": "payment", "ask_policy": None}
 WHICH_PRODUCT = ("Which product do you mean? Tell me its name, or search first and point at one "
                  "of the results (for example “the second one”).")
+#: A question about what something costs ("how much?", "what's the price", "are they pricey").
+PRICE_QUESTION = re.compile(r"\b(?:how much|price[sd]?|pricey|cost(?:s|ing)?|expensive|cheap)\b",
+                            re.IGNORECASE)
+
+
+class CatalogProducts(FindsProducts, Protocol):
+    def product(self, product_id: str) -> Product | None: ...
 
 
 class Answers(Protocol):
@@ -46,11 +55,27 @@ def grounded_answer(answers: Answers, question: str, intent: str | None,
     return ask_about_product(answers, focus_product, question)
 
 
-def answer_question(turn: Turn, answers: Answers, catalog: FindsProducts) -> Reply:
-    """``ask_product_question``: find the product in focus, answer with cited sentences."""
+def shown_prices(turn: Turn, catalog: CatalogProducts) -> str | None:
+    """"How much?" after several cards: each shown product's price, from the catalog."""
+    if not PRICE_QUESTION.search(turn.message_text()):
+        return None
+    products = [p for p in map(catalog.product, turn.slot("shown_products") or []) if p]
+    priced = [p for p in products if p.price is not None]
+    if not priced:
+        return None
+    lines = "; ".join(f"{p.name} ${p.price:,.2f}" for p in priced)
+    unpriced = len(products) - len(priced)
+    return (f"Their prices: {lines}." + (f" ({unpriced} more without a listed price.)"
+                                         if unpriced else ""))
+
+
+def answer_question(turn: Turn, answers: Answers, catalog: CatalogProducts) -> Reply:
+    """``ask_product_question``: find the product in focus, answer with cited sentences; a
+    price question about several shown products lists their prices."""
     product_id = pointed_product(turn, catalog)
     if product_id is None:
-        return Reply().say(turn.noticed(WHICH_PRODUCT))
+        prices = shown_prices(turn, catalog)
+        return Reply().say(turn.noticed(prices or WHICH_PRODUCT))
     answer = ask_about_product(answers, product_id, turn.message_text())
     return (Reply().say(turn.noticed(answer.text), answer_payload(answer, product_id))
             .set("focus_product", product_id).set(*remember(turn, product_id)))

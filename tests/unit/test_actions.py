@@ -333,3 +333,14 @@ def test_complaint_apologises_and_flags_the_conversation(fake: FakeServices) -> 
     assert dispatcher.messages[0]["custom"] == {"type": "handoff", "status": "requested",
                                                 "reason": "complaint"}
     assert events == [SlotSet("handoff_requested", True)]
+
+
+def test_how_much_after_several_cards_lists_their_prices(fake: FakeServices) -> None:
+    dispatcher, events = run(ActionAnswerQuestion(), tracker(
+        "how much?", "ask_product_question", {"shown_products": ["WJ09", "HOOD"]}))
+    assert dispatcher.messages[0]["text"] == (
+        "Their prices: Jade Yoga Jacket $32.00; Hero Hoodie $54.00.")
+    assert fake.answers.asked == [] and events == []
+    dispatcher, _ = run(ActionAnswerQuestion(), tracker(
+        "are they waterproof?", "ask_product_question", {"shown_products": ["WJ09", "HOOD"]}))
+    assert "Which product do you mean" in dispatcher.messages[0]["text"]
