@@ -135,13 +135,28 @@ class CatalogVocabulary:
         return sorted(w for w in found if w.isalpha())
 
     def correct(self, word: str) -> str:
-        """``word`` (a lemma) or the catalog word it misspells; unchanged when none is close."""
+        """``word`` (a lemma) or the catalog word it misspells; unchanged when none is close.
+
+        The correction keeps the first letter (people rarely mistype it), and a misspelt plural
+        is matched without its ending ("tess" → "tee", "wathce" → "watch")."""
         edits = _max_edits(word)
         if (not edits or word in self._known_set or not word.isalpha()
                 or is_dictionary_word(word)):  # a real word, just not one this store uses
             return word
-        best = extractOne(word, self._known_words, scorer=OSA.distance, score_cutoff=edits)
-        return best[0] if best else word
+        candidates = self._known_by_initial.get(word[0], [])
+        # "tess" is "tees" misspelt; "wathce" the lemma of "wathces" ("-es" lost its "s" only)
+        forms = [word] + [word[:-len(end)] for end in ("s", "es", "e") if word.endswith(end)
+                          and len(word) - len(end) > 2]
+        found = [best for form in forms if (best := extractOne(
+            form, candidates, scorer=OSA.distance, score_cutoff=_max_edits(form) or 1))]
+        return min(found, key=lambda match: match[1])[0] if found else word
+
+    @cached_property
+    def _known_by_initial(self) -> dict[str, list[str]]:
+        by_initial: dict[str, list[str]] = {}
+        for known in self._known_words:
+            by_initial.setdefault(known[0], []).append(known)
+        return by_initial
 
     @cached_property
     def _known_set(self) -> frozenset[str]:

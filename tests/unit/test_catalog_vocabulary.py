@@ -49,6 +49,9 @@ def supplies() -> CatalogVocabulary:
 @pytest.mark.parametrize("words, kind, values", [
     ("jackets", "type", ("Jackets",)),
     ("jakcet", "type", ("Jackets",)),            # a swapped pair of letters is one edit
+    ("jakcets", "type", ("Jackets",)),           # a misspelt plural
+    ("bages", "type", ("Bags",)),                # "-es" where the plural is "-s"
+    ("hacket", "unknown", ()),                   # the first letter is not corrected
     ("womens jacket", "type", ("Jackets",)),     # audience words are not product words
     ("hoodie", "type", ("Hoodies & Sweatshirts",)),
     ("gear", "category", ("gear",)),
