@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from insights.events import Event, EventStore
 from web.assist_client import AssistClient, AssistUnavailable
-from web.auth import Agent, AgentAuth
+from web.auth import Agent, AgentAuth, SignInRefused, client_address
 from web.rasa_api import RasaClient, RasaError
 from web.script_export import NothingToExport, conversation_script
 from web.shop_routes import SESSION_ID
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 
 class SignIn(BaseModel):
+    """An account name (case-insensitive) and its password."""
+
     password: str = Field(max_length=200)
     name: str = Field(default="agent", min_length=1, max_length=40)
 
@@ -49,10 +52,14 @@ def build_agent_router(templates: Any, auth: AgentAuth, tracker: TrackerReader,
             raise HTTPException(status_code=404, detail="no such conversation")
         return conversation
 
-    def record(kind_detail: str, conversation_id: str, agent: Agent) -> None:
-        events.record(Event(kind="handoff", conversation_id=conversation_id,
-                            at=datetime.now(UTC), source="web",
-                            data={"step": kind_detail, "agent": agent.name}))
+    def record(step: str, conversation_id: str, agent: Agent, client: str) -> None:
+        """The console's audit log, and (for the handover) an insights event; both name the
+        signed-in account."""
+        auth.accounts.audit(step, agent.name, client, conversation_id)
+        if step != "agent_message":
+            events.record(Event(kind="handoff", conversation_id=conversation_id,
+                                at=datetime.now(UTC), source="web",
+                                data={"step": step, "agent": agent.name}))
 
     @router.get("/agent", response_class=HTMLResponse)
     async def console(request: Request) -> HTMLResponse:
@@ -60,15 +67,23 @@ def build_agent_router(templates: Any, auth: AgentAuth, tracker: TrackerReader,
         return templates.TemplateResponse(request, "agent.html", {})
 
     @router.post("/api/agent/login")
-    async def sign_in(body: SignIn, response: Response) -> dict[str, str]:
-        if not auth.check_password(body.password):
-            raise HTTPException(status_code=401, detail="wrong password")
-        auth.sign_in(response, body.name)
-        return {"agent": body.name}
+    async def sign_in(body: SignIn, request: Request, response: Response) -> dict[str, str]:
+        try:  # bcrypt takes a third of a second: off the event loop
+            account, token = await run_in_threadpool(auth.sign_in, body.name, body.password,
+                                                     client_address(request))
+        except SignInRefused as refused:
+            if refused.wait_seconds:
+                raise HTTPException(
+                    status_code=429, headers={"Retry-After": str(refused.wait_seconds)},
+                    detail=f"Too many failed sign-ins; try again in {refused.wait_seconds} s."
+                ) from None
+            raise HTTPException(status_code=401, detail="wrong account name or password") from None
+        auth.set_cookie(response, token)
+        return {"agent": account}
 
     @router.post("/api/agent/logout")
-    async def sign_out(response: Response) -> dict[str, bool]:
-        auth.sign_out(response)
+    def sign_out(request: Request, response: Response) -> dict[str, bool]:
+        auth.sign_out(request, response)
         return {"signed_out": True}
 
     @router.get("/api/agent/me")
@@ -103,34 +118,33 @@ def build_agent_router(templates: Any, auth: AgentAuth, tracker: TrackerReader,
             "Content-Disposition": f'attachment; filename="conversation-{conversation_id}.yml"',
             "Cache-Control": "no-store"})
 
-    async def change(conversation_id: str, agent: Agent, step: str,
+    async def change(conversation_id: str, agent: Agent, request: Request, step: str,
                      call: Callable[[], Awaitable[None]]) -> dict[str, Any]:
         found(conversation_id)
         try:
             await call()
         except RasaError as error:
             raise HTTPException(status_code=502, detail=str(error)) from error
-        if step != "agent_message":
-            record(step, conversation_id, agent)
+        record(step, conversation_id, agent, client_address(request))
         return found(conversation_id).summary()
 
     @router.post("/api/agent/conversations/{conversation_id}/takeover")
-    async def take_over(conversation_id: str,
+    async def take_over(conversation_id: str, request: Request,
                         agent: SignedIn) -> dict[str, Any]:
-        return await change(conversation_id, agent, "taken_over",
+        return await change(conversation_id, agent, request, "taken_over",
                             lambda: rasa.take_over(conversation_id, agent.name))
 
     @router.post("/api/agent/conversations/{conversation_id}/messages")
-    async def send(conversation_id: str, body: AgentMessage,
+    async def send(conversation_id: str, body: AgentMessage, request: Request,
                    agent: SignedIn) -> dict[str, Any]:
-        return await change(conversation_id, agent, "agent_message",
+        return await change(conversation_id, agent, request, "agent_message",
                             lambda: rasa.send_agent_message(conversation_id, agent.name,
                                                             body.text))
 
     @router.post("/api/agent/conversations/{conversation_id}/handback")
-    async def hand_back(conversation_id: str,
+    async def hand_back(conversation_id: str, request: Request,
                         agent: SignedIn) -> dict[str, Any]:
-        return await change(conversation_id, agent, "handed_back",
+        return await change(conversation_id, agent, request, "handed_back",
                             lambda: rasa.hand_back(conversation_id, agent.name))
 
     return router

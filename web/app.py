@@ -2,7 +2,7 @@
 
 Routers are a list, so another feature (``insights.web.build_router(settings, require_agent)``)
 is mounted by passing it in ``extra_routers``; ``app.state.require_agent`` is the console's
-sign-in dependency for them.
+sign-in dependency for them (``app.state.auth`` the :class:`web.auth.AgentAuth` behind it).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from fastapi.templating import Jinja2Templates
 
 from aisle.settings import Settings
 from insights.events import EventStore
+from web.accounts import AgentAccounts
 from web.agent_routes import build_agent_router
 from web.assist_client import AssistClient
-from web.auth import AgentAuth
+from web.auth import AgentAuth, ConfigurationError
 from web.rasa_api import RasaClient
 from web.shop_routes import build_shop_router
 from web.tracker import TrackerReader
@@ -34,12 +35,16 @@ class BundleMissing(RuntimeError):
 
 def create_app(settings: Settings,
                extra_routers: Sequence[Callable[[Settings, Callable], APIRouter]] = (),
-               bundle_dir: Path = BUNDLE_DIR) -> FastAPI:
+               bundle_dir: Path = BUNDLE_DIR, accounts: AgentAccounts | None = None) -> FastAPI:
     """The web app for ``settings``; ``extra_routers`` are ``build_router(settings,
-    require_agent)`` factories mounted after the built-in routes."""
+    require_agent)`` factories mounted after the built-in routes; ``accounts`` defaults to the
+    agent accounts in the state database."""
     if not (bundle_dir / "widget.js").is_file():
         raise BundleMissing(f"no front-end bundle in {bundle_dir}: run scripts/build_web.sh")
-    auth = AgentAuth.from_settings(settings)
+    if settings.profile == "production" and not settings.rasa_token:
+        raise ConfigurationError("in production, set AISLE_RASA_TOKEN (the Rasa server's API "
+                                 "token: taking over a conversation goes through that API)")
+    auth = AgentAuth.from_settings(settings, accounts)
     require_agent = auth.dependency()
     token = settings.rasa_token
     rasa = RasaClient(settings.rasa_url, token)
@@ -53,6 +58,7 @@ def create_app(settings: Settings,
 
     app = FastAPI(title="Aisle", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.require_agent = require_agent
+    app.state.auth = auth
     app.state.settings = settings
     app.mount("/static", StaticFiles(directory=bundle_dir), name="static")
     routers = [

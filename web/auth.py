@@ -1,90 +1,139 @@
-"""Agent sign-in: one configured password, signed and expiring session cookies.
+"""Agent sign-in: one account per agent (:mod:`web.accounts`), server-side sessions carried in
+signed, expiring cookies, failed sign-ins throttled per client and overall.
 
-In the production profile (``AISLE_PROFILE=production``) the web app refuses to start without
-``AISLE_AGENT_PASSWORD`` and ``AISLE_WEB_SECRET``; in development a missing password is
-generated at start and logged once, so nothing default ever opens the console.
+Accounts are made with ``python -m web.users add NAME``. When the database holds none, the
+development profile creates the account ``agent`` so ``make run`` gives a working console:
+with ``AISLE_AGENT_PASSWORD`` when set, else with a random password made once and kept in
+``state/agent-password`` (created with ``O_EXCL``, mode 0600); the log says where to find it.
+The production profile makes no account by itself: the web app refuses to start without one,
+and without ``AISLE_WEB_SECRET``.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
+import os
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import HTTPException, Request, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from aisle.settings import Settings
+from web.accounts import AccountError, AgentAccounts, normalise_name
+from web.rate_limit import SignInThrottle
 
 logger = logging.getLogger(__name__)
 COOKIE = "aisle_agent"
 SALT = "aisle-agent-session"
+#: The account the development profile creates when there is none.
+FIRST_ACCOUNT = "agent"
+#: Where (in the state folder) development keeps the generated first password.
+PASSWORD_FILE = "agent-password"
 
 
 class ConfigurationError(RuntimeError):
     """The settings do not allow the web app to start safely."""
 
 
+class SignInRefused(Exception):
+    """A sign-in that did not succeed; ``wait_seconds`` is set while the client is throttled."""
+
+    def __init__(self, wait_seconds: int | None = None) -> None:
+        super().__init__("too many failed sign-ins" if wait_seconds else "wrong name or password")
+        self.wait_seconds = wait_seconds
+
+
 @dataclass(frozen=True)
 class Agent:
-    """A signed-in agent."""
+    """A signed-in agent: the account of a live session."""
 
     name: str
 
 
-class AgentAuth:
-    """Checks the agent password and issues/verifies session cookies."""
+def client_address(request: Request) -> str:
+    """The connecting address (forwarded headers are not trusted here)."""
+    return request.client.host if request.client else "unknown"
 
-    def __init__(self, password: str, secret: str, max_age_seconds: int,
-                 secure_cookie: bool = False) -> None:
-        self._password = password
+
+class AgentAuth:
+    """Signs agents in and out and finds the agent of a request."""
+
+    def __init__(self, accounts: AgentAccounts, secret: str, max_age_seconds: int,
+                 secure_cookie: bool = False, throttle: SignInThrottle | None = None) -> None:
+        self.accounts = accounts
         self._serializer = URLSafeTimedSerializer(secret, salt=SALT)
         self.max_age_seconds = max_age_seconds
         self.secure_cookie = secure_cookie
+        self.throttle = throttle or SignInThrottle()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> AgentAuth:
-        password = settings.agent_password.get_secret_value() if settings.agent_password else ""
+    def from_settings(cls, settings: Settings, accounts: AgentAccounts | None = None,
+                      throttle: SignInThrottle | None = None) -> AgentAuth:
         secret = settings.web_secret.get_secret_value() if settings.web_secret else ""
         production = settings.profile == "production"
-        if production and (not password or not secret):
-            raise ConfigurationError("in production, set AISLE_AGENT_PASSWORD and "
-                                     "AISLE_WEB_SECRET before starting the web app")
-        if not password:
-            password = secrets.token_urlsafe(12)
-            logger.warning("no AISLE_AGENT_PASSWORD set: agent console password for this run "
-                           "is %s", password)
-        return cls(password, secret or secrets.token_urlsafe(32),
-                   settings.agent_session_minutes * 60, secure_cookie=production)
+        if production and not secret:
+            raise ConfigurationError("in production, set AISLE_WEB_SECRET (the key signing "
+                                     "console sessions) before starting the web app")
+        accounts = accounts or AgentAccounts(settings.state_url)
+        ensure_first_account(accounts, settings)
+        return cls(accounts, secret or secrets.token_urlsafe(32),
+                   settings.agent_session_minutes * 60, secure_cookie=production,
+                   throttle=throttle)
 
-    def check_password(self, given: str) -> bool:
-        return hmac.compare_digest(given.encode(), self._password.encode())
+    def sign_in(self, name: str, password: str, client: str) -> tuple[str, str]:
+        """``(account, session token)``; :class:`SignInRefused` when throttled or wrong.
 
-    def sign_in(self, response: Response, name: str) -> None:
-        response.set_cookie(COOKIE, self._serializer.dumps({"agent": name}),
+        Runs one bcrypt check: call it off the event loop.
+        """
+        wait = self.throttle.attempt(client)
+        if wait is not None:
+            raise SignInRefused(wait)
+        account = self.accounts.verify(name, password)
+        if account is None:
+            self.accounts.audit("sign_in_failed", normalise_name(name), client)
+            raise SignInRefused()
+        self.throttle.succeeded(client)
+        token = self.accounts.start_session(account, self.max_age_seconds)
+        self.accounts.audit("signed_in", account, client)
+        return account, token
+
+    def set_cookie(self, response: Response, token: str) -> None:
+        response.set_cookie(COOKIE, self._serializer.dumps({"session": token}),
                             max_age=self.max_age_seconds, httponly=True, samesite="strict",
                             secure=self.secure_cookie)
 
-    @staticmethod
-    def sign_out(response: Response) -> None:
+    def sign_out(self, request: Request, response: Response) -> None:
+        """End the request's session on the server (a copy of the cookie stops working too)."""
+        token = self._session_token(request)
+        if token is not None:
+            account = self.accounts.end_session(token)
+            if account is not None:
+                self.accounts.audit("signed_out", account, client_address(request))
         response.delete_cookie(COOKIE)
 
-    def agent(self, request: Request) -> Agent | None:
-        """The agent of a valid, unexpired session cookie, else ``None``."""
-        token = request.cookies.get(COOKIE)
-        if not token:
+    def _session_token(self, request: Request) -> str | None:
+        cookie = request.cookies.get(COOKIE)
+        if not cookie:
             return None
         try:
-            data = self._serializer.loads(token, max_age=self.max_age_seconds)
+            data = self._serializer.loads(cookie, max_age=self.max_age_seconds)
         except (SignatureExpired, BadSignature):
             return None
-        name = data.get("agent") if isinstance(data, dict) else None
-        return Agent(name) if isinstance(name, str) and name else None
+        token = data.get("session") if isinstance(data, dict) else None
+        return token if isinstance(token, str) and token else None
+
+    def agent(self, request: Request) -> Agent | None:
+        """The agent of a live session, else ``None``."""
+        token = self._session_token(request)
+        account = self.accounts.session_account(token) if token else None
+        return Agent(account) if account else None
 
     def dependency(self) -> Callable[[Request], Agent]:
-        """A FastAPI dependency that refuses requests without a valid session (401)."""
+        """A FastAPI dependency that refuses requests without a live session (401)."""
 
         def require_agent(request: Request) -> Agent:
             agent = self.agent(request)
@@ -93,3 +142,51 @@ class AgentAuth:
             return agent
 
         return require_agent
+
+
+def ensure_first_account(accounts: AgentAccounts, settings: Settings) -> None:
+    """Make sure the console can be signed in to (see the module's docstring)."""
+    configured = settings.agent_password.get_secret_value() if settings.agent_password else ""
+    if settings.profile == "production":
+        if configured:
+            logger.warning("AISLE_AGENT_PASSWORD is not used in production: each agent has "
+                           "an account (python -m web.users add NAME)")
+        if not accounts.names():
+            raise ConfigurationError(
+                "no agent account: create one per agent with `python -m web.users add NAME` "
+                "(with this AISLE_STATE_DATABASE_URL) before starting the web app")
+        return
+    password_file = settings.state_dir / PASSWORD_FILE
+    source = "AISLE_AGENT_PASSWORD" if configured else str(password_file)
+    if not accounts.names():
+        password = configured or development_password(password_file)
+        try:
+            accounts.add(FIRST_ACCOUNT, password)
+        except AccountError as error:
+            if FIRST_ACCOUNT not in accounts.names():  # not made by another process meanwhile
+                raise ConfigurationError(f"{source}: {error}") from error
+        logger.warning("created the agent account %r with the password in %s; give each agent "
+                       "their own: python -m web.users add NAME", FIRST_ACCOUNT, source)
+    elif FIRST_ACCOUNT in accounts.names() and (configured or password_file.exists()):
+        logger.warning("agent console: sign in as %r with the password in %s (unless it was "
+                       "changed with python -m web.users passwd)", FIRST_ACCOUNT, source)
+
+
+def development_password(path: Path) -> str:
+    """The password kept in ``path``, made once (random, mode 0600 from its creation on)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may have created it and not written it yet
+            password = path.read_text().strip()
+            if password:
+                return password
+            time.sleep(0.02)
+        raise ConfigurationError(f"{path} is empty: delete it to make a new one") from None
+    password = secrets.token_urlsafe(15)
+    try:
+        os.write(fd, f"{password}\n".encode())
+    finally:
+        os.close(fd)
+    return password

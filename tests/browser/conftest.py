@@ -17,6 +17,7 @@ import pytest
 
 from aisle.settings import REPO_ROOT, load_settings
 from ops.servers import RunningAssistant, running_assistant
+from web.accounts import AgentAccounts
 
 CHROMIUM = Path("/usr/bin/chromium")
 #: Without the networking flags Chromium keeps calling Google's services on a closed network.
@@ -26,6 +27,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 #: these over docs/screenshots.
 SCREENSHOTS = REPO_ROOT / "results" / "screenshots"
 AGENT_PASSWORD = f"pw-{uuid.uuid4().hex[:12]}"
+#: The agent's own account (``python -m web.users add dana`` does the same).
+AGENT_ACCOUNT = "dana"
 API_TOKEN = uuid.uuid4().hex
 #: A product whose name carries markup: the widget must show it as text.
 SCRIPTED_ID = "MH03"
@@ -55,9 +58,9 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, shop_db: Path,
               catalog_db: Path) -> Iterator[RunningAssistant]:
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: run scripts/install_browser.sh (make test does)")
+    AgentAccounts(f"sqlite:///{shop_db}", rounds=4).add(AGENT_ACCOUNT, AGENT_PASSWORD)
     env = {"AISLE_STATE_DATABASE_URL": f"sqlite:///{shop_db}",
-           "AISLE_DATABASE_URL": f"sqlite:///{catalog_db}",
-           "AISLE_AGENT_PASSWORD": AGENT_PASSWORD}
+           "AISLE_DATABASE_URL": f"sqlite:///{catalog_db}"}
     with running_assistant(tmp_path_factory.mktemp("web"), extra_env=env, token=API_TOKEN,
                            web=True) as running:
         yield running

@@ -175,7 +175,7 @@ def test_agent_takes_over_and_hands_back(browser: Browser, assistant: RunningAss
 
     agent = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     agent.goto(f"{assistant.web_url}/agent")
-    agent.get_by_label("Your name").fill("Dana")
+    agent.get_by_label("Account").fill("Dana")
     agent.get_by_label("Password").fill(AGENT_PASSWORD)
     agent.get_by_role("button", name="Sign in").click()
     first = agent.locator(".conversations .conv").first
@@ -251,7 +251,7 @@ def test_insights_page_behind_sign_in_draws_its_charts(browser: Browser,
     page.on("request", lambda request: external.append(request.url)
             if not request.url.startswith((assistant.web_url, "data:")) else None)
     page.goto(f"{assistant.web_url}/agent")
-    page.get_by_label("Your name").fill("Dana")
+    page.get_by_label("Account").fill("Dana")
     page.get_by_label("Password").fill(AGENT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator(".conversations .conv").first).to_be_visible(timeout=30_000)

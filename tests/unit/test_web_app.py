@@ -19,8 +19,9 @@ from itsdangerous import URLSafeTimedSerializer
 from aisle.settings import Settings
 from insights.events import EventStore
 from ops.conversation_tests.script import parse_script_file
+from web.accounts import AgentAccounts
 from web.app import BundleMissing, create_app
-from web.auth import COOKIE, SALT, AgentAuth, ConfigurationError
+from web.auth import COOKIE, SALT
 from web.rasa_api import RasaClient, RasaError
 
 PASSWORD = "correct horse"
@@ -74,15 +75,24 @@ def bundle(tmp_path: Path) -> Path:
     return folder
 
 
+def accounts_with_dana(settings: Settings) -> AgentAccounts:
+    """The state database's accounts with agent ``dana`` (cheap bcrypt for tests)."""
+    accounts = AgentAccounts(settings.state_url, rounds=4)
+    if "dana" not in accounts.names():
+        accounts.add("dana", PASSWORD)
+    return accounts
+
+
 @pytest.fixture()
 def client(settings: Settings, bundle: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, bundle_dir=bundle)) as test_client:
+    app = create_app(settings, bundle_dir=bundle, accounts=accounts_with_dana(settings))
+    with TestClient(app) as test_client:
         yield test_client
 
 
 def _sign_in(client: TestClient) -> None:
     response = client.post("/api/agent/login", json={"password": PASSWORD, "name": "Dana"})
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.json() == {"agent": "dana"}
 
 
 def test_console_data_needs_a_session(client: TestClient) -> None:
@@ -137,40 +147,23 @@ def test_suggestions_without_the_internal_token_are_unavailable_not_500(
 def test_sessions_expire_and_forged_cookies_are_refused(settings: Settings,
                                                         bundle: Path) -> None:
     expired = Settings(**{**settings.model_dump(), "agent_session_minutes": 0})
-    with TestClient(create_app(expired, bundle_dir=bundle)) as client:
-        old = URLSafeTimedSerializer(SECRET, salt=SALT).dumps({"agent": "Dana"})
+    with TestClient(create_app(expired, bundle_dir=bundle,
+                               accounts=accounts_with_dana(settings))) as client:
+        _sign_in(client)
         time.sleep(1.1)
-        client.cookies.set(COOKIE, old)
         assert client.get("/api/agent/me").status_code == 401
-    with TestClient(create_app(settings, bundle_dir=bundle)) as client:
-        forged = URLSafeTimedSerializer("another key", salt=SALT).dumps({"agent": "Eve"})
+    with TestClient(create_app(settings, bundle_dir=bundle,
+                               accounts=accounts_with_dana(settings))) as client:
+        forged = URLSafeTimedSerializer("another key", salt=SALT).dumps({"session": "x"})
         client.cookies.set(COOKIE, forged)
         assert client.get("/api/agent/me").status_code == 401
-        client.cookies.set(COOKIE, URLSafeTimedSerializer(SECRET, salt=SALT).dumps({"agent": "Dana"}))
-        assert client.get("/api/agent/me").json() == {"agent": "Dana"}
-
-
-def _production(**secrets: str) -> Settings:
-    servers = {name: "postgresql://u:p@127.0.0.1:5432/db" for name in
-               ("tracker_database_url", "state_database_url", "database_url")}
-    return Settings(profile="production", redis_url="redis://127.0.0.1:6379/0",
-                    chroma_url="http://127.0.0.1:8001", **servers, **secrets)
-
-
-def test_production_needs_a_password_and_a_secret(settings: Settings) -> None:
-    with pytest.raises(ConfigurationError, match="AISLE_AGENT_PASSWORD"):
-        AgentAuth.from_settings(_production())
-    with pytest.raises(ConfigurationError):
-        AgentAuth.from_settings(_production(agent_password="x"))
-    assert AgentAuth.from_settings(_production(agent_password="x",
-                                               web_secret="y")).check_password("x")
-
-
-def test_development_without_a_password_gets_a_random_one(caplog: pytest.LogCaptureFixture
-                                                          ) -> None:
-    first, second = AgentAuth.from_settings(Settings()), AgentAuth.from_settings(Settings())
-    assert not first.check_password("") and first._password != second._password
-    assert first._password in caplog.text
+        # Signed with the real key but naming no live session (the old cookie format).
+        for data in ({"agent": "dana"}, {"session": "made-up"}):
+            client.cookies.set(COOKIE, URLSafeTimedSerializer(SECRET, salt=SALT).dumps(data))
+            assert client.get("/api/agent/me").status_code == 401, data
+        client.cookies.clear()
+        _sign_in(client)
+        assert client.get("/api/agent/me").json() == {"agent": "dana"}
 
 
 def test_images_are_served_from_the_images_folder_only(client: TestClient) -> None:
@@ -264,7 +257,8 @@ def test_a_flooding_conversation_gets_429_and_others_do_not(tmp_path: Path,
                         web_secret=SECRET, messages_per_minute=2,
                         state_database_url=f"sqlite:///{tmp_path / 'shop.sqlite'}")
     click = {"kind": "card_click", "conversation_id": "flooder", "product_ids": ["MH01"]}
-    with TestClient(create_app(settings, bundle_dir=bundle)) as client:
+    with TestClient(create_app(settings, bundle_dir=bundle,
+                               accounts=accounts_with_dana(settings))) as client:
         codes = [client.post("/api/events", json=click).status_code for _ in range(9)]
         assert codes == [204] * 8 + [429]
         refused = client.post("/api/events", json=click)

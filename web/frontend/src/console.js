@@ -37,19 +37,20 @@ class Console {
   showSignIn(message = "") {
     clearInterval(this.timer);
     const password = el("input", { type: "password", id: "agent-password", name: "password", autocomplete: "current-password", required: true });
-    const name = el("input", { type: "text", id: "agent-name", name: "name", value: "agent", maxlength: 40 });
+    const name = el("input", { type: "text", id: "agent-name", name: "name", value: "agent", maxlength: 40, autocomplete: "username", required: true });
     const error = el("p", { class: "error", role: "alert", text: message });
     const form = el("form", { class: "signin", onsubmit: async (e) => {
       e.preventDefault();
       try {
-        await api("/api/agent/login", { method: "POST", body: JSON.stringify({ password: password.value, name: name.value || "agent" }) });
-        this.showConsole(name.value || "agent");
+        const me = await api("/api/agent/login", { method: "POST", body: JSON.stringify({ password: password.value, name: name.value }) });
+        this.showConsole(me.agent);
       } catch (err) {
-        error.textContent = err.status === 401 ? "Wrong password." : err.message;
+        // 429: too many failed sign-ins; the server's message says how long to wait.
+        error.textContent = err.status === 401 ? "Wrong account name or password." : err.message;
       }
     } },
       el("h1", { text: "Aisle agent console" }),
-      el("label", { for: "agent-name", text: "Your name" }), name,
+      el("label", { for: "agent-name", text: "Account" }), name,
       el("label", { for: "agent-password", text: "Password" }), password,
       el("button", { type: "submit", text: "Sign in" }), error);
     this.root.replaceChildren(form);
