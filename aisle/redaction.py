@@ -1,9 +1,13 @@
 """The one set of rules that removes a shopper's personal data before anything is stored.
 
-Emails, phone numbers, payment-card numbers (Luhn-checked, so a long product code survives)
-and street addresses are replaced by a bracketed label. The module is pure standard library
-and runs on Python 3.10 (the Rasa venv's redacting tracker store) and 3.11 (the actions, the
-event store, the logs), so both sides apply exactly the same rules.
+Emails, phone numbers, payment-card numbers, IBANs, US social security numbers and street
+addresses are replaced by a bracketed label (``[email]``, ``[phone]``...). The finders live in
+:mod:`aisle.pii` (phone numbers by Google's libphonenumber, cards by Luhn, IBANs by mod-97);
+this module folds the text into one canonical form first, so full-width letters, non-breaking
+or thin spaces, typographic dashes and invisible characters cannot hide anything, and maps what
+it finds back onto the shopper's own text. It runs on Python 3.10 (the Rasa venv's redacting
+tracker store) and 3.11 (the actions, the event store, the logs), so both sides apply exactly
+the same rules. docs/privacy.md lists what is found and how well (tests/pii/corpus.tsv).
 
 Order verification must survive redaction: the ``email`` slot keeps :func:`email_token`, a
 keyed hash the commerce service can compare against an order's address, never the address.
@@ -14,63 +18,140 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
+from dataclasses import dataclass
 from typing import Any
+
+from aisle.pii import FINDERS, luhn_valid
+
+__all__ = [
+    "ADDRESS_LABEL", "CARD_LABEL", "EMAIL_LABEL", "IBAN_LABEL", "LABELS", "PHONE_LABEL",
+    "SSN_LABEL", "TOKEN_PREFIX", "Finding", "NormalisedText", "contains_personal_data",
+    "email_token", "find_personal_data", "is_email_token", "luhn_valid", "normalise", "redact",
+    "redact_text",
+]
 
 EMAIL_LABEL = "[email]"
 PHONE_LABEL = "[phone]"
 CARD_LABEL = "[card]"
+IBAN_LABEL = "[iban]"
+SSN_LABEL = "[ssn]"
 ADDRESS_LABEL = "[address]"
+#: Kind of personal data → the label that replaces it, in order of precedence.
+LABELS = {"email": EMAIL_LABEL, "card": CARD_LABEL, "iban": IBAN_LABEL, "ssn": SSN_LABEL,
+          "phone": PHONE_LABEL, "address": ADDRESS_LABEL}
 TOKEN_PREFIX = "email-hmac:"
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-#: 13 to 19 digits, optionally grouped by spaces or dashes (checked with Luhn below).
-CARD = re.compile(r"(?<![\w+])\d(?:[ -]?\d){12,18}(?![\w])")
-#: A leading ``+``, brackets or separators make a number a phone number; a bare run needs 10+
-#: digits (order numbers are nine).
-PHONE = re.compile(
-    r"(?<![\w+])(?:"
-    r"\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4}"
-    r"|\(\d{2,4}\)[ .-]?\d{3,4}[ .-]?\d{3,4}"
-    r"|\d{2,5}[ .-]\d{3,4}[ .-]\d{3,5}"
-    r"|\d{3,5}[ .-]\d{6,8}"
-    r"|\d{10,15}"
-    r")(?![\w])"
-)
-STREET_TYPES = (
-    "street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|"
-    "terrace|close|parkway|pkwy|square|sq|highway|hwy|crescent|alley"
-)
-ADDRESS = re.compile(
-    r"(?<![\w])\d{1,5}[A-Za-z]?,?\s+(?:[A-Za-z][A-Za-z'.-]*\s+){1,4}"
-    rf"(?:{STREET_TYPES})\b\.?(?:,?\s*(?:apt|apartment|suite|unit|#)\.?\s*\w+)?",
-    re.IGNORECASE,
+#: Dashes NFKC keeps apart from "-" (hyphen, figure dash, en and em dash, minus...).
+_DASHES = {ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\ufe58\ufe63"}
+#: Characters that need more than NFKC: those dashes, invisible format characters (zero-width
+#: spaces and joiners, soft hyphens) and digits of other scripts.
+_NEEDS_FOLDING = re.compile(
+    "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff"  # invisible
+    "\u2010-\u2015\u2212\u30fc\ufe58\ufe63]"  # dashes
+    "|(?![0-9])\\d"  # digits of other scripts
 )
 
 
-def luhn_valid(digits: str) -> bool:
-    """True when ``digits`` passes the Luhn checksum every payment-card number carries."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0 and len(digits) >= 13
+@dataclass(frozen=True)
+class NormalisedText:
+    """Text in the form the finders read, and where each of its characters came from.
+
+    ``origin[i]`` is ``(start, end)`` of the original characters that gave character ``i``;
+    ``None`` when the text needed no folding (then indices are the same).
+    """
+
+    text: str
+    origin: list[tuple[int, int]] | None = None
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that ``text[start:end]`` came from."""
+        if self.origin is None:
+            return start, end
+        return self.origin[start][0], self.origin[end - 1][1]
 
 
-def _card(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    return CARD_LABEL if luhn_valid(digits) else match.group(0)
+def _fold(cluster: str) -> str:
+    folded = unicodedata.normalize("NFKC", cluster).translate(_DASHES)
+    out = []
+    for char in folded:
+        if unicodedata.category(char) == "Cf":
+            continue
+        if not char.isascii() and char.isdecimal():
+            char = str(unicodedata.decimal(char))
+        out.append(char)
+    return "".join(out)
+
+
+def normalise(text: str) -> NormalisedText:
+    """``text`` in NFKC with dashes as ``-``, digits as ASCII and invisible characters dropped.
+
+    Each base character is folded together with the combining marks that follow it, so a
+    decomposed "é" composes; the work is linear in the text.
+    """
+    if text.isascii() or (unicodedata.is_normalized("NFKC", text)
+                          and not _NEEDS_FOLDING.search(text)):
+        return NormalisedText(text)
+    chars: list[str] = []
+    origin: list[tuple[int, int]] = []
+    start, length = 0, len(text)
+    while start < length:
+        end = start + 1
+        while end < length and unicodedata.combining(text[end]):
+            end += 1
+        folded = _fold(text[start:end]) if not text[start:end].isascii() else text[start:end]
+        chars.append(folded)
+        origin.extend([(start, end)] * len(folded))
+        start = end
+    return NormalisedText("".join(chars), origin)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Personal data found in a text: its span in the original text and its kind."""
+
+    start: int
+    end: int
+    kind: str
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.kind]
+
+
+def find_personal_data(text: str) -> list[Finding]:
+    """Every piece of personal data in ``text``, in order, overlapping finds merged.
+
+    Where finds of two kinds overlap (a phone-like run inside an IBAN, digits inside an email),
+    the union is one finding of the kind that comes first in :data:`LABELS`.
+    """
+    if not text:
+        return []
+    view = normalise(text)
+    spans = sorted((start, end, rank) for rank, finder in enumerate(FINDERS.values())
+                   for start, end in finder(view.text) if end > start)
+    merged: list[list[int]] = []
+    for start, end, rank in spans:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            last[1], last[2] = max(last[1], end), min(last[2], rank)
+        else:
+            merged.append([start, end, rank])
+    kinds = list(FINDERS)
+    return [Finding(*view.original_span(start, end), kinds[rank]) for start, end, rank in merged]
 
 
 def redact_text(text: str) -> str:
-    """``text`` with emails, card numbers, phone numbers and street addresses replaced."""
-    if not text:
+    """``text`` with every piece of personal data replaced by its kind's label."""
+    findings = find_personal_data(text)
+    if not findings:
         return text
-    text = EMAIL.sub(EMAIL_LABEL, text)
-    text = CARD.sub(_card, text)
-    text = PHONE.sub(PHONE_LABEL, text)
-    return ADDRESS.sub(ADDRESS_LABEL, text)
+    pieces, last = [], 0
+    for finding in findings:
+        pieces += [text[last:finding.start], finding.label]
+        last = finding.end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def redact(value: Any, keep: frozenset[str] = frozenset()) -> Any:
@@ -90,7 +171,7 @@ def redact(value: Any, keep: frozenset[str] = frozenset()) -> Any:
 
 def contains_personal_data(text: str) -> bool:
     """True when :func:`redact_text` would change ``text``."""
-    return redact_text(text) != text
+    return bool(find_personal_data(text))
 
 
 def email_token(email: str, secret: str) -> str:
