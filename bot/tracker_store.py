@@ -13,6 +13,7 @@ turn must survive redaction: the ``email`` slot holds a keyed hash (see
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -73,15 +74,26 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         install_redacting_filter()
         super().__init__(*args, **kwargs)
+        # Rasa builds the engine itself; a failed statement's error would carry its bound
+        # parameters (a sender id, an event's JSON) into the logs.
+        self.engine.hide_parameters = True
         if self.engine.dialect.name == "sqlite":
             _write_ahead_log(self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the tracker's new events, redacted (Rasa's ``save`` with one step added)."""
+        """Store the tracker's new events, redacted (Rasa's ``save`` with one step added).
+
+        Redaction runs in the loop's default thread pool: a long message takes the redactor
+        seconds (linear, but seconds), and on the event loop those seconds would stall every
+        other conversation of this Rasa process.
+        """
         await self.stream_events(tracker)
+        loop = asyncio.get_running_loop()
         with self.session_scope() as session:
-            for event in self._additional_events(session, tracker):
-                data = redact_event(event.as_dict())
+            events = list(self._additional_events(session, tracker))
+            redacted = await loop.run_in_executor(
+                None, lambda: [redact_event(event.as_dict()) for event in events])
+            for event, data in zip(events, redacted, strict=True):
                 intent = (data.get("parse_data") or {}).get("intent", {}).get("name")
                 session.add(self.SQLEvent(
                     sender_id=tracker.sender_id, type_name=event.type_name,
