@@ -26,8 +26,13 @@ def driver_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """A SQLAlchemy engine on ``url``; server databases get pre-ping and recycling."""
+    """A SQLAlchemy engine on ``url``; server databases get pre-ping and recycling.
+
+    Errors never show bound parameters (``hide_parameters``): SQLAlchemy would otherwise put
+    them, a shopper's email among them, into the exception text that reaches the logs.
+    """
     url = driver_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if not url.startswith("sqlite"):
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("pool_recycle", POOL_RECYCLE)
