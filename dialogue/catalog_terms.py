@@ -8,6 +8,7 @@ used silently as a filter.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from catalog.filters import ProductFilters
@@ -18,6 +19,19 @@ VALUE_FIELDS = {"color": ("colours", "colors"), "size": ("sizes", "sizes"),
                 "material": ("materials", "materials")}
 #: At most this many catalog values are listed when a shopper's value is not among them.
 LISTED_VALUES = 12
+#: Letter sizes any clothing store uses ("XXL", "2XL", "xs"), and a size named as one ("size 10",
+#: "size M"); single letters count only after "size", as "S", "M" and "L" are words too.
+_LETTER_SIZE = re.compile(r"\b(?:[2-6]x[sl]|x{1,4}[sl])\b", re.IGNORECASE)
+_NAMED_SIZE = re.compile(r"\bsize\s+([a-z]{1,4}|\d{1,2}(?:\.5)?)\b", re.IGNORECASE)
+
+
+def size_in_text(text: str) -> str | None:
+    """A clothing size the words name, letter sizes in capitals: "in xxl" → "XXL"."""
+    match = _NAMED_SIZE.search(text) or _LETTER_SIZE.search(text)
+    if match is None:
+        return None
+    size = match.group(match.lastindex or 0)
+    return size.upper() if size.isalpha() else size
 
 
 @dataclass(frozen=True)
@@ -119,6 +133,8 @@ def _found_in_text(filters: ProductFilters, vocabulary: CatalogVocabulary, text:
             value = vocabulary.find_value(values, text)
             if value is not None:
                 found[name] = value.lower()
+    if not filters.size and vocabulary.sizes and (size := size_in_text(text)):
+        found["size"] = size
     updates.update(found)
     return replace(filters, **found) if found else filters
 
@@ -126,7 +142,7 @@ def _found_in_text(filters: ProductFilters, vocabulary: CatalogVocabulary, text:
 def absent_text(kind: str, vocabulary: CatalogVocabulary, closest: int) -> str:
     """``We don't seem to carry smartphones. We sell …; the closest I have:``"""
     sells = vocabulary.summary()
-    text = f"We don't seem to carry {kind}."
+    text = f"We don't seem to carry any {kind}."
     if sells:
         text += f" This store sells {sells}."
     if closest:

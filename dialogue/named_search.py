@@ -16,6 +16,7 @@ from catalog.filters import ProductFilters
 from catalog.text import terms
 from catalog.vocabulary import CatalogVocabulary
 from dialogue.cards import product_card, products_payload, search_summary
+from dialogue.catalog_terms import size_in_text
 from dialogue.reply import Reply
 from dialogue.turn import Turn
 from knowledge.search import SearchResult
@@ -114,8 +115,12 @@ def named_product_reply(turn: Turn, product: Product, filters: ProductFilters,
     return reply.set("focus_product", product.id).set("pending_relaxation", None)
 
 
-def in_catalog_spelling(filters: ProductFilters, vocabulary: CatalogVocabulary) -> ProductFilters:
-    """``filters`` with its size and colour in the catalog's spelling where it has them."""
+def in_catalog_spelling(filters: ProductFilters, vocabulary: CatalogVocabulary,
+                        text: str) -> ProductFilters:
+    """``filters`` with its size and colour in the catalog's spelling where it has them; a size
+    the NLU left out is read from ``text`` ("in XXL")."""
+    if not filters.size and vocabulary.sizes:
+        filters = replace(filters, size=size_in_text(text))
     size = vocabulary.value(vocabulary.sizes, filters.size) if filters.size else None
     color = vocabulary.value(vocabulary.colors, filters.color) if filters.color else None
     return replace(filters, size=size or filters.size, color=color or filters.color)

@@ -17,6 +17,7 @@ from dialogue.constraints import (
     query_words,
 )
 from dialogue.finder import is_too_broad
+from dialogue.measure_match import MEASURE_POOL, asked_measures, prefer_measures
 from dialogue.named_search import (
     FindsNamedProducts,
     in_catalog_spelling,
@@ -161,8 +162,8 @@ def search_products(turn: Turn, search: Searcher, catalog: ProductLookup) -> Rep
     fresh = intent in FRESH_SEARCH_INTENTS and not finder_done
     subject = named_subject(turn, catalog) if fresh and intent == "search_products" else None
     if subject is not None:
-        return named_product_reply(turn, subject, in_catalog_spelling(filters, search.vocabulary),
-                                   search, reply)
+        wanted = in_catalog_spelling(filters, search.vocabulary, turn.message_text())
+        return named_product_reply(turn, subject, wanted, search, reply)
     reading = read_filters(filters, search.vocabulary, turn.message_text() if fresh else None)
     for name, value in reading.updates.items():
         slots[name] = value
@@ -170,11 +171,14 @@ def search_products(turn: Turn, search: Searcher, catalog: ProductLookup) -> Rep
     if reading.absent_type:
         return _absent(turn, search, reading, slots, query, reply)
     seen = list(turn.slot("seen_products") or []) if refinement.more else []
-    result = search.search(query, reading.filters, RESULTS_PER_TURN + len(seen))
+    measures = asked_measures(query)
+    wanted = RESULTS_PER_TURN + len(seen)
+    result = search.search(query, reading.filters, max(wanted, MEASURE_POOL) if measures else wanted)
     if refinement.more:
-        result.hits = [h for h in result.hits if h.product.id not in seen][:RESULTS_PER_TURN]
-    _send_results(turn, result, reading.display, slots, query, seen, refinement.more, reply,
-                  note=reading.unknown_note())
+        result.hits = [h for h in result.hits if h.product.id not in seen]
+    ranking = prefer_measures(result, measures, RESULTS_PER_TURN)
+    _send_results(turn, ranking.result, reading.display, slots, query, seen, refinement.more,
+                  reply, note=reading.unknown_note(), detail=ranking.note())
     return reply
 
 
@@ -197,14 +201,17 @@ def _absent(turn: Turn, search: Searcher, reading: CatalogReading, slots: dict[s
 
 def _send_results(turn: Turn, result: SearchResult, filters: ProductFilters,
                   slots: dict[str, Any], query: str, seen: list[str], more: bool,
-                  reply: Reply, note: str = "") -> None:
+                  reply: Reply, note: str = "", detail: str = "") -> None:
     """The cards (or the no-results offer) and what they make the session remember; ``note``
-    goes first (constraints left out because the catalog has no such value)."""
+    goes first (constraints left out because the catalog has no such value), ``detail`` after
+    (how many cards list the measures asked for)."""
     text, offer = _result_text(result, filters)
     if more:
         text = (f"Here are {len(result.hits)} more for {describe(filters)}:" if result.hits
                 else f"That's everything I have for {describe(filters)}. Shall I change "
                      "a detail, like the colour or the price?")
+    if detail:
+        text += f" {detail}"
     if result.keyword_only and result.hits:
         text += f" {KEYWORD_ONLY_NOTICE}"
     if note:

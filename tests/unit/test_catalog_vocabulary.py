@@ -115,5 +115,5 @@ def test_read_filters_finds_what_the_nlu_missed_in_a_new_search(
 
 def test_absent_text_names_what_the_store_sells(apparel: CatalogVocabulary) -> None:
     assert absent_text("smartphones", apparel, 2) == (
-        "We don't seem to carry smartphones. This store sells bags, fitness equipment, "
+        "We don't seem to carry any smartphones. This store sells bags, fitness equipment, "
         "hoodies & sweatshirts and jackets. The closest I have:")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pytest
+
 from catalog.domain import Product
 from catalog.text import terms
+from dialogue.catalog_terms import size_in_text
 from dialogue.named_search import lacking, named_subject
 from dialogue.search import search_products
 from dialogue.turn import Turn
@@ -73,3 +76,18 @@ def test_lacking_reads_colour_and_size() -> None:
     from catalog.filters import ProductFilters
     assert lacking(AUGUSTA, ProductFilters(color="red", size="S")) == ["blue, not red"]
     assert lacking(AUGUSTA, ProductFilters(size="s")) == []
+
+
+def test_a_size_the_nlu_missed_is_read_from_the_words() -> None:
+    reply = search_products(_turn("do you have the Augusta Pullover Jacket in xxl?"),
+                            _search(), NamedCatalog(PRODUCTS))
+    assert (reply.messages[0].text or "").startswith(
+        "The Augusta Pullover Jacket comes in sizes XS, S, M, L and XL, not XXL.")
+
+
+@pytest.mark.parametrize(("text", "size"), [
+    ("jackets in xxl", "XXL"), ("a 2XL hoodie", "2XL"), ("size 10 shoes", "10"),
+    ("in size m please", "M"), ("I'm looking for a tee", None), ("a large mug", None),
+])
+def test_sizes_named_in_the_words(text: str, size: str | None) -> None:
+    assert size_in_text(text) == size
