@@ -7,8 +7,11 @@ Starts the profile from scratch (see :mod:`ops.profiles`), plants a canary shopp
 real order and has A give their email in a conversation, then sends the generated inputs of
 :mod:`ops.fuzz` as other senders to Rasa's REST webhook and to every ``--target`` (an
 endpoint taking ``{"sender", "message"}`` JSON, e.g. the web app's chat API once it exists).
-Fails (exit 1) on any 5xx, stack trace, secret or canary data in a response, or when the
-databases changed in a way chat cannot explain (catalog rows, orders lost, SQLite integrity).
+On the production profile it also sends Rasa's HTTP API and the agent console's paths, raw
+and however spelled (:data:`ops.proxy.API_PROBES`), to the shoppers' front end, which must
+refuse each. Fails (exit 1) on any 5xx, stack trace, secret or canary data in a response, an
+API path the front end passed, or when the databases changed in a way chat cannot explain
+(catalog rows, orders lost, SQLite integrity).
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ import sqlite3
 import tempfile
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
 from aisle.settings import load_settings
 from ops.fuzz import fuzz, generate_cases, plant_canary, table_counts
 from ops.profiles import RunningProfile, running_profile
+from ops.proxy import API_PROBES, probe_front_end
 
 #: Shop tables chat may add rows to but never remove them from.
 KEPT_TABLES = ("commerce_orders", "commerce_order_items", "commerce_customers")
@@ -69,7 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         cases = list(generate_cases(args.inputs, canary, seed=args.seed))
         report = fuzz([f"{running.url}/webhooks/rest/webhook", *args.target], cases, canary)
         problems = report.problems + database_problems(running, before)
-    print(f"{args.profile}: {report.line()}")
+        if args.profile == "production":  # the embedded profile has no front end
+            front = urlsplit(running.url)
+            problems += probe_front_end(front.hostname or "127.0.0.1", front.port or 80)
+    print(f"{args.profile}: {report.line()}"
+          + (f"; {len(API_PROBES)} API paths probed on the front end"
+             if args.profile == "production" else ""))
     for problem in problems[:50]:
         print(f"  {problem}")
     return 1 if problems else 0

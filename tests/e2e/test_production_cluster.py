@@ -22,8 +22,8 @@ from dialogue.search import KEYWORD_ONLY_NOTICE
 from ops.backing import LocalServices, load_data
 from ops.fuzz import fuzz, generate_cases, plant_canary, table_counts
 from ops.load import run_load
-from ops.proxy import TROUBLE_TEXT
-from ops.servers import RunningCluster, free_port, running_cluster
+from ops.proxy import TROUBLE_TEXT, probe_front_end
+from ops.servers import RunningCluster, api_headers, free_port, running_cluster
 
 pytestmark = [
     pytest.mark.e2e,
@@ -135,6 +135,18 @@ def test_short_fuzz_run_finds_no_5xx_no_trace_and_no_leak(cluster, client, servi
     # Every Rasa replica still answers and still knows shopper A.
     for url in cluster.replica_urls:
         assert cluster.tracker(canary.sender, client, via=url)["events"]
+
+
+def test_front_end_refuses_the_api_which_needs_the_bearer_token(cluster, client) -> None:
+    front = httpx.URL(cluster.proxy_url)
+    assert probe_front_end(front.host, front.port) == []
+    sender = _sender()
+    assert cluster.say(sender, "hello", client)
+    replica = f"{cluster.replica_urls[0]}/conversations/{sender}/tracker"
+    assert client.get(replica).status_code == 401
+    assert client.get(replica, params={"token": API_TOKEN}).status_code == 401
+    assert client.get(replica, headers=api_headers(API_TOKEN)).status_code == 200
+    assert client.get(f"{cluster.proxy_url}/health").status_code == 200
 
 
 def test_search_falls_back_to_keywords_while_chroma_is_down(cluster, client, services) -> None:

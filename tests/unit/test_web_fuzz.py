@@ -72,6 +72,7 @@ def test_2000_hostile_inputs_against_the_web_api(tmp_path: Path, monkeypatch) ->
     assert not problems, problems[:10]
     assert sum(statuses.values()) == 2000
     assert statuses.get(401, 0) >= 1, "wrong passwords are refused"
+    assert statuses.get(429, 0) >= 1, "a client guessing passwords is throttled"
     assert accepted_events >= 1 and statuses.get(422, 0) >= 1, statuses
     with sqlite3.connect(shop) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
