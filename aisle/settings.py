@@ -6,7 +6,9 @@ pass the values down; library code takes plain parameters and never reads the en
 
 from __future__ import annotations
 
+import os
 import secrets
+import time
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -119,7 +121,8 @@ class Settings(BaseSettings):
     pii_secret: str | None = Field(
         default=None,
         description="Key of the email hashes conversations keep instead of addresses (order "
-                    "verification after redaction); default: a random key kept in the state dir.",
+                    "verification after redaction); required in the production profile; in "
+                    "development, default: a random key made once in the state dir.",
     )
     low_confidence: float = Field(
         default=0.6, description="Messages the NLU understood with less confidence are reviewed.",
@@ -198,15 +201,20 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.state_dir / f'shop-{self.store}.sqlite'}"
 
     def pii_key(self) -> str:
-        """:attr:`pii_secret`, or a random key made once and kept in ``state_dir/pii-secret``."""
+        """:attr:`pii_secret`; in development, a random key made once in ``state_dir/pii-secret``.
+
+        The production profile has no fallback: every server must hash emails with the same
+        key, across restarts, so ``AISLE_PII_SECRET`` is required (the action server, the only
+        process that hashes, asks for the key when it starts).
+        """
         if self.pii_secret:
             return self.pii_secret
-        path = self.state_dir / "pii-secret"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        if self.profile == "production":
+            raise ValueError(
+                "AISLE_PROFILE=production needs AISLE_PII_SECRET, the key of the email hashes "
+                "every server shares (make one with: python -c 'import secrets; "
+                "print(secrets.token_hex(32))')")
+        return read_or_create_key(self.state_dir / "pii-secret")
 
     @property
     def tracker_url(self) -> str:
@@ -222,6 +230,41 @@ class Settings(BaseSettings):
     def store_data_dir(self) -> Path:
         """Folder of the selected store's source files."""
         return self.data_dir / ("luma" if self.store == "luma" else "amazon-scientific")
+
+
+def read_or_create_key(path: Path) -> str:
+    """The key in ``path``, or a new random one written there if there is none yet.
+
+    Processes starting together agree on one key: each writes its candidate to a private file
+    (``O_CREAT | O_EXCL``, mode 0600 from its creation, so the key is never readable by others)
+    and publishes it with a hard link, which fails when the name exists; a process that loses
+    reads the winner's key. A reader never sees an empty or half-written key file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    candidate = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(key)
+            file.flush()
+            os.fsync(file.fileno())
+        os.link(candidate, path)
+        return key
+    except FileExistsError:
+        return _read_key(path)
+    finally:
+        candidate.unlink(missing_ok=True)
+
+
+def _read_key(path: Path, wait_s: float = 2.0) -> str:
+    # A key file left empty by an older, non-atomic writer may still be being written.
+    deadline = time.monotonic() + wait_s
+    while not (key := path.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not key:
+        raise ValueError(f"{path} is empty: delete it and restart, a new key will be made")
+    return key
 
 
 def load_settings() -> Settings:
