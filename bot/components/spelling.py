@@ -26,7 +26,8 @@ from dataclasses import dataclass
 MIN_LENGTH = 4
 #: Words of at least this many letters may be two edits from their correction.
 TWO_EDITS_FROM = 8
-_WORD = re.compile(r"[^\W\d_]+")
+#: A word, contractions whole ("doesn't": "doesnt" is one edit from it, not from "doesn").
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pytest
 from aisle.settings import REPO_ROOT
 from bot.components.spelling import SpellingCorrector, osa_distance
 
-COUNTS = Counter({"black": 40, "back": 90, "jacket": 50, "jackets": 20, "small": 30,
+COUNTS = Counter({"doesn't": 30, "black": 40, "back": 90, "jacket": 50, "jackets": 20, "small": 30,
                   "checkout": 25, "dollars": 12, "pants": 15, "tees": 10, "cart": 60})
 ENGLISH = {"boots", "boats", "tess", "the", "show", "me", "under", "a"}
 
@@ -95,3 +95,8 @@ def test_the_rasa_component_corrects_after_a_save_and_load() -> None:
     assert text == "a black jacket for me"
     assert fixes == [{"written": "boack", "corrected": "black"},
                      {"written": "jakcet", "corrected": "jacket"}]
+
+
+def test_a_contraction_without_its_apostrophe_gets_it_back(corrector: SpellingCorrector) -> None:
+    assert corrector.correct("if it doesnt fit")[0] == "if it doesn't fit"
+    assert corrector.correct("it doesn't fit")[1] == []
