@@ -87,12 +87,14 @@ class SqlCatalog:
         return found[0] if found else None
 
     def find_products_by_name(self, text: str) -> list[Product]:
-        """Products whose name contains every word of ``text`` (case-insensitive).
+        """Products whose name contains every word of ``text`` but stopwords (case-insensitive).
 
         ``chaz hoodie`` finds *Chaz Kangeroo Hoodie*; query words may be prefixes or other forms
         (:func:`catalog.text.lemma`) of name words. Exact names come first, then shorter names.
         """
-        query = text_normaliser.tokens(text)
+        said = text_normaliser.tokens(text)
+        # "the Affirm Water Bottle": words like "the" need not be in the name
+        query = [w for w in said if not text_normaliser.is_stopword(w)] or said
         if not query:
             return []
         wanted = text.strip().lower()

@@ -92,6 +92,7 @@ def test_repository_reads_back_domain_values(tmp_path: Path) -> None:
     assert (hoodie.rating, hoodie.review_count) == (4.0, 1)
     assert [p.id for p in catalog.find_products_by_name("CHAZ hoodies")] == ["MH01"]
     assert catalog.find_products_by_name("chaz jacket") == []
+    assert [p.id for p in catalog.find_products_by_name("the Chaz Kangeroo Hoodie")] == ["MH01"]
     assert catalog.vocabulary()["product_type"] == ["Hoodies & Sweatshirts"]
 
 
