@@ -176,7 +176,7 @@ def search_products(turn: Turn, search: Searcher, catalog: ProductLookup) -> Rep
     result = search.search(query, reading.filters, max(wanted, MEASURE_POOL) if measures else wanted)
     if refinement.more:
         result.hits = [h for h in result.hits if h.product.id not in seen]
-    ranking = prefer_measures(result, measures, RESULTS_PER_TURN)
+    ranking = prefer_measures(result, measures, RESULTS_PER_TURN, reading.display.product_type)
     _send_results(turn, ranking.result, reading.display, slots, query, seen, refinement.more,
                   reply, note=reading.unknown_note(), detail=ranking.note())
     return reply

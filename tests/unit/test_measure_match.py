@@ -28,7 +28,7 @@ def test_products_stating_every_measure_go_first() -> None:
     assert [h.product.id for h in ranking.result.hits] == ["P2", "P3"]
     ranking = prefer_measures(_result(COARSE, EIGHTY, FLAP), ("80 grit", "4-1/2 inch"), 3)
     assert [h.product.id for h in ranking.result.hits] == ["P3", "P1", "P2"]
-    assert ranking.note() == "The first 1 list 80 grit and 4-1/2 inch."
+    assert ranking.note() == "The first one lists 80 grit and 4-1/2 inch."
 
 
 def test_the_note_says_all_none_or_nothing() -> None:
@@ -36,3 +36,13 @@ def test_the_note_says_all_none_or_nothing() -> None:
     assert prefer_measures(_result(COARSE), ("5 mm",), 5).note() == (
         "None of them lists 5 mm; these come closest.")
     assert prefer_measures(_result(COARSE), (), 5).note() == ""
+
+
+def test_a_named_kind_keeps_other_kinds_behind() -> None:
+    flask = product("F1", "Erlenmeyer Flask 250 mL")
+    cylinder = product("C1", "Graduated Cylinder, Glass", description="Single scale, 250ml")
+    plain = product("C2", "Graduated Cylinder Set")
+    ranking = prefer_measures(_result(flask, plain, cylinder), ("250 ml",), 3,
+                              "graduated cylinders")
+    assert [h.product.id for h in ranking.result.hits] == ["C1", "F1", "C2"]
+    assert ranking.note() == "The first one lists 250 ml."
