@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from catalog.domain import Product
-from dialogue.references import resolve_product, resolve_products
+from dialogue.references import ordinal_index, resolve_product, resolve_products
 from dialogue.turn import Turn
 
 
@@ -26,6 +26,8 @@ def _named_in_text(turn: Turn, catalog: FindsProducts) -> list[str]:
     lower case, or tagged as "the Josie Yoga Jacket" mention)."""
     if turn.entity_values().get("product"):
         return []
+    if turn.slot("shown_products") and ordinal_index(turn.message_text()) is not None:
+        return []  # "is the first one 1.75 mm?" points at a card, whatever words it shares
     return [p.id for p in catalog.find_products_in_text(turn.message_text())]
 
 

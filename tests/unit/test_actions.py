@@ -344,3 +344,11 @@ def test_how_much_after_several_cards_lists_their_prices(fake: FakeServices) -> 
     dispatcher, _ = run(ActionAnswerQuestion(), tracker(
         "are they waterproof?", "ask_product_question", {"shown_products": ["WJ09", "HOOD"]}))
     assert "Which product do you mean" in dispatcher.messages[0]["text"]
+
+
+def test_an_ordinal_points_at_the_cards_whatever_words_name_another_product(
+        fake: FakeServices) -> None:
+    run(ActionAnswerQuestion(), tracker(
+        "is the second one as warm as the jade yoga jacket?", "ask_product_question",
+        {"shown_products": ["WJ09", "HOOD"]}))
+    assert fake.answers.asked[0][0] == "HOOD"
