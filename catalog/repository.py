@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from aisle.db import make_engine
+from aisle.measures import find_measures
 from catalog import text as text_normaliser
 from catalog.domain import PolicySection, Product, ProductLink, Review, Variant
 from catalog.importers.luma_rows import size_key
@@ -58,6 +60,36 @@ def _token_matches(query: str, name_words: tuple[str, ...]) -> bool:
 
 #: Most products :meth:`SqlCatalog.find_products_in_text` returns.
 NAMED_IN_TEXT = 4
+#: A model code: letters and digits together ("PH600", "DW8062B5", "PH-80", "N95").
+_CODE = re.compile(r"(?<![\w-])(?=[\w-]*[A-Za-z])(?=[\w-]*\d)[A-Za-z\d]+(?:-[A-Za-z\d]+)*")
+#: Shortest model code read from a message (shorter ones, like "3M", are brands or sizes).
+MIN_CODE = 3
+
+
+def model_codes(text: str) -> set[str]:
+    """The model codes of ``text``, lower case without hyphens; measures ("30V", "1.75mm") are
+    not codes."""
+    measured = [(m.start, m.end) for m in find_measures(text)]
+    codes = set()
+    for match in _CODE.finditer(text):
+        if any(start < match.end() and match.start() < end for start, end in measured):
+            continue
+        code = match.group(0).replace("-", "").lower()
+        if len(code) >= MIN_CODE:
+            codes.add(code)
+    return codes
+
+
+@lru_cache(maxsize=16384)
+def _name_codes(name: str) -> frozenset[str]:
+    return frozenset(model_codes(name))
+
+
+def _code_matches(code: str, name_codes: frozenset[str]) -> bool:
+    """A code the shopper gives matches the same code, or one it starts that is at most two
+    characters longer ("PH600" is the "PH600AQ"; "DW806" is not the "DW8062B5")."""
+    return any(c == code or (len(code) >= 4 and c.startswith(code) and len(c) - len(code) <= 2)
+               for c in name_codes)
 
 
 class SqlCatalog:
@@ -109,11 +141,19 @@ class SqlCatalog:
         """Products a whole message names, however it is cased: its first word and all the
         others, or all but one of three or more ("the joust duffle"); or a first word that is
         no dictionary word ("chaz") with one more word or on a single product. Whole names
-        first, then most words matched; at most :data:`NAMED_IN_TEXT` products."""
+        first, then most words matched; at most :data:`NAMED_IN_TEXT` products. A model code
+        ("PH600", "DW8062B5") that names at most that many products decides alone."""
+        codes = model_codes(text)
+        all_names = self._names()
+        if codes:  # "the milwaukee PH600": a model code names a product outright
+            coded = [pid for pid, name in all_names
+                     if any(_code_matches(code, _name_codes(name)) for code in codes)]
+            if 0 < len(coded) <= NAMED_IN_TEXT:
+                return self._in_order(coded)
         said = set(_content_lemmas(text_normaliser.tokens(text)))
         if not said:
             return []
-        names = [(pid, _name_lemmas(name)) for pid, name in self._names()]
+        names = [(pid, _name_lemmas(name)) for pid, name in all_names]
         firsts = Counter(words[0] for _, words in names if words)
         hits = []
         for pid, words in names:
