@@ -17,13 +17,13 @@ from dialogue.constraints import (
     query_words,
 )
 from dialogue.finder import is_too_broad
-from dialogue.measure_match import MEASURE_POOL, asked_measures, prefer_measures
 from dialogue.named_search import (
     FindsNamedProducts,
     in_catalog_spelling,
     named_product_reply,
     named_subject,
 )
+from dialogue.preferences import PREFERENCE_POOL, asked_preferences, prefer
 from dialogue.refinements import Refinement, cheaper_than, pricier_than, read_refinement
 from dialogue.reply import Reply
 from dialogue.turn import Turn
@@ -171,12 +171,13 @@ def search_products(turn: Turn, search: Searcher, catalog: ProductLookup) -> Rep
     if reading.absent_type:
         return _absent(turn, search, reading, slots, query, reply)
     seen = list(turn.slot("seen_products") or []) if refinement.more else []
-    measures = asked_measures(query)
+    preferences = asked_preferences(query, search.vocabulary.brands)
     wanted = RESULTS_PER_TURN + len(seen)
-    result = search.search(query, reading.filters, max(wanted, MEASURE_POOL) if measures else wanted)
+    pool = max(wanted, PREFERENCE_POOL) if preferences else wanted
+    result = search.search(query, reading.filters, pool)
     if refinement.more:
         result.hits = [h for h in result.hits if h.product.id not in seen]
-    ranking = prefer_measures(result, measures, RESULTS_PER_TURN, reading.display.product_type)
+    ranking = prefer(result, preferences, RESULTS_PER_TURN, reading.display.product_type)
     _send_results(turn, ranking.result, reading.display, slots, query, seen, refinement.more,
                   reply, note=reading.unknown_note(), detail=ranking.note())
     return reply
@@ -204,7 +205,7 @@ def _send_results(turn: Turn, result: SearchResult, filters: ProductFilters,
                   reply: Reply, note: str = "", detail: str = "") -> None:
     """The cards (or the no-results offer) and what they make the session remember; ``note``
     goes first (constraints left out because the catalog has no such value), ``detail`` after
-    (how many cards list the measures asked for)."""
+    (how many cards have the measures and brand asked for)."""
     text, offer = _result_text(result, filters)
     if more:
         text = (f"Here are {len(result.hits)} more for {describe(filters)}:" if result.hits
