@@ -4,7 +4,8 @@ Starts the local PostgreSQL, Redis and Chroma server when the production URLs ar
 set (``scripts/services.sh``), imports the catalog and sample orders, then two Rasa replicas
 and two action workers behind nginx, with the shoppers' entry point on ``AISLE_RASA_PORT``
 (the shopper channels and health only: Rasa's HTTP API stays on the replicas' own loopback
-ports, behind ``AISLE_RASA_TOKEN``, which must be set). Ctrl-C stops the servers (the backing
+ports, behind ``AISLE_RASA_TOKEN``). ``AISLE_RASA_TOKEN`` and ``AISLE_PII_SECRET`` must be
+set: a key made up per run would change the email hashes kept in conversations. Ctrl-C stops the servers (the backing
 services keep running: ``make services-stop``).
 """
 
@@ -26,11 +27,13 @@ MIN_TOKEN_CHARS = 16
 
 
 class TokenMissing(SystemExit):
-    """``AISLE_RASA_TOKEN`` is unset or too short: exit 2 before starting anything."""
+    """A secret the production profile needs is unset or too short: exit 2 before starting
+    anything."""
 
 
 def rasa_token(environ: Mapping[str, str]) -> str:
-    """``AISLE_RASA_TOKEN`` from ``environ``; :class:`TokenMissing` when absent or short."""
+    """``AISLE_RASA_TOKEN`` from ``environ``; :class:`TokenMissing` when absent or short
+    (or when ``AISLE_PII_SECRET`` is unset)."""
     token = environ.get("AISLE_RASA_TOKEN", "")
     if len(token) < MIN_TOKEN_CHARS:
         print("the production profile needs AISLE_RASA_TOKEN (at least "
@@ -38,6 +41,11 @@ def rasa_token(environ: Mapping[str, str]) -> str:
               "changes every conversation; e.g.\n"
               "  export AISLE_RASA_TOKEN=\"$(python3 -c 'import secrets; "
               "print(secrets.token_urlsafe(32))')\"", file=sys.stderr)
+        raise TokenMissing(2)
+    if not environ.get("AISLE_PII_SECRET"):
+        print("the production profile needs AISLE_PII_SECRET, the key of the email hashes "
+              "every server shares; e.g.\n  export AISLE_PII_SECRET=\"$(python3 -c "
+              "'import secrets; print(secrets.token_hex(32))')\"", file=sys.stderr)
         raise TokenMissing(2)
     return token
 

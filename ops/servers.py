@@ -271,6 +271,8 @@ def running_cluster(workdir: Path, service_env: dict[str, str], replicas: int = 
     Rasa's HTTP API requires ``token`` (a random one when ``None``: the production profile
     refuses to run without), passed in ``AISLE_RASA_TOKEN``; nginx exposes only the shopper
     channels and health (:mod:`ops.proxy`), so the API is reached on the replicas' own ports.
+    The servers share ``AISLE_PII_SECRET`` from ``service_env`` or this environment, else a
+    random one for this cluster's life (the production profile requires one).
     """
     from aisle.runtime_env import runtime_env
     from aisle.settings import Settings
@@ -287,7 +289,9 @@ def running_cluster(workdir: Path, service_env: dict[str, str], replicas: int = 
     token = token or secrets.token_urlsafe(32)
     settings = Settings(**{**overrides, "profile": "production", "action_url": gateway,
                            "rasa_token": token})
-    env = server_env({**service_env, **runtime_env(settings)})
+    pii_secret = (service_env.get("AISLE_PII_SECRET") or os.environ.get("AISLE_PII_SECRET")
+                  or secrets.token_hex(32))
+    env = server_env({**service_env, **runtime_env(settings), "AISLE_PII_SECRET": pii_secret})
     processes: dict[str, ManagedProcess] = {}
     for i, port in enumerate(action_ports):
         processes[f"actions-{i}"] = ManagedProcess(

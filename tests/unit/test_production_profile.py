@@ -108,12 +108,15 @@ def test_production_refuses_to_start_without_the_rasa_token(capsys: pytest.Captu
                                                             ) -> None:
     from ops.cluster import TokenMissing, main
 
-    for environ in ({}, {"AISLE_RASA_TOKEN": "short"}):
+    for environ, missing in (({"AISLE_PII_SECRET": "k" * 64}, "AISLE_RASA_TOKEN"),
+                             ({"AISLE_RASA_TOKEN": "short"}, "AISLE_RASA_TOKEN"),
+                             ({"AISLE_RASA_TOKEN": "t" * 32}, "AISLE_PII_SECRET")):
         with pytest.MonkeyPatch.context() as patch:
             patch.delenv("AISLE_RASA_TOKEN", raising=False)
+            patch.delenv("AISLE_PII_SECRET", raising=False)
             for name, value in environ.items():
                 patch.setenv(name, value)
             with pytest.raises(TokenMissing) as refused:
                 main([])  # refused before any service or server starts
         assert refused.value.code == 2
-        assert "AISLE_RASA_TOKEN" in capsys.readouterr().err
+        assert missing in capsys.readouterr().err
