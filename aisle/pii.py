@@ -77,7 +77,7 @@ def _email_pattern() -> re.Pattern[str]:
     word = rf"\w{_marks()}"
     local = rf"[{word}.%+'!#$&*=?^~-]{{1,64}}"
     label = rf"[{word}-]{{1,63}}"
-    top = rf"(?:[^\W\d_]|[{_marks()}]){{2,63}}|xn--[a-z0-9-]{{1,59}}"
+    top = rf"xn--[a-z0-9-]{{1,59}}|(?:[^\W\d_]|[{_marks()}]){{2,63}}"
     return re.compile(rf"{local}@(?:{label}\.){{1,8}}(?:{top})", re.IGNORECASE)
 
 
@@ -119,17 +119,21 @@ def luhn_valid(digits: str) -> bool:
 
 
 def _card_in(groups: list[re.Match[str]]) -> Iterator[Span]:
-    """Luhn-valid runs of whole groups, 13 to 19 digits, each group of three digits or more."""
+    """Luhn-valid runs of whole groups, 13 to 19 digits, each group of three digits or more
+    but the last ("4222 2222 2222 2": thirteen digits typed in fours)."""
     index = 0
     while index < len(groups):
         best, digits = None, ""
         for last in range(index, len(groups)):
             group = groups[last].group()
-            if len(group) < 3 or len(digits) + len(group) > 19:
+            short = len(group) < 3
+            if (short and last == index) or len(digits) + len(group) > 19:
                 break
             digits += group
             if len(digits) >= 13 and digits[0] in "123456" and luhn_valid(digits):
                 best = last
+            if short:
+                break
         if best is None:
             index += 1
             continue
@@ -237,10 +241,24 @@ def _latin_letter(char: str) -> bool:
     return char.isalpha() and ord(char) < 0x250
 
 
-def _masked_measures(piece: str) -> str:
-    """``piece`` with its measures blotted out: "9064900 2-1/2-Inch" is a model and a size."""
-    for measure in find_measures(piece):
-        piece = piece[:measure.start] + "_" * (measure.end - measure.start) + piece[measure.end:]
+#: Numbers that are never phone numbers though libphonenumber may read them as one: dates
+#: ("05.12.2024", "2024-05-12"), decimal amounts ("49.99-59.99"), ISBNs.
+_NOT_PHONES = re.compile(
+    r"(?<![0-9])(?:[0-3]?[0-9][./-][01]?[0-9][./-](?:19|20)[0-9]{2}"
+    r"|(?:19|20)[0-9]{2}[./-][01]?[0-9][./-][0-3]?[0-9])(?![0-9])"
+    r"|(?<![0-9.,])[0-9]{1,5}[.,][0-9]{2}(?![0-9.,])"
+    r"|ISBN(?:-1[03])?:?\s{0,2}[0-9][0-9 -]{8,16}[0-9Xx]",
+    re.IGNORECASE,
+)
+
+
+def _masked(piece: str) -> str:
+    """``piece`` with its measures ("9064900 2-1/2-Inch" is a model and a size), dates,
+    decimal amounts and ISBNs blotted out."""
+    spans = [(m.start, m.end) for m in find_measures(piece)]
+    spans += [m.span() for m in _NOT_PHONES.finditer(piece)]
+    for start, end in spans:
+        piece = piece[:start] + "_" * (end - start) + piece[end:]
     return piece
 
 
@@ -282,7 +300,7 @@ def find_phones(text: str) -> list[Span]:
         if digits < MIN_PHONE_DIGITS:
             continue
         start, end = max(0, run.start() - _BEFORE), min(len(text), run.end() + _AFTER)
-        piece = _masked_measures(text[start:end])
+        piece = _masked(text[start:end])
         spans = [(start + m.start, start + m.end)
                  for m in _matcher(piece, DEFAULT_REGION, Leniency.POSSIBLE)
                  if _default_region_accepts(m, text, start)]
@@ -308,15 +326,22 @@ STREET_TYPES = (
     "street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|terrace|parkway|pkwy|highway|hwy|"
     "crescent|alley|expressway|freeway|turnpike|ct|pl|sq|cir|trl|mews"
 )
-#: Street types that are also everyday words ("hard drive", "all the way", "in place"): the
-#: street name before them must be capitalised.
+#: Street types that are also everyday words ("hard drive", "all the way", "in place"), and
+#: other suffixes of USPS Publication 28: the street name before them must be capitalised.
 COMMON_WORD_STREET_TYPES = (
-    "drive|dr|court|way|place|close|square|circle|trail|row|grove|gardens|hill|walk|plaza|park"
+    "drive|dr|court|way|place|close|square|circle|trail|row|grove|gardens|hill|walk|plaza|park|"
+    "loop|path|ridge|point|crossing|heights|pike"
 )
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+#: Word edges that hold in text of scripts written without spaces ("住所は10 Downing Street"):
+#: only a Latin letter or a digit continues a word.
+_START = r"(?<![0-9A-Za-z\u00c0-\u024f])"
+_END = r"(?![0-9A-Za-z\u00c0-\u024f])"
 _WORD = r"[^\W\d_][\w'’.-]{0,30}"
-_HOUSE = r"(?<![\w.,/-])[0-9]{1,5}(?:[A-Za-z]|-[0-9]{1,5})?"
+_HOUSE = (r"(?:(?<![0-9A-Za-z\u00c0-\u024f])(?:flat|apt|apartment|unit|suite)\.?\s{0,3}#?[0-9A-Za-z-]{1,6},?\s{1,3})?"
+          r"(?<![0-9A-Za-z\u00c0-\u024f.,/-])[0-9]{1,5}(?:[A-Za-z]|-[0-9]{1,5})?")
 _UNIT = r"(?:,?\s{0,3}(?:apt|apartment|suite|ste|unit|flat|floor|fl|#)\.?\s{0,3}#?[\w-]{1,6})?"
+_DIRECTION = r"(?:\s{1,3}(?-i:N|S|E|W|NE|NW|SE|SW)\.?" + _END + ")?"
 _ORDINAL = r"[0-9]{1,3}(?:st|nd|rd|th)"
 _FRENCH = "rue|avenue|av|boulevard|bd|chemin|allée|allee|impasse|quai"
 _FRENCH_WITH_ARTICLE = "place|route|cours|square|passage"
@@ -324,29 +349,39 @@ _LATIN_FIRST = ("calle|avenida|avda|av|rua|travessa|alameda|rodovia|estrada|pra�
                 "piazza|piazzale|viale|vicolo|corso|plaza|paseo|carrer|camino|ronda|(?-i:Via)")
 _COMPOUND = ("straße|strasse|str\\.|weg|gasse|allee|platz|damm|ufer|chaussee|straat|laan|plein|"
              "gracht|kade|singel|gatan|vägen|gata|gade|vej|veien|vegen")
+#: Street words written apart, after a capitalised name ("Berliner Straße 3"); the Nordic ones
+#: in lower case as those languages write them ("Karl Johans gate 22"; "Baby Gate 2" is no street).
+_SEPARATE = "(?-i:Straße|Strasse|Str\\.|Weg|Allee|Platz|Gasse|Damm|Ufer|gate|gata|vei|veien|vej|väg|vägen|gade)"
+#: German streets named by a preposition and a noun ("Am Markt 3", "Unter den Linden 5").
+_PREPOSITION = ("(?-i:Am|An der|An den|Auf der|Auf dem|Im|In der|In den|Unter den|Zum|Zur|"
+                "Hinter der|Vor dem|Beim)")
+_KANJI = "\u3040-\u30ff\u4e00-\u9fff"
 ADDRESS = re.compile(
     "|".join((
-        # 12 Elm Street, apt 4 / 221B Baker St. / 350 5th Avenue
-        rf"{_HOUSE},?\s{{1,3}}(?:(?:{_WORD}|{_ORDINAL})\s{{1,3}}){{1,4}}(?:{STREET_TYPES})\b\.?{_UNIT}",
-        # 10 Downing Close / 4 Privet Drive: capitalised names only
+        # 12 Elm Street, apt 4 / 221B Baker St. / 350 5th Avenue NW / Flat 3, 27 Queen's Gate Terrace
+        rf"{_HOUSE},?\s{{1,3}}(?:(?:{_WORD}|{_ORDINAL})\s{{1,3}}){{1,4}}(?:{STREET_TYPES}){_END}\.?"
+        rf"{_DIRECTION}{_UNIT}",
+        # 10 Downing Close / 4 Privet Drive / 1 Infinite Loop: capitalised names only
         rf"{_HOUSE},?\s{{1,3}}(?:(?-i:[{_UPPER}])[\w'’.-]{{0,30}}\s{{1,3}}|{_ORDINAL}\s{{1,3}}){{1,4}}"
-        rf"(?-i:(?:{COMMON_WORD_STREET_TYPES.title()}))\b\.?{_UNIT}",
+        rf"(?-i:(?:{COMMON_WORD_STREET_TYPES.title()})){_END}\.?{_DIRECTION}{_UNIT}",
         # 12 rue de la Paix / 3 bis, avenue Foch / 8 place de la Concorde
         rf"{_HOUSE}(?:\s?(?:bis|ter))?,?\s{{1,3}}(?:(?:{_FRENCH})\.?|(?:{_FRENCH_WITH_ARTICLE})"
         rf"(?=\s{{1,3}}(?:de|du|des|d['’])))(?:\s{{1,3}}{_WORD}){{1,6}}",
         # Calle Mayor 5 / Rua Augusta, 1500 / Via Roma 10 / Avenida Paulista, nº 1578
-        rf"\b(?:{_LATIN_FIRST})\.?(?:\s{{1,3}}{_WORD}){{1,5}},?\s{{0,3}}(?:n[º°o]\.?\s{{0,2}})?"
-        r"[0-9]{1,5}[A-Za-z]?\b",
-        # Hauptstraße 5 / Musterstr. 12a / Kerkstraat 12 / Berliner Straße 3
-        rf"\b(?:[{_UPPER}][\w-]{{1,30}}\s{{1,3}}){{0,2}}[^\W\d_]{{0,30}}(?:{_COMPOUND})\s{{0,3}}"
-        r"[0-9]{1,4}[A-Za-z]?\b",
+        rf"{_START}(?:{_LATIN_FIRST})\.?(?:\s{{1,3}}{_WORD}){{1,5}},?\s{{0,3}}(?:n[º°o]\.?\s{{0,2}})?"
+        rf"[0-9]{{1,5}}[A-Za-z]?{_END}",
+        # Hauptstraße 5 / Musterstr. 12a / Kerkstraat 12 / Storgatan 1
+        rf"{_START}(?:[{_UPPER}][\w-]{{1,30}}\s{{1,3}}){{0,2}}[^\W\d_]{{0,30}}(?:{_COMPOUND})\s{{0,3}}"
+        rf"[0-9]{{1,4}}[A-Za-z]?{_END}",
+        # Berliner Straße 3 / Karl Johans gate 22 / Am Markt 3 / Unter den Linden 5
+        rf"{_START}(?:(?-i:[{_UPPER}])[\w-]{{1,30}}\s{{1,3}}){{1,2}}{_SEPARATE}\s{{1,3}}[0-9]{{1,4}}[A-Za-z]?{_END}",
+        rf"{_START}{_PREPOSITION}\s{{1,3}}(?-i:[{_UPPER}])[\w-]{{1,30}}\s{{1,3}}[0-9]{{1,4}}[A-Za-z]?{_END}",
         # P.O. Box 123 / Postfach 10 20 30 / Caixa Postal 55
-        r"\b(?:p\.?\s?o\.?\s?box|post\s+office\s+box|postfach|apartado(?:\s+postal)?|"
+        rf"{_START}(?:p\.?\s?o\.?\s?box|post\s+office\s+box|postfach|apartado(?:\s+postal)?|"
         r"caixa\s+postal)\s{0,3}#?\s{0,2}[0-9]{1,6}(?:\s[0-9]{2,3}){0,2}",
         # 丸の内1丁目1番1号 / 千代田区丸の内1-1-1
-        r"[0-9]{1,2}丁目\s?[0-9]{1,4}(?:番地?|-)\s?[0-9]{1,4}号?",
-        r"[\u3040-\u30ff\u4e00-\u9fff]{1,20}[区市町村][\u3040-\u30ff\u4e00-\u9fff]{0,10}"
-        r"[0-9]{1,4}(?:-[0-9]{1,4}){1,2}",
+        rf"[{_KANJI}]{{0,20}}[0-9]{{1,2}}丁目\s?[0-9]{{1,4}}(?:番地?|-)\s?[0-9]{{1,4}}号?",
+        rf"[{_KANJI}]{{1,20}}[区市町村][{_KANJI}]{{0,10}}[0-9]{{1,4}}(?:-[0-9]{{1,4}}){{1,2}}",
     )),
     re.IGNORECASE,
 )
@@ -357,14 +392,18 @@ def find_addresses(text: str) -> list[Span]:
     found = []
     for match in ADDRESS.finditer(text):
         head = text[match.start():match.start() + 40]
-        if any(m.start == 0 for m in find_measures(head)):
+        if any(m.start == 0 for m in find_measures(head)) and not _COMPASS.match(head):
             continue
         found.append(match.span())
     return found
 
 
+#: "500 W 2nd St": a compass point after the house number, not 500 watts.
+_COMPASS = re.compile(r"[0-9]{1,5}\s(?:N|S|E|W)\.?\s[0-9A-Za-z]")
+
+
 FINDERS = {
-    "email": find_emails, "card": find_cards, "iban": find_ibans, "ssn": find_ssns,
+    "email": find_emails, "iban": find_ibans, "card": find_cards, "ssn": find_ssns,
     "phone": find_phones, "address": find_addresses,
 }
 """Kind of personal data → its finder, in order of precedence where two overlap."""

@@ -38,7 +38,7 @@ IBAN_LABEL = "[iban]"
 SSN_LABEL = "[ssn]"
 ADDRESS_LABEL = "[address]"
 #: Kind of personal data → the label that replaces it, in order of precedence.
-LABELS = {"email": EMAIL_LABEL, "card": CARD_LABEL, "iban": IBAN_LABEL, "ssn": SSN_LABEL,
+LABELS = {"email": EMAIL_LABEL, "iban": IBAN_LABEL, "card": CARD_LABEL, "ssn": SSN_LABEL,
           "phone": PHONE_LABEL, "address": ADDRESS_LABEL}
 TOKEN_PREFIX = "email-hmac:"
 
