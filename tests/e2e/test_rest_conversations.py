@@ -14,7 +14,7 @@ import pytest
 from aisle.settings import load_settings
 from ops.conversation_tests.checks import citation_problems
 from ops.conversation_tests.facts import CatalogFacts
-from ops.servers import RunningAssistant, running_assistant
+from ops.servers import RunningAssistant, api_headers, running_assistant
 
 pytestmark = pytest.mark.e2e
 API_TOKEN = uuid.uuid4().hex
@@ -168,11 +168,12 @@ def test_bot_is_silent_while_an_agent_holds_the_conversation(assistant, client) 
     assert assistant.say(sender, "hello", client)
     events_url = f"{assistant.rasa_url}/conversations/{sender}/tracker/events"
     hold = {"event": "slot", "name": "agent_active", "value": True}
-    assert client.post(events_url, params={"token": API_TOKEN}, json=hold).status_code == 200
+    assert client.post(events_url, headers=api_headers(API_TOKEN), json=hold).status_code == 200
     assert assistant.say(sender, "men's hoodies under $60", client) == []
     assert assistant.say(sender, "hello?", client) == []
     release = {"event": "slot", "name": "agent_active", "value": False}
-    assert client.post(events_url, params={"token": API_TOKEN}, json=release).status_code == 200
+    assert client.post(events_url, headers=api_headers(API_TOKEN),
+                       json=release).status_code == 200
     assert assistant.say(sender, "men's hoodies under $60", client)
     tracker = assistant.tracker(sender, client)
     texts = [e.get("text") for e in tracker["events"] if e.get("event") == "user"]
