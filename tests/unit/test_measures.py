@@ -82,3 +82,25 @@ def test_the_rasa_component_keeps_prices_and_sizes_out_of_measures() -> None:
     got = [(e["entity"], e["value"]) for e in json.loads(result.stdout)]
     assert got == [("measure", "80 grit"), ("size", "M"), ("quantity", 2),
                    ("price_max", 30.0), ("measure", "1/2 inch")]
+
+
+MERGE = """
+import json, sys
+from bot.components.entity_merger import merge_adjacent
+text, entities = json.loads(sys.stdin.read())
+print(json.dumps(merge_adjacent(text, entities)))
+"""
+
+
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="needs the Rasa venv (make setup)")
+def test_adjacent_entities_of_one_kind_are_joined() -> None:
+    text = "black t shirts, 2 3 packs, stainless-steel"
+    entities = [_entity("color", text, "black"), _entity("product_type", text, "t"),
+                _entity("product_type", text, "shirts"), _entity("quantity", text, "2", 2),
+                _entity("quantity", text, "3", 3), _entity("material", text, "stainless"),
+                _entity("material", text, "steel")]
+    result = subprocess.run([str(RASA_PYTHON), "-c", MERGE], cwd=REPO_ROOT, check=True,
+                            input=json.dumps([text, entities]), capture_output=True, text=True)
+    got = [(e["entity"], e["value"]) for e in json.loads(result.stdout)]
+    assert got == [("color", "black"), ("product_type", "t shirts"), ("quantity", 2),
+                   ("quantity", 3), ("material", "stainless-steel")]
