@@ -11,6 +11,7 @@ not a misspelt "short".
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -47,6 +48,15 @@ def _content(text: str) -> list[str]:
 
 def _key(text: str) -> frozenset[str]:
     return frozenset(_content(text))
+
+
+def _runs_after(words: list[str], longest: int
+                ) -> Iterator[tuple[frozenset[str], str, str | None]]:
+    """:func:`_runs`, each with the word just before it (``None`` at the start)."""
+    for size in range(longest, 0, -1):
+        for start in range(len(words) - size + 1):
+            run = words[start:start + size]
+            yield frozenset(run), " ".join(run), words[start - 1] if start else None
 
 
 def _runs(words: list[str], longest: int) -> Iterator[tuple[frozenset[str], str]]:
@@ -187,9 +197,9 @@ class CatalogVocabulary:
         the longest run of words that is a product type (or part of one: "hoodie" for
         "Hoodies & Sweatshirts"), else one that is exactly a category; ``None`` when none is."""
         fixed = [self.correct(w) for w in _content(text) if w not in AUDIENCE_WORDS]
-        for key, run in _runs(fixed, 3):
+        for key, run, before in _runs_after(fixed, 3):
             types = self._types_holding(key)
-            if types:
+            if types and not self._narrowed(key, before):
                 return TypeMatch("type", types, run)
         for key, run in _runs(fixed, 3):
             categories = tuple(c.lower() for k, c in self._category_keys if k == key)
@@ -203,6 +213,23 @@ class CatalogVocabulary:
         by_key = {frozenset(terms(v)): v for v in values if terms(v)}
         fixed = [self.correct(w) for w in terms(text)]
         return next((by_key[key] for key, _ in _runs(fixed, 2) if key in by_key), None)
+
+    def _narrowed(self, key: frozenset[str], before: str | None) -> bool:
+        """Whether the word ``before`` the run makes it another kind than the types that
+        merely contain it: "radar scanner" is no "3D Scanners", while "warm jacket" is a
+        "Jackets" and "black hoodie" a "Hoodies & Sweatshirts" (one of its alternatives
+        whole). Colours, materials and sizes describe; they never narrow."""
+        if before is None or any(key == words for words in self._alternatives):
+            return False
+        described = {w for v in (*self.colors, *self.materials, *self.sizes) for w in terms(v)}
+        return before not in described
+
+    @cached_property
+    def _alternatives(self) -> frozenset[frozenset[str]]:
+        """The lemma sets of each type's alternatives ("Hoodies & Sweatshirts" → {hoodie},
+        {sweatshirt}; "3D Scanners" → {3d, scanner})."""
+        return frozenset(frozenset(_content(part)) for t in self.types
+                         for part in re.split(r"[&,/]| and ", t) if _content(part))
 
     def _types_holding(self, key: frozenset[str]) -> tuple[str, ...]:
         """The product types whose words include all of ``key`` ("hoodie" → "Hoodies &
