@@ -73,6 +73,16 @@ def test_the_same_words_mean_what_another_catalog_has(supplies: CatalogVocabular
     assert supplies.find_type("do you have stainless steel staples 1/2 inch?").values == (
         "Staples",)
     assert supplies.find_type("hello, is anyone there") is None
+    # "vernier" narrows "caliper" to another kind than "Digital Calipers" (the category
+    # Calipers still holds it); "digital" is that kind
+    vernier = supplies.find_type("a vernier caliper please")
+    assert vernier is not None and (vernier.kind, vernier.values) == ("category", ("calipers",))
+    assert supplies.find_type("a digital caliper please").values == ("Digital Calipers",)
+
+
+def test_describing_words_do_not_narrow_a_kind(apparel: CatalogVocabulary) -> None:
+    assert apparel.find_type("a warm jacket").values == ("Jackets",)
+    assert apparel.find_type("a blue hoodie").values == ("Hoodies & Sweatshirts",)
 
 
 def test_values_are_matched_case_and_typo_insensitively(apparel: CatalogVocabulary) -> None:
