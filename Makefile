@@ -26,7 +26,7 @@ TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py bot/requ
         train-recommender evaluate-recommender \
         test-conversations test-e2e test-browser web browser clean-state insights bench-start \
         services services-stop run-production test-production load-test load-chat-pace fuzz \
-        screenshots test-scripts test-scripts-scientific typo-robustness
+        screenshots test-scripts test-scripts-scientific data-scientific typo-robustness
 
 help:
 	@echo "make run     set up everything missing and start the assistant (web app :8000, Rasa :5005, actions :5055)"
@@ -145,15 +145,18 @@ test-conversations: train
 test-scripts: setup data train
 	$(PY) -m ops test-conversations tests/scripted/luma --junit results/conversation-scripts.xml
 
+# The second store, Amazon Scientific: its catalog imported and embedded into its own state files
+# (catalog-scientific.sqlite, chroma-scientific), beside Luma's; skipped while unchanged.
+data-scientific: $(VENV)/.installed
+	AISLE_STORE=scientific $(MAKE) --no-print-directory data
+
 # Issue 14's typo robustness (not part of make test): the Luma scripts as written, then with one
 # seeded typo in each entity value; writes the typo-robustness section of docs/benchmarks.md.
 typo-robustness: setup data train
 	$(PY) -m scripts.measure_typo_robustness --seed 7 --write
 
-# The Scientific store's scripts (tests/scripted/scientific): its catalog is imported and embedded
-# first (about 10 minutes the first time on 2 cores), so make test does not run them yet.
-test-scripts-scientific: setup train
-	AISLE_STORE=scientific $(MAKE) --no-print-directory data
+# The Scientific store's scripts (tests/scripted/scientific), same NLU model as Luma's.
+test-scripts-scientific: setup data-scientific train
 	$(PY) -m ops test-conversations tests/scripted/scientific --store scientific \
 	    --junit results/conversation-scripts-scientific.xml
 
@@ -173,7 +176,7 @@ screenshots: setup data train browser
 
 # One pytest run: unit, integration (real Chroma + MiniLM), the Rasa project checks
 # (data validate, conversation tests), the end-to-end tests over REST and the browser tests.
-test: setup lint data train browser
+test: setup lint data data-scientific train browser
 	$(PY) -m pytest tests
 
 bench: setup data train
