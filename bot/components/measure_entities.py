@@ -20,16 +20,15 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     ENTITIES,
-    ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
-    EXTRACTOR,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
 from aisle.measures import Measure, find_measures, normalise_measure
+from bot.components.entity_spans import overlaps, rule_entity
 
 EXTRACTOR_NAME = "MeasureEntityExtractor"
 MEASURE = "measure"
@@ -85,16 +84,8 @@ def with_measures(text: str, entities: list[dict[str, Any]]) -> list[dict[str, A
 
 
 def _overlaps(entity: dict[str, Any], measure: Measure) -> bool:
-    start, end = entity.get(ENTITY_ATTRIBUTE_START), entity.get(ENTITY_ATTRIBUTE_END)
-    return start is not None and end is not None and start < measure.end and measure.start < end
+    return overlaps(entity, measure.start, measure.end)
 
 
 def _as_entity(measure: Measure) -> dict[str, Any]:
-    return {
-        ENTITY_ATTRIBUTE_TYPE: MEASURE,
-        ENTITY_ATTRIBUTE_START: measure.start,
-        ENTITY_ATTRIBUTE_END: measure.end,
-        ENTITY_ATTRIBUTE_VALUE: measure.value,
-        "confidence_entity": 1.0,
-        EXTRACTOR: EXTRACTOR_NAME,
-    }
+    return rule_entity(MEASURE, measure.start, measure.end, measure.value, EXTRACTOR_NAME)

@@ -21,15 +21,14 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     ENTITIES,
-    ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
-    EXTRACTOR,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.entity_spans import overlaps, rule_entity
 from bot.components.prices import (
     PRICE_MAX,
     PRICE_MIN,
@@ -101,19 +100,8 @@ def _numeric_value(entity: dict[str, Any]) -> Any:
 
 
 def _overlaps(entity: dict[str, Any], phrase: PriceMatch) -> bool:
-    start = entity.get(ENTITY_ATTRIBUTE_START)
-    end = entity.get(ENTITY_ATTRIBUTE_END)
-    if start is None or end is None:
-        return False
-    return start < phrase.end and phrase.start < end
+    return overlaps(entity, phrase.start, phrase.end)
 
 
 def _as_entity(phrase: PriceMatch) -> dict[str, Any]:
-    return {
-        ENTITY_ATTRIBUTE_TYPE: phrase.entity,
-        ENTITY_ATTRIBUTE_START: phrase.start,
-        ENTITY_ATTRIBUTE_END: phrase.end,
-        ENTITY_ATTRIBUTE_VALUE: phrase.value,
-        "confidence_entity": 1.0,
-        EXTRACTOR: EXTRACTOR_NAME,
-    }
+    return rule_entity(phrase.entity, phrase.start, phrase.end, phrase.value, EXTRACTOR_NAME)

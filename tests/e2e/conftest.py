@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from aisle.settings import REPO_ROOT
 from dialogue.payloads import PayloadError, parse_payload
+from ops.conversation_tests.report import RunReport
+from ops.conversation_tests.runner import Target, run_files
+from ops.conversation_tests.script import load_scripts
 
 REST_WEBHOOK = "/webhooks/rest/webhook"
 
@@ -64,6 +69,23 @@ def summaries() -> list[str]:
     """Lines printed after the test results (the list this conftest's hook reads; a test
     must not import it, since pytest loads this file under its own module name)."""
     return SUMMARIES
+
+
+@pytest.fixture(scope="session")
+def play_scripts(summaries: list[str]) -> Callable[..., RunReport]:
+    """Plays a store's script folder on a running assistant, writes its JUnit XML, puts its
+    summary line in ``summaries`` and fails with every failing script's transcript."""
+
+    def play(folder: Path, target: Target, store: str, junit: Path) -> RunReport:
+        report = run_files(load_scripts([folder]), target, store)
+        report.write_junit(junit)
+        summaries.append(report.summary() + f" [JUnit: {junit.relative_to(REPO_ROOT)}]")
+        failing = [line for r in report.results if r.status == "fail"
+                   for line in [f"{r.file.name}: {r.name}", *r.problem_lines(), *r.transcript()]]
+        assert report.ok, "\n".join(failing)
+        return report
+
+    return play
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -3,14 +3,15 @@ runner's own behaviour on scripts that must fail."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from aisle.settings import REPO_ROOT, load_settings
+from ops.conversation_tests.report import RunReport
 from ops.conversation_tests.runner import Target, own_assistant, run_files
-from ops.conversation_tests.script import load_scripts, parse_script_file
+from ops.conversation_tests.script import parse_script_file
 
 pytestmark = pytest.mark.e2e
 LUMA_SCRIPTS = REPO_ROOT / "tests" / "scripted" / "luma"
@@ -23,14 +24,8 @@ def target() -> Iterator[Target]:
         yield running
 
 
-def test_the_luma_scripts_pass(target: Target, summaries: list[str]) -> None:
-    files = load_scripts([LUMA_SCRIPTS])
-    report = run_files(files, target, "luma")
-    report.write_junit(JUNIT)
-    summaries.append(report.summary() + f" [JUnit: {JUNIT.relative_to(REPO_ROOT)}]")
-    failing = [line for r in report.results if r.status == "fail"
-               for line in [f"{r.file.name}: {r.name}", *r.problem_lines(), *r.transcript()]]
-    assert report.ok, "\n".join(failing)
+def test_the_luma_scripts_pass(target: Target, play_scripts: Callable[..., RunReport]) -> None:
+    report = play_scripts(LUMA_SCRIPTS, target, "luma", JUNIT)
     assert len(report.results) >= 120
     assert report.novel_turns * 2 >= report.user_turns, report.summary()
 

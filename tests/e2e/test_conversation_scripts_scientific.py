@@ -3,13 +3,13 @@ run on the Amazon Scientific catalog with the same NLU model as Luma."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from aisle.settings import REPO_ROOT, load_settings
-from ops.conversation_tests.runner import Target, own_assistant, run_files
-from ops.conversation_tests.script import load_scripts
+from ops.conversation_tests.report import RunReport
+from ops.conversation_tests.runner import Target, own_assistant
 
 pytestmark = pytest.mark.e2e
 SCIENTIFIC_SCRIPTS = REPO_ROOT / "tests" / "scripted" / "scientific"
@@ -24,12 +24,7 @@ def target() -> Iterator[Target]:
         yield running
 
 
-def test_the_scientific_scripts_pass(target: Target, summaries: list[str]) -> None:
-    files = load_scripts([SCIENTIFIC_SCRIPTS])
-    report = run_files(files, target, "scientific")
-    report.write_junit(JUNIT)
-    summaries.append(report.summary() + f" [JUnit: {JUNIT.relative_to(REPO_ROOT)}]")
-    failing = [line for r in report.results if r.status == "fail"
-               for line in [f"{r.file.name}: {r.name}", *r.problem_lines(), *r.transcript()]]
-    assert report.ok, "\n".join(failing)
+def test_the_scientific_scripts_pass(target: Target,
+                                     play_scripts: Callable[..., RunReport]) -> None:
+    report = play_scripts(SCIENTIFIC_SCRIPTS, target, "scientific", JUNIT)
     assert report.count("pass") >= 25, report.summary()
