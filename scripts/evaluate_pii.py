@@ -18,16 +18,19 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import subprocess
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from aisle.settings import REPO_ROOT, Settings
 from scripts.benchmark_doc import markers, publish
 
 CORPUS = REPO_ROOT / "tests" / "pii" / "corpus.tsv"
+HELD_OUT = CORPUS.with_name("heldout.tsv")
 BENCHMARKS = REPO_ROOT / "docs" / "benchmarks.md"
 KINDS = ("email", "phone", "card", "iban", "ssn", "address")
 #: Recall each kind must reach (issue 17); look-alike categories that must never be redacted.
@@ -133,14 +136,20 @@ def catalog_names(settings: Settings) -> dict[str, list[str]]:
     return names
 
 
-def catalog_rates(names: dict[str, list[str]], find: Finder) -> dict[str, tuple[int, Counter[str]]]:
-    """For each catalog: how many names, and how many lose something to each kind."""
+CatalogRates = dict[str, tuple[int, int, Counter[str]]]
+
+
+def catalog_rates(names: dict[str, list[str]], find: Finder) -> CatalogRates:
+    """For each catalog: how many names, how many lose something, and to which kinds."""
     rates = {}
     for catalog, titles in names.items():
         kinds: Counter[str] = Counter()
+        flagged = 0
         for title in titles:
-            kinds.update({kind for _, _, kind in find(title)})
-        rates[catalog] = (len(titles), kinds)
+            found = {kind for _, _, kind in find(title)}
+            flagged += bool(found)
+            kinds.update(found)
+        rates[catalog] = (len(titles), flagged, kinds)
     return rates
 
 
@@ -148,7 +157,7 @@ def _status(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
 
-def report(result: Result, catalogs: dict[str, tuple[int, Counter[str]]], title: str) -> str:
+def report(result: Result, catalogs: CatalogRates, title: str) -> str:
     """The markdown tables of one evaluation."""
     lines = [f"{title}: {sum(result.total.values())} lines with personal data, "
              f"{sum(result.look_alikes.values())} look-alikes ({result.seconds:.2f} s).", "",
@@ -171,11 +180,20 @@ def report(result: Result, catalogs: dict[str, tuple[int, Counter[str]]], title:
     if catalogs:
         lines += ["", "| catalog (real look-alikes) | names | with anything redacted | by kind |",
                   "| --- | ---: | ---: | --- |"]
-        for catalog, (count, kinds) in catalogs.items():
-            flagged = sum(kinds.values())
+        for catalog, (count, flagged, kinds) in catalogs.items():
             detail = ", ".join(f"{k} {n}" for k, n in kinds.most_common()) or "—"
-            lines.append(f"| {catalog} | {count} | ≤ {flagged} ({flagged / count:.1%}) | {detail} |")
+            lines.append(f"| {catalog} | {count} | {flagged} ({flagged / count:.1%}) | {detail} |")
     return "\n".join(lines)
+
+
+def held_out_summary(result: Result) -> str:
+    """One paragraph on tests/pii/heldout.tsv, written after the rules were last adjusted."""
+    recalls = ", ".join(f"{kind} {result.found[kind]}/{result.total[kind]}" for kind in KINDS)
+    flagged = ", ".join(f"{line.category}: {shown}" for line, shown in result.false_positives)
+    return (f"Held-out check ({HELD_OUT.relative_to(REPO_ROOT)}, written after the rules were "
+            f"last adjusted and not used to adjust them): found {recalls}; "
+            f"{sum(result.flagged.values())} of {sum(result.look_alikes.values())} look-alikes "
+            f"redacted" + (f" ({flagged})." if flagged else "."))
 
 
 def presidio_finder() -> Finder:
@@ -242,9 +260,15 @@ def main(argv: list[str] | None = None) -> None:
     result = evaluate(corpus, find)
     catalogs = catalog_rates(catalog_names(Settings()), find)
     start, end = markers("pii")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, text=True,
+                            capture_output=True, check=False).stdout.strip() or "unknown"
     text = (f"{start}\n## Personal data found by the redaction rules\n\n"
-            "`python -m scripts.evaluate_pii --write` on tests/pii/corpus.tsv (hand-written; "
-            "see docs/privacy.md).\n\n" + report(result, catalogs, title) + f"\n{end}")
+            f"`python -m scripts.evaluate_pii --write` on {date.today()}, commit {commit}, on "
+            f"{args.corpus.relative_to(REPO_ROOT)} (hand-written; see docs/privacy.md).\n\n"
+            + report(result, catalogs, title))
+    if args.corpus == CORPUS and HELD_OUT.exists():
+        text += "\n\n" + held_out_summary(evaluate(load_corpus(HELD_OUT), find))
+    text += f"\n{end}"
     publish(text, "pii", BENCHMARKS if args.write and not args.presidio else None)
     if args.misses:
         _print_examples(result)

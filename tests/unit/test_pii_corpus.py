@@ -8,6 +8,7 @@ import pytest
 
 from scripts.evaluate_pii import (
     CORPUS,
+    HELD_OUT,
     NEVER_REDACTED,
     RECALL_TARGETS,
     aisle_finder,
@@ -15,8 +16,6 @@ from scripts.evaluate_pii import (
     load_corpus,
 )
 from tests.pii import build_corpus
-
-HELD_OUT = CORPUS.with_name("heldout.tsv")
 
 
 def test_the_corpus_is_what_its_builder_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
