@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
+from rapidfuzz.distance import OSA
 from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -56,6 +57,20 @@ def _token_matches(query: str, name_words: tuple[str, ...]) -> bool:
         w.startswith(query) or text_normaliser.lemma(query) == text_normaliser.lemma(w)
         for w in name_words
     )
+
+
+#: Name words of at least this many letters may be misspelt by one edit in a look-up.
+FUZZY_FROM = 4
+
+
+def _token_near(query: str, name_words: tuple[str, ...]) -> bool:
+    """:func:`_token_matches`, or one edit away (a swap counts as one) with the same first
+    letter, for words of :data:`FUZZY_FROM` letters or more ("tetin" → "teton")."""
+    if _token_matches(query, name_words):
+        return True
+    return len(query) >= FUZZY_FROM and any(
+        w[:1] == query[:1] and len(w) >= FUZZY_FROM and OSA.distance(query, w) <= 1
+        for w in name_words)
 
 
 #: Most products :meth:`SqlCatalog.find_products_in_text` returns.
@@ -122,7 +137,8 @@ class SqlCatalog:
         """Products whose name contains every word of ``text`` but stopwords (case-insensitive).
 
         ``chaz hoodie`` finds *Chaz Kangeroo Hoodie*; query words may be prefixes or other forms
-        (:func:`catalog.text.lemma`) of name words. Exact names come first, then shorter names.
+        (:func:`catalog.text.lemma`) of name words, or, when no name has them all, one typo
+        away ("Tetin Pullover Hoodies"). Exact names come first, then shorter names.
         """
         said = text_normaliser.tokens(text)
         # "the Affirm Water Bottle": words like "the" need not be in the name
@@ -130,12 +146,16 @@ class SqlCatalog:
         if not query:
             return []
         wanted = text.strip().lower()
-        hits = []
-        for pid, name in self._names():
-            name_words = _name_words(name)
-            if all(_token_matches(q, name_words) for q in query):
-                hits.append((name.lower() != wanted, len(name_words), name, pid))
-        return self._in_order([pid for *_, pid in sorted(hits)])
+        names = self._names()
+        for matches in (_token_matches, _token_near):  # misspellings only when nothing matches
+            hits = []
+            for pid, name in names:
+                name_words = _name_words(name)
+                if all(matches(q, name_words) for q in query):
+                    hits.append((name.lower() != wanted, len(name_words), name, pid))
+            if hits:
+                return self._in_order([pid for *_, pid in sorted(hits)])
+        return []
 
     def find_products_in_text(self, text: str) -> list[Product]:
         """Products a whole message names, however it is cased: its first word and all the
