@@ -68,8 +68,12 @@ def _token_near(query: str, name_words: tuple[str, ...]) -> bool:
     letter, for words of :data:`FUZZY_FROM` letters or more ("tetin" → "teton")."""
     if _token_matches(query, name_words):
         return True
-    return len(query) >= FUZZY_FROM and any(
-        w[:1] == query[:1] and len(w) >= FUZZY_FROM and OSA.distance(query, w) <= 1
+    if len(query) < FUZZY_FROM:
+        return False
+    base = text_normaliser.lemma(query)  # "hodies" is one edit from "hoodie" as "hodie"
+    return any(
+        w[:1] == query[:1] and len(w) >= FUZZY_FROM
+        and min(OSA.distance(query, w), OSA.distance(base, text_normaliser.lemma(w))) <= 1
         for w in name_words)
 
 

@@ -10,9 +10,10 @@ Only words that are unknown are touched: a word the training data uses, or one i
 encoder's English vocabulary (``boots``, ``tess``), stays as written, so real words are never
 "corrected" into others. A word of 4–7 letters may be one edit away from its correction, a
 longer one two; the correction keeps the word's first letter (people rarely mistype it). Of
-several at the smallest distance, one of the same length wins (a slip onto a neighbouring key
-or two swapped letters: "boack" is "black" before "back"), then the one the training data uses
-most.
+several at the smallest distance, the likeliest wins: how often the training data uses the word
+times how common the slip is (:func:`typo_likelihood`, a small noisy-channel model: "boack" is
+"black" with a neighbouring key, not "back" with an "o" typed in; "woen" is "women" with a
+letter dropped, not "when" with a far key).
 """
 
 from __future__ import annotations
@@ -51,6 +52,39 @@ def osa_distance(a: str, b: str) -> int:
                 row[j] = min(row[j], rows[-2][j - 2] + 1)
         rows.append(row)
     return rows[-1][-1]
+
+
+_KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_POSITION = {ch: (row, col) for row, keys in enumerate(_KEYBOARD) for col, ch in enumerate(keys)}
+
+
+def _neighbours(a: str, b: str) -> bool:
+    """Whether two letters are next to each other on a QWERTY keyboard."""
+    if a not in _POSITION or b not in _POSITION:
+        return False
+    (ra, ca), (rb, cb) = _POSITION[a], _POSITION[b]
+    return abs(ra - rb) <= 1 and abs(ca - cb) <= 1 and (ra, ca) != (rb, cb)
+
+
+def typo_likelihood(typo: str, word: str) -> float:
+    """How likely typing ``word`` gives ``typo`` by one slip, relative to other slips: a dropped
+    letter, a doubled one, two swapped neighbours or a neighbouring key are common (1.0);
+    another letter typed in, or a key far away, rare (0.1). Two slips: 0.5."""
+    if len(typo) == len(word) - 1:
+        return 1.0  # a letter dropped
+    if len(typo) == len(word) + 1:
+        i = next((k for k in range(len(word)) if typo[k] != word[k]), len(word))
+        extra = typo[i]
+        beside = [typo[k] for k in (i - 1, i + 1) if 0 <= k < len(typo)]
+        if extra in beside:
+            return 1.0  # a letter doubled
+        return 0.5 if any(_neighbours(extra, b) for b in beside) else 0.1
+    diffs = [k for k in range(len(word)) if k < len(typo) and typo[k] != word[k]]
+    if len(typo) == len(word) and len(diffs) == 1:
+        return 1.0 if _neighbours(typo[diffs[0]], word[diffs[0]]) else 0.1
+    if len(typo) == len(word) and len(diffs) == 2 and diffs[1] == diffs[0] + 1:
+        return 1.0  # two neighbours swapped
+    return 0.5
 
 
 def _deletes(word: str) -> set[str]:
@@ -94,9 +128,9 @@ class SpellingCorrector:
         if edits > 1:
             keys |= {d for key in list(keys) for d in _deletes(key)}
         candidates = {c for key in keys for c in self._index.get(key, ())}
-        scored = [(osa_distance(word, c), abs(len(c) - len(word)), -self.counts[c], c)
-                  for c in candidates if c[0] == word[0]]
-        scored = [s for s in scored if s[0] <= edits]
+        scored = [(osa_distance(word, c), c) for c in candidates if c[0] == word[0]]
+        scored = [(d, -typo_likelihood(word, c) * self.counts[c], c)
+                  for d, c in scored if d <= edits]
         return min(scored)[-1] if scored else None
 
     def corrections(self, text: str) -> Iterator[Correction]:

@@ -100,3 +100,12 @@ def test_the_rasa_component_corrects_after_a_save_and_load() -> None:
 def test_a_contraction_without_its_apostrophe_gets_it_back(corrector: SpellingCorrector) -> None:
     assert corrector.correct("if it doesnt fit")[0] == "if it doesn't fit"
     assert corrector.correct("it doesn't fit")[1] == []
+
+
+def test_the_likelier_slip_wins_over_the_more_frequent_word() -> None:
+    counts = Counter({"women": 33, "when": 60, "large": 33, "late": 8, "green": 14, "gwen": 2})
+    corrector = SpellingCorrector(counts)
+    assert corrector.best("woen") == "women"   # a dropped letter, not a far key
+    assert corrector.best("lage") == "large"
+    assert corrector.best("geen") == "green"
+    assert corrector.best("whem") == "when"    # a neighbouring key
