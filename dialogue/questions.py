@@ -7,7 +7,10 @@ import re
 from typing import Protocol
 
 from catalog.domain import Product
+from catalog.filters import ProductFilters
 from dialogue.cards import answer_payload
+from dialogue.catalog_terms import size_in_text
+from dialogue.named_search import lacking
 from dialogue.pointing import FindsProducts, pointed_product
 from dialogue.recommend import remember
 from dialogue.references import question_text
@@ -23,6 +26,12 @@ WHICH_PRODUCT = ("Which product do you mean? Tell me its name, or search first a
 #: A question about what something costs ("how much?", "what's the price", "are they pricey").
 PRICE_QUESTION = re.compile(r"\b(?:how much|price[sd]?|pricey|cost(?:s|ing)?|expensive|cheap)\b",
                             re.IGNORECASE)
+
+
+#: A question whether a product is offered in something ("does it come in red", "got it in M").
+AVAILABILITY_QUESTION = re.compile(
+    r"\b(?:comes?|available|availability|stock|have|got|carry|make|made|offer|sell)\b",
+    re.IGNORECASE)
 
 
 class CatalogProducts(FindsProducts, Protocol):
@@ -69,13 +78,39 @@ def shown_prices(turn: Turn, catalog: CatalogProducts) -> str | None:
                                          if unpriced else ""))
 
 
+def availability(turn: Turn, product: Product | None) -> str | None:
+    """"Got it in medium?": whether ``product`` comes in the size or colour the message names,
+    from the catalog's own lists; ``None`` when the message names neither or the catalog lists
+    none for the product."""
+    if product is None or not AVAILABILITY_QUESTION.search(turn.message_text()):
+        return None
+    values = turn.entity_values()
+    size = values.get("size") or size_in_text(turn.message_text())
+    color = values.get("color")
+    asked = ProductFilters(size=str(size) if size and product.sizes else None,
+                           color=str(color) if color and product.colors else None)
+    if not (asked.size or asked.color):
+        return None
+    missing = lacking(product, asked)
+    if missing:
+        return f"No — the {product.name} comes in {' and '.join(missing)}."
+    wanted = " and ".join(filter(None, [asked.color and asked.color.lower(),
+                                        asked.size and f"size {asked.size}"]))
+    return f"Yes, the {product.name} comes in {wanted}."
+
+
 def answer_question(turn: Turn, answers: Answers, catalog: CatalogProducts) -> Reply:
     """``ask_product_question``: find the product in focus, answer with cited sentences; a
-    price question about several shown products lists their prices."""
+    price question about several shown products lists their prices, and whether the product
+    comes in a size or colour is answered from the catalog's lists."""
     product_id = pointed_product(turn, catalog)
     if product_id is None:
         prices = shown_prices(turn, catalog)
         return Reply().say(turn.noticed(prices or WHICH_PRODUCT))
+    offered = availability(turn, catalog.product(product_id))
+    if offered is not None:
+        return (Reply().say(turn.noticed(offered)).set("focus_product", product_id)
+                .set(*remember(turn, product_id)))
     answer = ask_about_product(answers, product_id, turn.message_text())
     return (Reply().say(turn.noticed(answer.text), answer_payload(answer, product_id))
             .set("focus_product", product_id).set(*remember(turn, product_id)))

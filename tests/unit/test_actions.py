@@ -352,3 +352,20 @@ def test_an_ordinal_points_at_the_cards_whatever_words_name_another_product(
         "is the second one as warm as the jade yoga jacket?", "ask_product_question",
         {"shown_products": ["WJ09", "HOOD"]}))
     assert fake.answers.asked[0][0] == "HOOD"
+
+
+def test_whether_a_product_comes_in_a_size_or_colour_is_read_from_the_catalog(
+        fake: FakeServices) -> None:
+    dispatcher, events = run(ActionAnswerQuestion(), tracker(
+        "does it come in XL?", "ask_product_question", {"focus_product": "WJ09"},
+        [{"entity": "size", "value": "XL"}]))
+    assert dispatcher.messages[0]["text"] == (
+        "No — the Jade Yoga Jacket comes in sizes XS and S, not XL.")
+    assert fake.answers.asked == [] and SlotSet("focus_product", "WJ09") in events
+    dispatcher, _ = run(ActionAnswerQuestion(), tracker(
+        "got it in blue, size xs?", "ask_product_question", {"focus_product": "WJ09"},
+        [{"entity": "color", "value": "blue"}]))
+    assert dispatcher.messages[0]["text"] == "Yes, the Jade Yoga Jacket comes in blue and size XS."
+    run(ActionAnswerQuestion(), tracker("does the XS run small?", "ask_product_question",
+                                        {"focus_product": "WJ09"}, [{"entity": "size", "value": "XS"}]))
+    assert fake.answers.asked == [("WJ09", "does the XS run small?")]
