@@ -88,7 +88,8 @@ def _alias_unit() -> dict[str, str]:
 def _pattern() -> re.Pattern[str]:
     aliases = sorted(_alias_unit(), key=len, reverse=True)
     unit = "|".join(re.escape(a) for a in aliases)
-    after = (rf"(?<![\w.,/])(?P<number>{_NUMBER})(?P<gap>\s?-?\s?)(?P<unit>{unit})"
+    # not the last group of a number written in parts ("555-867-5309" is no length)
+    after = (rf"(?<![\w.,/])(?<!\d-)(?P<number>{_NUMBER})(?P<gap>\s?-?\s?)(?P<unit>{unit})"
              r"(?![A-Za-z0-9])")
     before = rf"\b(?:{_CONTAINERS})\s+of\s+(?P<count>\d+)\b"
     return re.compile(f"{after}|{before}", re.IGNORECASE)

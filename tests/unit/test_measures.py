@@ -37,6 +37,7 @@ def test_measures_get_one_spelling(text: str, values: list[str]) -> None:
     "do you have 2 in stock?",           # "in" after a space is a preposition
     'he said 5 "pieces"',                # a quotation mark after a space
     "eat 5 a day",
+    'call me on 555-867-5309", "x": 1',  # the last group of a phone number before a quote
 ])
 def test_numbers_without_a_unit_are_no_measure(text: str) -> None:
     assert find_measures(text) == []
