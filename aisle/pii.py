@@ -242,11 +242,13 @@ def _latin_letter(char: str) -> bool:
 
 
 #: Numbers that are never phone numbers though libphonenumber may read them as one: dates
-#: ("05.12.2024", "2024-05-12"), decimal amounts ("49.99-59.99"), ISBNs.
+#: ("05.12.2024", "2024-05-12"), decimal amounts ("49.99-59.99"), long decimals ("0.812654"),
+#: ISBNs.
 _NOT_PHONES = re.compile(
     r"(?<![0-9])(?:[0-3]?[0-9][./-][01]?[0-9][./-](?:19|20)[0-9]{2}"
     r"|(?:19|20)[0-9]{2}[./-][01]?[0-9][./-][0-3]?[0-9])(?![0-9])"
     r"|(?<![0-9.,])[0-9]{1,5}[.,][0-9]{2}(?![0-9.,])"
+    r"|(?<![0-9.,])[0-9]{1,3}\.[0-9]{5,}(?![0-9.,])"  # a score in a log line: 0.8126546965
     r"|ISBN(?:-1[03])?:?\s{0,2}[0-9][0-9 -]{8,16}[0-9Xx]",
     re.IGNORECASE,
 )

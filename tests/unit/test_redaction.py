@@ -130,3 +130,8 @@ def test_log_records_are_redacted_including_their_arguments() -> None:
         "a@b.co", "call 555-123-4567"), None)
     assert RedactingFilter().filter(record)
     assert record.getMessage() == "user [email] said call [phone]"
+
+
+def test_a_long_decimal_in_a_log_line_is_no_phone_number() -> None:
+    line = '"confidence_entity": 0.8126546965896702, "text": "call 555.867.5309"'
+    assert redact_text(line) == '"confidence_entity": 0.8126546965896702, "text": "call [phone]"'
