@@ -12,19 +12,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
-    ENTITIES,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
-    TEXT,
 )
-from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.entity_spans import EntityRewriter
 
 #: Entities that name one thing even when split; quantities, prices and mentions are not joined.
 JOINED = frozenset({"product_type", "product", "material", "brand", "color"})
@@ -54,22 +50,8 @@ def merge_adjacent(text: str, entities: list[dict[str, Any]]) -> list[dict[str, 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
 )
-class AdjacentEntityMerger(GraphComponent):
+class AdjacentEntityMerger(EntityRewriter):
     """Joins same-type entities that touch (see the module docstring)."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> AdjacentEntityMerger:
-        return cls()
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            entities = list(message.get(ENTITIES, []) or [])
-            if len(entities) > 1:
-                message.set(ENTITIES, merge_adjacent(message.get(TEXT) or "", entities),
-                            add_to_output=True)
-        return messages
+    def rewrite(self, text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return merge_adjacent(text, entities)

@@ -14,21 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
-    ENTITIES,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
-    TEXT,
 )
-from rasa.shared.nlu.training_data.message import Message
 
 from aisle.measures import Measure, find_measures, normalise_measure
-from bot.components.entity_spans import overlaps, rule_entity
+from bot.components.entity_spans import EntityRewriter, overlaps, rule_entity
 
 EXTRACTOR_NAME = "MeasureEntityExtractor"
 MEASURE = "measure"
@@ -39,29 +33,11 @@ DISPLACED = frozenset({"price_min", "price_max", "size", "color"})
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
 )
-class MeasureEntityExtractor(GraphComponent):
+class MeasureEntityExtractor(EntityRewriter):
     """Reads number-and-unit measures and keeps other entities out of them."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> MeasureEntityExtractor:
-        return cls()
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            entities = list(message.get(ENTITIES, []) or [])
-            message.set(ENTITIES, with_measures(message.get(TEXT) or "", entities),
-                        add_to_output=True)
-        return messages
+    def rewrite(self, text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return with_measures(text, entities)
 
 
 def with_measures(text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -15,20 +15,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
-    ENTITIES,
     ENTITY_ATTRIBUTE_START,
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
-    TEXT,
 )
-from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.entity_spans import overlaps, rule_entity
+from bot.components.entity_spans import EntityRewriter, overlaps, rule_entity
 from bot.components.prices import (
     PRICE_MAX,
     PRICE_MIN,
@@ -44,31 +38,10 @@ PRICE_ENTITIES = (PRICE_MIN, PRICE_MAX)
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
 )
-class PriceEntityExtractor(GraphComponent):
+class PriceEntityExtractor(EntityRewriter):
     """Turns price entities into numbers and fills in missed price phrases."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> PriceEntityExtractor:
-        return cls()
-
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            self._process_message(message)
-        return messages
-
-    def _process_message(self, message: Message) -> None:
-        text = message.get(TEXT) or ""
-        entities: list[dict[str, Any]] = list(message.get(ENTITIES, []) or [])
+    def rewrite(self, text: str, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
         phrases = find_price_phrases(text)
 
         kept: list[dict[str, Any]] = []
@@ -87,7 +60,7 @@ class PriceEntityExtractor(GraphComponent):
             kept.append(_as_entity(phrase))
 
         kept.sort(key=lambda e: e.get(ENTITY_ATTRIBUTE_START, 0))
-        message.set(ENTITIES, kept, add_to_output=True)
+        return kept
 
 
 def _numeric_value(entity: dict[str, Any]) -> Any:
