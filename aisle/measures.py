@@ -13,6 +13,7 @@ counts, abrasives, wire), never one store's words.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -135,12 +136,12 @@ def normalise_measure(text: str) -> str | None:
     return measures[0].value if len(measures) == 1 else None
 
 
-def without_measures(text: str, replacement: str = " ") -> tuple[str, list[str]]:
-    """``text`` with its measures cut out, and those measures' canonical values."""
-    measures = find_measures(text)
+def respell_measures(text: str, outside: Callable[[str], str] = lambda piece: piece) -> str:
+    """``text`` with each measure in its canonical spelling and ``outside`` applied to the
+    pieces between them ("80-Grit paper" → "80 grit paper")."""
     pieces, last = [], 0
-    for measure in measures:
-        pieces += [text[last:measure.start], replacement]
+    for measure in find_measures(text):
+        pieces += [outside(text[last:measure.start]), measure.value]
         last = measure.end
-    pieces.append(text[last:])
-    return "".join(pieces), [m.value for m in measures]
+    pieces.append(outside(text[last:]))
+    return "".join(pieces)

@@ -219,10 +219,14 @@ class CatalogVocabulary:
         merely contain it: "radar scanner" is no "3D Scanners", while "warm jacket" is a
         "Jackets" and "black hoodie" a "Hoodies & Sweatshirts" (one of its alternatives
         whole). Colours, materials and sizes describe; they never narrow."""
-        if before is None or any(key == words for words in self._alternatives):
+        if before is None or key in self._alternatives:
             return False
-        described = {w for v in (*self.colors, *self.materials, *self.sizes) for w in terms(v)}
-        return before not in described
+        return before not in self._describing_words
+
+    @cached_property
+    def _describing_words(self) -> frozenset[str]:
+        """The lemmas of the catalog's colours, materials and sizes."""
+        return frozenset(w for v in (*self.colors, *self.materials, *self.sizes) for w in terms(v))
 
     @cached_property
     def _alternatives(self) -> frozenset[frozenset[str]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from aisle.measures import find_measures
+from aisle.measures import respell_measures
 from catalog.filters import ProductFilters
 
 #: Slot names that hold search constraints, in the order they read best.
@@ -84,12 +84,7 @@ _FILLER = re.compile(
 def query_words(text: str) -> str:
     """The shopper's words without price phrases and filler, for relevance ranking. Measures
     stay, in their canonical spelling: in "80 grit sandpaper under 20" only the 20 is a price."""
-    pieces, last = [], 0
-    for measure in find_measures(text):
-        pieces += [_without_prices(text[last:measure.start]), measure.value]
-        last = measure.end
-    pieces.append(_without_prices(text[last:]))
-    return " ".join("".join(pieces).split())
+    return " ".join(respell_measures(text, _without_prices).split())
 
 
 def _without_prices(text: str) -> str:

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from aisle.measures import find_measures, normalise_measure, without_measures
+from aisle.measures import find_measures, normalise_measure, respell_measures
 from aisle.settings import REPO_ROOT
 
 
@@ -43,11 +43,12 @@ def test_numbers_without_a_unit_are_no_measure(text: str) -> None:
     assert find_measures(text) == []
 
 
-def test_spans_cover_the_words_and_can_be_cut_out() -> None:
+def test_spans_cover_the_words_and_measures_can_be_respelt() -> None:
     text = "need 80 grit sandpaper under $20"
     [measure] = find_measures(text)
     assert text[measure.start:measure.end] == "80 grit"
-    assert without_measures(text) == ("need   sandpaper under $20", ["80 grit"])
+    assert respell_measures("need 80-Grit paper, 1/2in") == "need 80 grit paper, 1/2 inch"
+    assert respell_measures(text, str.upper) == "NEED 80 grit SANDPAPER UNDER $20"
 
 
 def test_normalise_takes_exactly_one_measure() -> None:
