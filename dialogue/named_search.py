@@ -17,6 +17,7 @@ from catalog.text import terms
 from catalog.vocabulary import CatalogVocabulary
 from dialogue.cards import product_card, products_payload, search_summary
 from dialogue.catalog_terms import size_in_text
+from dialogue.pointing import FindsProducts
 from dialogue.reply import Reply
 from dialogue.turn import Turn
 from knowledge.search import SearchResult
@@ -25,20 +26,16 @@ from knowledge.search import SearchResult
 ALTERNATIVES = 3
 
 
-class FindsNamedProducts(Protocol):
-    def find_products_by_name(self, name: str) -> Sequence[Product]: ...
+class Searcher(Protocol):
+    """The product search with the catalog's vocabulary (knowledge.search.ProductSearch)."""
 
-    def find_products_in_text(self, text: str) -> Sequence[Product]: ...
-
-
-class SearchesProducts(Protocol):
     vocabulary: CatalogVocabulary
 
     def search(self, query: str, filters: ProductFilters | None = None,
                k: int = 5) -> SearchResult: ...
 
 
-def named_subject(turn: Turn, catalog: FindsNamedProducts) -> Product | None:
+def named_subject(turn: Turn, catalog: FindsProducts) -> Product | None:
     """The one product the message names in full (the NLU's ``product`` entity, or every word
     of a product's name in the message), else ``None``."""
     name = turn.entity_values().get("product")
@@ -81,7 +78,7 @@ def _asked(filters: ProductFilters) -> str:
 
 
 def named_product_reply(turn: Turn, product: Product, filters: ProductFilters,
-                        search: SearchesProducts, reply: Reply) -> Reply:
+                        search: Searcher, reply: Reply) -> Reply:
     """``reply`` with the named ``product`` when it has the size and colour of ``filters``;
     else with what it comes in, and up to :data:`ALTERNATIVES` products of its kind that have
     them."""

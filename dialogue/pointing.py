@@ -16,6 +16,12 @@ class FindsProducts(Protocol):
     def find_products_in_text(self, text: str) -> Sequence[Product]: ...
 
 
+class ProductCatalog(FindsProducts, Protocol):
+    """Name look-ups and one product by id."""
+
+    def product(self, product_id: str) -> Product | None: ...
+
+
 def product_ids_named(catalog: FindsProducts, name: str) -> list[str]:
     """Ids of the catalog products a name matches, best first."""
     return [p.id for p in catalog.find_products_by_name(name)]

@@ -11,7 +11,7 @@ from catalog.filters import ProductFilters
 from dialogue.cards import answer_payload
 from dialogue.catalog_terms import size_in_text
 from dialogue.named_search import lacking
-from dialogue.pointing import FindsProducts, pointed_product
+from dialogue.pointing import ProductCatalog, pointed_product
 from dialogue.recommend import remember
 from dialogue.references import question_text
 from dialogue.reply import Reply
@@ -32,10 +32,6 @@ PRICE_QUESTION = re.compile(r"\b(?:how much|price[sd]?|pricey|cost(?:s|ing)?|exp
 AVAILABILITY_QUESTION = re.compile(
     r"\b(?:comes?|available|availability|stock|have|got|carry|make|made|offer|sell)\b",
     re.IGNORECASE)
-
-
-class CatalogProducts(FindsProducts, Protocol):
-    def product(self, product_id: str) -> Product | None: ...
 
 
 class Answers(Protocol):
@@ -64,7 +60,7 @@ def grounded_answer(answers: Answers, question: str, intent: str | None,
     return ask_about_product(answers, focus_product, question)
 
 
-def shown_prices(turn: Turn, catalog: CatalogProducts) -> str | None:
+def shown_prices(turn: Turn, catalog: ProductCatalog) -> str | None:
     """"How much?" after several cards: each shown product's price, from the catalog."""
     if not PRICE_QUESTION.search(turn.message_text()):
         return None
@@ -99,7 +95,7 @@ def availability(turn: Turn, product: Product | None) -> str | None:
     return f"Yes, the {product.name} comes in {wanted}."
 
 
-def answer_question(turn: Turn, answers: Answers, catalog: CatalogProducts) -> Reply:
+def answer_question(turn: Turn, answers: Answers, catalog: ProductCatalog) -> Reply:
     """``ask_product_question``: find the product in focus, answer with cited sentences; a
     price question about several shown products lists their prices, and whether the product
     comes in a size or colour is answered from the catalog's lists."""

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
-from catalog.domain import Product
 from catalog.filters import ProductFilters
-from catalog.vocabulary import CatalogVocabulary
 from dialogue.cards import no_results_payload, product_card, products_payload, search_summary
 from dialogue.catalog_terms import CatalogReading, absent_text, read_filters
 from dialogue.constraints import (
@@ -17,12 +15,8 @@ from dialogue.constraints import (
     query_words,
 )
 from dialogue.finder import is_too_broad
-from dialogue.named_search import (
-    FindsNamedProducts,
-    in_catalog_spelling,
-    named_product_reply,
-    named_subject,
-)
+from dialogue.named_search import Searcher, in_catalog_spelling, named_product_reply, named_subject
+from dialogue.pointing import ProductCatalog
 from dialogue.preferences import PREFERENCE_POOL, asked_preferences, prefer
 from dialogue.refinements import Refinement, cheaper_than, pricier_than, read_refinement
 from dialogue.reply import Reply
@@ -50,17 +44,6 @@ START_OVER_TEXT = "Okay, let's start fresh. What are you looking for?"
 #: What "start over" forgets besides the constraints; the cart stays.
 SEARCH_MEMORY = ("shown_products", "seen_products", "focus_product", "pending_relaxation",
                  "compared_products", "finder_needed")
-
-
-class Searcher(Protocol):
-    vocabulary: CatalogVocabulary
-
-    def search(self, query: str, filters: ProductFilters | None = None,
-               k: int = 5) -> SearchResult: ...
-
-
-class ProductLookup(FindsNamedProducts, Protocol):
-    def product(self, product_id: str) -> Product | None: ...
 
 
 def _constraint_slots(turn: Turn, intent: str | None, reply: Reply) -> dict[str, Any]:
@@ -115,7 +98,7 @@ def _result_text(result: SearchResult, filters: ProductFilters) -> tuple[str, st
 
 
 def _relative_price(turn: Turn, refinement: Refinement, slots: dict[str, Any],
-                    catalog: ProductLookup, reply: Reply) -> None:
+                    catalog: ProductCatalog, reply: Reply) -> None:
     """"cheaper" / "more expensive": a price bound just beyond what was shown."""
     if not (refinement.cheaper or refinement.pricier):
         return
@@ -140,7 +123,7 @@ def _refinement(turn: Turn, intent: str | None) -> Refinement:
     return refinement if intent == "refine_search" else Refinement(eco=refinement.eco)
 
 
-def search_products(turn: Turn, search: Searcher, catalog: ProductLookup) -> Reply:
+def search_products(turn: Turn, search: Searcher, catalog: ProductCatalog) -> Reply:
     """``search_products``, ``refine_search``, ``ask_recommendation`` and "yes, relax it"."""
     reply = Reply()
     finder_done = bool(turn.slot("finder_needed"))
