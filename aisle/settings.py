@@ -87,6 +87,11 @@ class Settings(BaseSettings):
         default="http://localhost:8000,http://127.0.0.1:8000",
         description="Origins (comma-separated) allowed to call the Rasa server from a browser.",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses or networks (comma-separated, e.g. 127.0.0.1,10.0.0.0/8) of the "
+                    "proxies whose X-Forwarded-For is believed; empty: no forwarded address is.",
+    )
     tracker_db: Path | None = Field(
         default=None,
         description="SQLite file of Rasa's tracker store; default: tracker-<store>.sqlite in the "
