@@ -1,0 +1,102 @@
+"""Two real processes writing one SQLite file through ``aisle.db.make_engine`` lose nothing.
+
+The web app (events, console audit) and the action server (carts, orders, contacts) write the
+same shop database in the embedded profile. Each worker here does what they do: ORM
+read-modify-write transactions (a cart line's quantity goes up by one) and plain inserts, 1,000
+of each per process, started with ``spawn`` so nothing is shared but the file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import Integer, String, func, select, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from aisle.db import make_engine
+
+WRITES = 1_000
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Counter(_Base):
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class _Line(_Base):
+    __tablename__ = "lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    writer: Mapped[str] = mapped_column(String(32))
+    n: Mapped[int] = mapped_column(Integer)
+
+
+def _write(url: str, writer: str, start: multiprocessing.synchronize.Event,
+           errors: multiprocessing.Queue) -> None:
+    engine = make_engine(url)
+    start.wait()
+    failures = 0
+    for n in range(WRITES):
+        try:
+            with Session(engine) as session, session.begin():
+                counter = session.get(_Counter, "shared")
+                assert counter is not None
+                counter.value = counter.value + 1  # read-modify-write, as the ORM does
+                session.add(_Line(writer=writer, n=n))
+        except Exception as error:  # noqa: BLE001 - counted and reported by the test
+            failures += 1
+            if failures <= 3:
+                errors.put(f"{writer}: {type(error).__name__}: {str(error)[:120]}")
+    errors.put(f"{writer}: {failures} failed")
+    engine.dispose()
+
+
+def test_two_processes_lose_no_write(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.sqlite'}"
+    engine = make_engine(url)
+    _Base.metadata.create_all(engine)
+    with Session(engine) as session, session.begin():
+        session.add(_Counter(name="shared", value=0))
+    context = multiprocessing.get_context("spawn")
+    start, errors = context.Event(), context.Queue()
+    workers = [context.Process(target=_write, args=(url, name, start, errors))
+               for name in ("web", "actions")]
+    for worker in workers:
+        worker.start()
+    start.set()
+    for worker in workers:
+        worker.join(timeout=300)
+    reports = [errors.get(timeout=5) for _ in range(errors.qsize() or 2)]
+    with Session(engine) as session:
+        lines = session.scalar(select(func.count()).select_from(_Line))
+        counter = session.get(_Counter, "shared")
+    assert [w.exitcode for w in workers] == [0, 0], reports
+    assert lines == 2 * WRITES, reports
+    assert counter is not None and counter.value == 2 * WRITES, reports
+    assert sorted(reports) == ["actions: 0 failed", "web: 0 failed"]
+
+
+def test_every_sqlite_engine_uses_wal_and_waits_when_busy(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 10_000
+    # The mode is the file's: another client (Rasa's own engine, sqlite3) finds it too.
+    with sqlite3.connect(tmp_path / "state.sqlite") as plain:
+        assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_in_memory_databases_still_work() -> None:
+    engine = make_engine("sqlite:///:memory:")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+        assert connection.execute(text("SELECT x FROM t")).scalar() == 1
