@@ -63,6 +63,22 @@ class VariantRow(Base):
     price: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
+class ProductAttributeRow(Base):
+    """An attribute of a product with no column of its own (one row per value, as text).
+
+    Written by the importer of the documented record (docs/catalog-schema.md); a table of
+    its own so databases made before it still open (``create_all`` adds missing tables).
+    """
+
+    __tablename__ = "product_attributes"
+    __table_args__ = (Index("ix_product_attributes_value", "store", "name", "value"),)
+
+    store: Mapped[str] = mapped_column(String(32), primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+
 class ReviewRow(Base):
     """A shopper review (no e-mail address is ever stored)."""
 
