@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from insights.events import Event, EventStore
 from web.assist_client import AssistClient, AssistUnavailable
-from web.auth import Agent, AgentAuth, SignInRefused, client_address
+from web.auth import Agent, AgentAuth, SignInRefused
 from web.rasa_api import RasaClient, RasaError
 from web.script_export import NothingToExport, conversation_script
 from web.shop_routes import SESSION_ID
@@ -70,7 +70,7 @@ def build_agent_router(templates: Any, auth: AgentAuth, tracker: TrackerReader,
     async def sign_in(body: SignIn, request: Request, response: Response) -> dict[str, str]:
         try:  # bcrypt takes a third of a second: off the event loop
             account, token = await run_in_threadpool(auth.sign_in, body.name, body.password,
-                                                     client_address(request))
+                                                     auth.client(request))
         except SignInRefused as refused:
             if refused.wait_seconds:
                 raise HTTPException(
@@ -125,7 +125,7 @@ def build_agent_router(templates: Any, auth: AgentAuth, tracker: TrackerReader,
             await call()
         except RasaError as error:
             raise HTTPException(status_code=502, detail=str(error)) from error
-        record(step, conversation_id, agent, client_address(request))
+        record(step, conversation_id, agent, auth.client(request))
         return found(conversation_id).summary()
 
     @router.post("/api/agent/conversations/{conversation_id}/takeover")

@@ -20,8 +20,9 @@ from web.accounts import AgentAccounts
 from web.agent_routes import build_agent_router
 from web.assist_client import AssistClient
 from web.auth import AgentAuth, ConfigurationError
+from web.body_limit import BodyLimit, body_limits
 from web.rasa_api import RasaClient
-from web.shop_routes import build_shop_router
+from web.shop_routes import MAX_EVENT_BYTES, build_shop_router
 from web.tracker import TrackerReader
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -60,10 +61,13 @@ def create_app(settings: Settings,
     app.state.require_agent = require_agent
     app.state.auth = auth
     app.state.settings = settings
+    # Outermost but for Starlette's error handler: bodies are capped before anything reads them.
+    app.add_middleware(BodyLimit, limits=body_limits(settings.max_message_chars, MAX_EVENT_BYTES))
     app.mount("/static", StaticFiles(directory=bundle_dir), name="static")
     routers = [
         build_shop_router(templates, settings.data_dir / "luma" / "images", rasa, tracker,
-                          events, page_config, settings.messages_per_minute),
+                          events, page_config, settings.messages_per_minute,
+                          settings.max_message_chars, auth.client),
         build_agent_router(templates, auth, tracker, rasa, assist, events, require_agent,
                            settings.store),
         *(factory(settings, require_agent) for factory in extra_routers),

@@ -22,6 +22,7 @@ from pathlib import Path
 from fastapi import HTTPException, Request, Response
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from aisle.client_address import TrustedProxies
 from aisle.settings import Settings
 from web.accounts import AccountError, AgentAccounts, normalise_name
 from web.rate_limit import SignInThrottle
@@ -33,6 +34,8 @@ SALT = "aisle-agent-session"
 FIRST_ACCOUNT = "agent"
 #: Where (in the state folder) development keeps the generated first password.
 PASSWORD_FILE = "agent-password"
+#: No proxy trusted: the connecting address is the client's.
+NO_PROXIES = TrustedProxies()
 
 
 class ConfigurationError(RuntimeError):
@@ -54,17 +57,29 @@ class Agent:
     name: str
 
 
-def client_address(request: Request) -> str:
-    """The connecting address (forwarded headers are not trusted here)."""
-    return request.client.host if request.client else "unknown"
+def client_address(request: Request, proxies: TrustedProxies = NO_PROXIES) -> str:
+    """The client's address: the connecting one, or the one a trusted proxy forwarded (every
+    ``X-Forwarded-For`` line joined, read from the right: :mod:`aisle.client_address`)."""
+    forwarded = ",".join(request.headers.getlist("x-forwarded-for")) or None
+    return proxies.client(request.client.host if request.client else None, forwarded)
+
+
+def trusted_proxies(settings: Settings) -> TrustedProxies:
+    """``AISLE_TRUSTED_PROXIES`` parsed; a bad entry stops the app with its text."""
+    try:
+        return TrustedProxies.parse(settings.trusted_proxies)
+    except ValueError as error:
+        raise ConfigurationError(f"AISLE_TRUSTED_PROXIES: {error}") from error
 
 
 class AgentAuth:
     """Signs agents in and out and finds the agent of a request."""
 
     def __init__(self, accounts: AgentAccounts, secret: str, max_age_seconds: int,
-                 secure_cookie: bool = False, throttle: SignInThrottle | None = None) -> None:
+                 secure_cookie: bool = False, throttle: SignInThrottle | None = None,
+                 proxies: TrustedProxies = NO_PROXIES) -> None:
         self.accounts = accounts
+        self.proxies = proxies
         self._serializer = URLSafeTimedSerializer(secret, salt=SALT)
         self.max_age_seconds = max_age_seconds
         self.secure_cookie = secure_cookie
@@ -78,11 +93,16 @@ class AgentAuth:
         if production and not secret:
             raise ConfigurationError("in production, set AISLE_WEB_SECRET (the key signing "
                                      "console sessions) before starting the web app")
+        proxies = trusted_proxies(settings)
         accounts = accounts or AgentAccounts(settings.state_url)
         ensure_first_account(accounts, settings)
         return cls(accounts, secret or secrets.token_urlsafe(32),
                    settings.agent_session_minutes * 60, secure_cookie=production,
-                   throttle=throttle)
+                   throttle=throttle, proxies=proxies)
+
+    def client(self, request: Request) -> str:
+        """The address sign-ins are throttled and audited under (trusted proxies believed)."""
+        return client_address(request, self.proxies)
 
     def sign_in(self, name: str, password: str, client: str) -> tuple[str, str]:
         """``(account, session token)``; :class:`SignInRefused` when throttled or wrong.
@@ -112,7 +132,7 @@ class AgentAuth:
         if token is not None:
             account = self.accounts.end_session(token)
             if account is not None:
-                self.accounts.audit("signed_out", account, client_address(request))
+                self.accounts.audit("signed_out", account, self.client(request))
         response.delete_cookie(COOKIE)
 
     def _session_token(self, request: Request) -> str | None:

@@ -1,9 +1,14 @@
 """The shopper side: the storefront page, product images, the REST fallback, the widget's
-history after a reload, and click events for insights."""
+history after a reload, and click events for insights.
+
+Bodies are already capped by :class:`web.body_limit.BodyLimit`; every rate limit here counts
+the client under the address ``client_of(request)`` gives (the trusted-proxy-aware one).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -24,8 +29,10 @@ MAX_EVENT_BYTES = 8_192
 
 
 class ChatMessage(BaseModel):
+    """A shopper's message; its length is checked against ``AISLE_MAX_MESSAGE_CHARS``."""
+
     session_id: str = Field(pattern=SESSION_ID)
-    message: str = Field(max_length=2000)
+    message: str
 
 
 class ClickEvent(BaseModel):
@@ -44,13 +51,20 @@ def _history_message(message: dict[str, Any]) -> dict[str, Any]:
     return {key: message.get(key) for key in keys}
 
 
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def build_shop_router(templates: Any, images_dir: Path, rasa: RasaClient,
                       tracker: TrackerReader, events: EventStore,
-                      page_config: dict[str, Any], messages_per_minute: int = 30) -> APIRouter:
-    """The shopper's routes; a conversation may send ``messages_per_minute`` REST messages
-    (and four times as many click events), a client address ten times that."""
+                      page_config: dict[str, Any], messages_per_minute: int = 30,
+                      max_message_chars: int = 2000,
+                      client_of: Callable[[Request], str] = _peer) -> APIRouter:
+    """The shopper's routes; a conversation may send ``messages_per_minute`` REST messages and
+    history reads (and four times as many click events), a client address ten times that."""
     router = APIRouter()
     messages_limiter = RateLimiter(messages_per_minute)
+    history_limiter = RateLimiter(messages_per_minute)
     events_limiter = RateLimiter(4 * messages_per_minute)
     per_client = RateLimiter(10 * messages_per_minute)
 
@@ -69,7 +83,7 @@ def build_shop_router(templates: Any, images_dir: Path, rasa: RasaClient,
 
     def limit(request: Request, conversation_id: str, per_conversation: RateLimiter) -> None:
         """429 with Retry-After when this conversation or this client sends too much."""
-        client = request.client.host if request.client else "unknown"
+        client = client_of(request)
         for key, limiter in ((conversation_id, per_conversation), (client, per_client)):
             wait = limiter.retry_after(key)
             if wait is not None:
@@ -80,6 +94,9 @@ def build_shop_router(templates: Any, images_dir: Path, rasa: RasaClient,
     @router.post("/api/chat")
     async def chat(message: ChatMessage, request: Request) -> list[dict[str, Any]]:
         """The REST fallback when the socket.io connection cannot be made."""
+        if len(message.message) > max_message_chars:  # before the limits count it, or Rasa
+            raise HTTPException(status_code=422, detail=(
+                f"message over {max_message_chars} characters; please shorten it"))
         limit(request, message.session_id, messages_limiter)
         try:
             return await rasa.say(message.session_id, message.message)
@@ -87,10 +104,12 @@ def build_shop_router(templates: Any, images_dir: Path, rasa: RasaClient,
             raise HTTPException(status_code=502, detail=str(error)) from error
 
     @router.get("/api/history/{session_id}")
-    async def history(session_id: str) -> dict[str, Any]:
-        """The conversation so far, for the widget after a reload (the id is the secret)."""
+    async def history(session_id: str, request: Request) -> dict[str, Any]:
+        """The conversation so far, for the widget after a reload (the id is the secret, so
+        one client trying many ids is limited too)."""
         if not re.match(SESSION_ID, session_id):
             raise HTTPException(status_code=400, detail="invalid session id")
+        limit(request, session_id, history_limiter)
         conversation = tracker.conversation(session_id)
         if conversation is None:
             return {"messages": [], "agent_active": False}
@@ -99,7 +118,7 @@ def build_shop_router(templates: Any, images_dir: Path, rasa: RasaClient,
 
     @router.post("/api/events", status_code=204)
     async def record_click(request: Request) -> None:
-        body = await request.body()
+        body = await request.body()  # at most MAX_EVENT_BYTES already: web.body_limit
         if len(body) > MAX_EVENT_BYTES:
             raise HTTPException(status_code=413, detail="event too large")
         try:
