@@ -1,10 +1,13 @@
 """Command line: import a store's catalog into the SQL database.
 
     python -m catalog.import_catalog [--store luma|scientific] [--data-dir DIR] [--db URL]
+    python -m catalog.import_catalog --store NAME --file PATH [--format jsonl|csv] [--db URL]
 
+The first form reads a known store's own files (Magento Luma, Amazon Scientific); the second
+any store's catalog in the documented format (docs/catalog-schema.md), streamed in batches.
 Defaults come from :func:`aisle.settings.load_settings` (``AISLE_*`` variables). Exit code 0
 even when rows were skipped (they are listed as ``file:line: reason``); 2 with a one-line
-message when the data folder or a required file is missing.
+message when the data folder or a required file is missing, or the file cannot be read.
 """
 
 from __future__ import annotations
@@ -14,8 +17,11 @@ import sys
 from pathlib import Path
 
 from aisle.settings import load_settings
+from catalog.domain import ImportIssue
 from catalog.importers.base import CatalogSourceMissing
-from catalog.importers.load import import_catalog
+from catalog.importers.generic import FORMATS, CatalogFileError
+from catalog.importers.load import PARSERS, import_catalog
+from catalog.importers.upsert import check_store_name, import_catalog_file
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m catalog.import_catalog", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--store", choices=["luma", "scientific"], default=settings.store)
+    parser.add_argument(
+        "--store", default=settings.store,
+        help=f"store name: {' or '.join(sorted(PARSERS))} for their own files, any name "
+             "(lower-case letters, digits, - and _) with --file",
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -32,17 +42,43 @@ def main(argv: list[str] | None = None) -> int:
         help="folder holding luma/ and amazon-scientific/",
     )
     parser.add_argument(
+        "--file", type=Path, default=None,
+        help="a catalog file in the documented format (docs/catalog-schema.md)",
+    )
+    parser.add_argument("--format", choices=FORMATS, default=None,
+                        help="format of --file (default: from its suffix)")
+    parser.add_argument(
         "--db", default=None, help="SQLAlchemy URL (default: the store's catalog URL from settings)"
     )
     args = parser.parse_args(argv)
-    url = args.db or settings.model_copy(update={"store": args.store}).catalog_url
     try:
-        summary = import_catalog(args.store, args.data_dir, url, progress=True)
-    except CatalogSourceMissing as error:
+        check_store_name(args.store)
+    except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print("\n".join(summary.lines()))
+    if args.file is None and args.store not in PARSERS:
+        print(f"error: store {args.store!r} has no importer of its own files; import it with "
+              "--file PATH (docs/catalog-schema.md)", file=sys.stderr)
+        return 2
+    # model_copy, not a new Settings: the store name only picks the database file here.
+    url = args.db or settings.model_copy(update={"store": args.store}).catalog_url
+    try:
+        if args.file is not None:
+            lines = import_catalog_file(
+                args.file, args.store, url, fmt=args.format, progress=True, on_issue=_print_issue
+            ).lines(issues=False)
+        else:
+            lines = import_catalog(args.store, args.data_dir, url, progress=True).lines()
+    except (CatalogSourceMissing, CatalogFileError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
     return 0
+
+
+def _print_issue(issue: ImportIssue) -> None:
+    """Skipped rows go to stderr as they are found, so a long import shows them at once."""
+    print(issue, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,326 @@
+"""Write a stream of product records into the catalog database, a batch at a time.
+
+Each batch of :data:`BATCH` products is one transaction: products whose stored rows
+(product, variants, attributes) already equal the new ones are left alone; the others are
+replaced. A rerun with the same file therefore writes nothing, and a run cut short can be
+rerun to finish. Memory holds one batch, whatever the file's size; the ids seen so far (to
+report a product given twice) live in a temporary table of the same database session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection, Engine
+from tqdm import tqdm
+
+from aisle.db import make_engine
+from catalog.domain import ImportIssue, Product
+from catalog.importers.generic import CatalogFile, Item, SourceRow
+from catalog.importers.record import to_product
+from catalog.schema import Base, ImportMetaRow, ProductAttributeRow, ProductRow, VariantRow
+
+BATCH = 500
+#: Issues kept in the summary; every one is still passed to ``on_issue`` as it is found.
+MAX_ISSUES = 1000
+STORE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+Attributes = tuple[tuple[str, str], ...]
+State = tuple[dict[str, Any], tuple[dict[str, Any], ...], Attributes]
+_PRODUCT_COLUMNS = [c for c in ProductRow.__table__.columns if c.name not in {"store", "position"}]
+_VARIANT_COLUMNS = [c for c in VariantRow.__table__.columns if c.name != "store"]
+_LISTS = ("categories", "colors", "sizes", "materials", "climates", "activities", "patterns")
+
+
+@dataclass
+class StreamSummary:
+    """What a streamed import did."""
+
+    store: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    variants_written: int = 0
+    synthetic: int = 0
+    issues: list[ImportIssue] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return self.new + self.updated
+
+    def lines(self, *, issues: bool = True) -> list[str]:
+        """The summary line, a note on synthetic products, then (``issues``) the issues kept."""
+        head = (
+            f"store {self.store}: {self.changed} changed ({self.new} new, {self.updated} "
+            f"updated; {self.variants_written} variants written), {self.unchanged} unchanged, "
+            f"{self.skipped} skipped"
+        )
+        lines = [head]
+        if self.synthetic:
+            lines.append(f"{self.synthetic} products are marked synthetic: use them for scale "
+                         "and latency tests only, never for quality claims")
+        if not issues:
+            return lines
+        lines.extend(str(issue) for issue in self.issues)
+        if self.skipped > len(self.issues):
+            lines.append(f"... and {self.skipped - len(self.issues)} more skipped rows")
+        return lines
+
+
+def check_store_name(store: str) -> str:
+    """``store`` if it is a valid store name (lower-case letters, digits, ``-``, ``_``; 1-32)."""
+    if not STORE_NAME.match(store):
+        raise ValueError(f"store name {store!r} must be 1-32 lower-case letters, digits, - or _")
+    return store
+
+
+def product_state(product: Product, attributes: Attributes) -> State:
+    """What the database holds for a product, as comparable plain values (no positions)."""
+    row = asdict(product)
+    variants = row.pop("variants")
+    for key in ("rating", "review_count"):
+        row.pop(key)
+    for key in _LISTS:
+        row[key] = list(row[key])
+    return (
+        row,
+        tuple({**v, "position": i} for i, v in enumerate(variants)),
+        tuple(sorted(attributes)),
+    )
+
+
+def _stored(connection: Connection, store: str, ids: list[str]) -> dict[str, State]:
+    products = {
+        r["id"]: dict(r)
+        for r in connection.execute(
+            select(*_PRODUCT_COLUMNS).where(ProductRow.store == store, ProductRow.id.in_(ids))
+        ).mappings()
+    }
+    variants: dict[str, list[dict[str, Any]]] = {}
+    for r in connection.execute(
+        select(*_VARIANT_COLUMNS)
+        .where(VariantRow.store == store, VariantRow.product_id.in_(ids))
+        .order_by(VariantRow.product_id, VariantRow.position)
+    ).mappings():
+        variants.setdefault(r["product_id"], []).append(dict(r))
+    attributes: dict[str, list[tuple[str, str]]] = {}
+    for pid, name, value in connection.execute(
+        select(ProductAttributeRow.product_id, ProductAttributeRow.name, ProductAttributeRow.value)
+        .where(ProductAttributeRow.store == store, ProductAttributeRow.product_id.in_(ids))
+    ):
+        attributes.setdefault(pid, []).append((name, value))
+    return {
+        pid: (row, tuple(variants.get(pid, [])), tuple(sorted(attributes.get(pid, []))))
+        for pid, row in products.items()
+    }
+
+
+def _seen_table() -> Table:
+    return Table(
+        "aisle_import_seen",
+        MetaData(),
+        Column("id", String(64), primary_key=True),
+        Column("line", Integer),
+        prefixes=["TEMPORARY"],
+    )
+
+
+class _Writer:
+    """Collects records into batches and writes each batch in one transaction."""
+
+    def __init__(self, connection: Connection, store: str, summary: StreamSummary,
+                 report: Callable[[ImportIssue], None]) -> None:
+        self.connection, self.store, self.summary, self.report = (
+            connection, store, summary, report)
+        self.seen = _seen_table()
+        # A run killed midway may leave the table in a pooled connection's session.
+        connection.execute(text(f"DROP TABLE IF EXISTS {self.seen.name}"))
+        self.seen.create(connection)
+        connection.commit()
+        self.position = 0
+        self.digest = hashlib.sha256(store.encode())
+
+    def write(self, batch: list[tuple[int, Product, Attributes]]) -> None:
+        ids = [product.id for _, product, _ in batch]
+        earlier = dict(
+            self.connection.execute(
+                select(self.seen.c.id, self.seen.c.line).where(self.seen.c.id.in_(ids))
+            ).all()
+        )
+        kept: list[tuple[Product, State]] = []
+        for line, product, attributes in batch:
+            if product.id in earlier:
+                self.report(ImportIssue(
+                    "", line, f"product {product.id} already given on line {earlier[product.id]}"
+                ))
+                continue
+            earlier[product.id] = line
+            state = product_state(product, attributes)
+            self.digest.update(json.dumps(state, sort_keys=True, default=str).encode())
+            kept.append((product, state))
+        if kept:
+            self.connection.execute(
+                insert(self.seen), [{"id": p.id, "line": earlier[p.id]} for p, _ in kept]
+            )
+        stored = _stored(self.connection, self.store, [p.id for p, _ in kept])
+        changed = []
+        for product, state in kept:
+            self.position += 1
+            old = stored.get(product.id)
+            if old == state:
+                self.summary.unchanged += 1
+                continue
+            if old is None:
+                self.summary.new += 1
+            else:
+                self.summary.updated += 1
+            changed.append((self.position - 1, product, state))
+        if changed:
+            self._replace(changed)
+        self.connection.commit()
+
+    def _replace(self, changed: list[tuple[int, Product, State]]) -> None:
+        store, ids = self.store, [p.id for _, p, _ in changed]
+        skus = [v["sku"] for _, _, (_, variants, _) in changed for v in variants]
+        for table, column in (
+            (ProductRow, ProductRow.id),
+            (VariantRow, VariantRow.product_id),
+            (ProductAttributeRow, ProductAttributeRow.product_id),
+        ):
+            self.connection.execute(
+                delete(table).where(table.store == store, column.in_(ids))  # type: ignore[attr-defined]
+            )
+        if skus:  # a SKU that moved from another product goes with it
+            self.connection.execute(
+                delete(VariantRow).where(VariantRow.store == store, VariantRow.sku.in_(skus))
+            )
+        self.connection.execute(
+            insert(ProductRow),
+            [{"store": store, "position": pos, **row} for pos, _, (row, _, _) in changed],
+        )
+        variants = [{"store": store, **v} for _, _, (_, vs, _) in changed for v in vs]
+        if variants:
+            self.connection.execute(insert(VariantRow), variants)
+        attributes = [
+            {"store": store, "product_id": p.id, "name": name, "value": value}
+            for _, p, (_, _, attrs) in changed
+            for name, value in attrs
+        ]
+        if attributes:
+            self.connection.execute(insert(ProductAttributeRow), attributes)
+        self.summary.variants_written += len(variants)
+
+    def finish(self) -> None:
+        """Record the import (fingerprint and counts) unless it equals the one stored."""
+        digest = self.digest.hexdigest()
+        stored = self.connection.execute(
+            select(ImportMetaRow.fingerprint).where(ImportMetaRow.store == self.store)
+        ).scalar()
+        if stored != digest or self.summary.changed:
+            counts = {
+                "products": self._count(ProductRow),
+                "variants": self._count(VariantRow),
+            }
+            self.connection.execute(delete(ImportMetaRow).where(ImportMetaRow.store == self.store))
+            self.connection.execute(insert(ImportMetaRow).values(
+                store=self.store, fingerprint=digest, counts=counts,
+                imported_at=datetime.now(UTC).replace(tzinfo=None),
+            ))
+        self.connection.commit()
+        self.seen.drop(self.connection)
+        self.connection.commit()
+
+    def _count(self, table: type) -> int:
+        return int(self.connection.execute(
+            select(func.count()).select_from(table).where(table.store == self.store)  # type: ignore[attr-defined]
+        ).scalar() or 0)
+
+
+def write_records(
+    items: Iterable[Item],
+    store: str,
+    engine: Engine,
+    *,
+    batch_size: int = BATCH,
+    on_issue: Callable[[ImportIssue], None] | None = None,
+    file_name: str = "",
+) -> StreamSummary:
+    """Upsert the valid records of ``items`` into ``store``; report and skip the issues."""
+    check_store_name(store)
+    summary = StreamSummary(store=store)
+
+    def report(issue: ImportIssue) -> None:
+        issue.file = issue.file or file_name
+        summary.skipped += 1
+        if len(summary.issues) < MAX_ISSUES:
+            summary.issues.append(issue)
+        if on_issue is not None:
+            on_issue(issue)
+
+    Base.metadata.create_all(engine)
+    with engine.connect() as connection:
+        writer = _Writer(connection, store, summary, report)
+        batch: list[tuple[int, Product, Attributes]] = []
+        for item in items:
+            if not isinstance(item, SourceRow):
+                report(item)
+                continue
+            product, attributes = to_product(item.record)
+            summary.synthetic += ("synthetic", "true") in attributes
+            batch.append((item.line, product, attributes))
+            if len(batch) >= batch_size:
+                writer.write(batch)
+                batch = []
+        if batch:
+            writer.write(batch)
+        writer.finish()
+    return summary
+
+
+def import_catalog_file(
+    path: Path,
+    store: str,
+    url: str,
+    *,
+    fmt: str | None = None,
+    progress: bool = False,
+    on_issue: Callable[[ImportIssue], None] | None = None,
+) -> StreamSummary:
+    """Import one JSONL or CSV catalog file into ``store`` of the database at ``url``.
+
+    Raises:
+        CatalogSourceMissing: the file does not exist.
+        CatalogFileError: the file as a whole cannot be read (format, header, columns).
+        ValueError: the store name is not valid.
+    """
+    check_store_name(store)
+    source = CatalogFile(path, fmt)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    try:
+        items = tqdm(source, desc=f"importing {path.name}", unit=" records",
+                     disable=not progress)
+        return write_records(items, store, engine, on_issue=on_issue, file_name=path.name)
+    finally:
+        engine.dispose()
