@@ -1,9 +1,13 @@
 """Evaluate a model and the baselines: ``python -m recommender.evaluate --model DIR --dataset DIR``.
 
-Full ranking over all items, the shopper's history items excluded, leave-one-out. Items are
-encoded from text only, so any dataset in the atomic format can be scored (zero-shot transfer
-when the model never saw it). Prints and writes JSON: Recall@10/20, NDCG@10/20, MRR for the
-model and each baseline, and the propensity head's AUC / ECE on the split.
+Full ranking over all items, leave-one-out, under two protocols (``--history excluded|kept``,
+default both): ``excluded``, the shopper's history items are no candidates (what serving does);
+``kept``, every item is a candidate (RecBole's full sort for sequential models, the protocol of
+the published results on the UniSRec splits). Items are encoded from text only, so any dataset in
+the atomic format can be scored (zero-shot transfer when the model never saw it). Prints and
+writes JSON: Recall@10/20, NDCG@10/20, MRR for the model and each baseline under each protocol
+(``report["history_excluded"]``, ``report["history_kept"]``), and the propensity head's AUC / ECE
+on the split's top-50 candidates (history excluded).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -22,58 +27,95 @@ from recommender.io import LoadedModel, load_model, new_model
 from recommender.metrics import ranking_metrics
 from recommender.model import ModelConfig
 from recommender.propensity import candidate_set, propensity_metrics
-from recommender.scoring import model_scorer, rank_examples
+from recommender.scoring import (
+    HISTORY_PROTOCOLS,
+    PROTOCOL_TEXT,
+    ScoreFn,
+    model_scorer,
+    rank_examples_by_protocol,
+)
 
 
 def _device(name: str | None) -> torch.device:
     return torch.device(name or ("cuda" if torch.cuda.is_available() else "cpu"))
 
 
+def protocol_key(protocol: str) -> str:
+    """The report's key for a history protocol: ``history_excluded`` or ``history_kept``."""
+    return f"history_{protocol}"
+
+
+def score_by_protocol(score: ScoreFn, examples, protocols: Sequence[str],  # type: ignore[no-untyped-def]
+                      progress: bool = False, desc: str = "ranking") -> dict[str, dict]:
+    """Ranking metrics of one scorer under each protocol: ``{protocol: metrics}``."""
+    ranks = rank_examples_by_protocol(score, examples, protocols, progress=progress, desc=desc)
+    return {p: ranking_metrics(r) for p, r in ranks.items()}
+
+
 def score_model(loaded: LoadedModel, dataset: InteractionDataset, split: str,
-                device: torch.device, progress: bool = True) -> dict:
-    """Ranking metrics of a model on a split, plus its propensity head's AUC / ECE."""
+                device: torch.device, progress: bool = True,
+                protocols: Sequence[str] = HISTORY_PROTOCOLS) -> tuple[dict, dict[str, dict]]:
+    """A model's facts (speed, propensity AUC / ECE) and its ranking metrics per protocol."""
     model = loaded.model.to(device).eval()
     texts = tokenise(loaded.tokenizer, dataset.item_texts, model.config.max_item_tokens)
     started = time.perf_counter()
     vectors = encode_texts(model, texts, device, progress=progress)
     encode_seconds = time.perf_counter() - started
     examples = dataset.splits[split]
-    metrics = ranking_metrics(rank_examples(model_scorer(model, vectors), examples,
-                                            progress=progress, desc=f"ranking {split}"))
-    metrics["items_per_second"] = round(dataset.num_items / max(encode_seconds, 1e-9), 1)
+    per_protocol = score_by_protocol(model_scorer(model, vectors), examples, protocols,
+                                     progress, f"ranking {split}")
+    facts: dict = {"items_per_second": round(dataset.num_items / max(encode_seconds, 1e-9), 1)}
     counts = torch.tensor(dataset.item_counts("train"), dtype=torch.float32)
     candidates = candidate_set(model, vectors, examples, torch.log1p(counts))
-    metrics["propensity"] = propensity_metrics(loaded.propensity, candidates)
-    return metrics
+    facts["propensity"] = {"candidates": "top-50 per shopper, history excluded",
+                           **propensity_metrics(loaded.propensity, candidates)}
+    return facts, per_protocol
 
 
 def evaluate(model_dir: Path | None, dataset_dir: Path, split: str = "test",
              baselines: bool = True, device: str | None = None,
-             base_dir: Path | None = None, progress: bool = True) -> dict:
-    """Scores of the model (when given) and of the baselines; see the module docstring."""
+             base_dir: Path | None = None, progress: bool = True,
+             protocols: Sequence[str] = HISTORY_PROTOCOLS) -> dict:
+    """Scores of the model (when given) and of the baselines; see the module docstring.
+
+    Returns:
+        ``{"dataset", "split", "items", "protocols", "model": facts,
+        "history_excluded": {"protocol": text, "model": metrics, "popularity": ...},
+        "history_kept": {...}}`` with one ``history_*`` entry per protocol asked for.
+    """
     torch.manual_seed(0)
+    protocols = tuple(dict.fromkeys(protocols))
+    if not protocols or any(p not in HISTORY_PROTOCOLS for p in protocols):
+        raise ValueError(f"protocols must be among {HISTORY_PROTOCOLS}, got {protocols}")
     dev = _device(device)
     dataset = load_dataset(dataset_dir)
     if split not in dataset.splits:
         raise SystemExit(f"{dataset_dir}: no {split} split")
     report: dict = {"dataset": dataset.name, "split": split, "items": dataset.num_items,
-                    "protocol": "leave-one-out, full ranking over all items, history excluded"}
+                    "protocols": list(protocols)}
+    for protocol in protocols:
+        report[protocol_key(protocol)] = {"protocol": PROTOCOL_TEXT[protocol]}
+
+    def put(name: str, per_protocol: dict[str, dict]) -> None:
+        for protocol, metrics in per_protocol.items():
+            report[protocol_key(protocol)][name] = metrics
+
     if model_dir is not None:
         loaded = load_model(model_dir, base_dir, device=str(dev))
         trained_on = loaded.meta.get("training", {}).get("dataset_name")
+        facts, per_protocol = score_model(loaded, dataset, split, dev, progress, protocols)
         report["model"] = {"path": str(model_dir), "trained_on": trained_on,
-                           "zero_shot_transfer": trained_on != dataset.name,
-                           **score_model(loaded, dataset, split, dev, progress)}
+                           "zero_shot_transfer": trained_on != dataset.name, **facts}
+        put("model", per_protocol)
     if baselines:
         examples = dataset.splits[split]
-        report["popularity"] = ranking_metrics(rank_examples(popularity_scorer(dataset), examples))
-        report["item_knn"] = ranking_metrics(rank_examples(item_knn_scorer(dataset), examples))
+        put("popularity", score_by_protocol(popularity_scorer(dataset), examples, protocols))
+        put("item_knn", score_by_protocol(item_knn_scorer(dataset), examples, protocols))
         zero_shot, tokenizer, _ = new_model(ModelConfig(), base_dir)
         untrained = LoadedModel(model=zero_shot, tokenizer=tokenizer,
                                 propensity=_unfitted_head())
-        zs = score_model(untrained, dataset, split, dev, progress)
-        zs.pop("propensity")
-        report["zero_shot_minilm"] = zs
+        facts, per_protocol = score_model(untrained, dataset, split, dev, progress, protocols)
+        put("zero_shot_minilm", per_protocol)
     return report
 
 
@@ -83,16 +125,23 @@ def _unfitted_head():  # type: ignore[no-untyped-def]
     return PropensityHead()
 
 
+ROWS = ("model", "zero_shot_minilm", "item_knn", "popularity")
+
+
 def format_table(report: dict) -> str:
-    """A plain-text table of the report's ranking metrics."""
-    names = [n for n in ("model", "zero_shot_minilm", "item_knn", "popularity") if n in report]
+    """A plain-text table of the report's ranking metrics, one block per protocol."""
     cols = ("recall@10", "ndcg@10", "recall@20", "ndcg@20", "mrr")
-    lines = [f"{'':18}" + "".join(f"{c:>11}" for c in cols)]
-    for name in names:
-        lines.append(f"{name:18}" + "".join(f"{report[name][c]:>11.4f}" for c in cols))
+    lines = []
+    for protocol in report["protocols"]:
+        block = report[protocol_key(protocol)]
+        lines += [f"history {protocol}: {block['protocol']}",
+                  f"{'':18}" + "".join(f"{c:>11}" for c in cols)]
+        for name in (n for n in ROWS if n in block):
+            lines.append(f"{name:18}" + "".join(f"{block[name][c]:>11.4f}" for c in cols))
     if "model" in report:
         p = report["model"]["propensity"]
-        lines.append(f"propensity: AUC {p['auc']:.4f}  ECE {p['ece']:.4f}  ({p['pairs']} pairs)")
+        lines.append(f"propensity ({p['candidates']}): AUC {p['auc']:.4f}  ECE {p['ece']:.4f}"
+                     f"  ({p['pairs']} pairs)")
     return "\n".join(lines)
 
 
@@ -102,13 +151,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dataset", type=Path, required=True)
     parser.add_argument("--split", default="test", choices=("valid", "test"))
     parser.add_argument("--baselines", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--history", choices=HISTORY_PROTOCOLS, action="append", default=None,
+                        help="history protocol: excluded or kept (repeat for both; default both)")
     parser.add_argument("--device", default=None)
     parser.add_argument("--base-dir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None,
                         help="where to write the report (default: MODEL/eval-NAME-SPLIT.json)")
     args = parser.parse_args(argv)
     report = evaluate(args.model, args.dataset, args.split, args.baselines, args.device,
-                      args.base_dir)
+                      args.base_dir, protocols=args.history or HISTORY_PROTOCOLS)
     print(format_table(report))
     target = args.json or (args.model / f"eval-{report['dataset']}-{args.split}.json"
                            if args.model else None)

@@ -12,13 +12,18 @@ CUTOFFS = (10, 20)
 
 
 def target_ranks(scores: torch.Tensor, targets: torch.Tensor,
-                 histories: Sequence[Sequence[int]]) -> torch.Tensor:
-    """0-based rank of each target among all items, the shopper's history items excluded.
+                 histories: Sequence[Sequence[int]], exclude_history: bool = True) -> torch.Tensor:
+    """0-based rank of each target among all items.
+
+    Two protocols: with ``exclude_history`` (ours) the shopper's history items other than the
+    target are no candidates; without it (RecBole's full sort for sequential models, the one the
+    published results on the UniSRec splits use) every item is a candidate, history included.
 
     Args:
-        scores: ``(batch, items)`` higher is better (modified in place).
+        scores: ``(batch, items)`` higher is better (modified in place when excluding).
         targets: ``(batch,)`` item index of each shopper's next item.
         histories: the items each shopper already interacted with.
+        exclude_history: drop the history items from the candidates.
 
     Returns:
         ``(batch,)`` long ranks; ties count against the target (pessimistic).
@@ -26,7 +31,7 @@ def target_ranks(scores: torch.Tensor, targets: torch.Tensor,
     rows = [row for row, items in enumerate(histories) for _ in items]
     cols = [item for items in histories for item in items]
     target_scores = scores.gather(1, targets[:, None])  # (batch, 1)
-    if rows:
+    if rows and exclude_history:
         scores[torch.tensor(rows), torch.tensor(cols)] = float("-inf")
     better = (scores > target_scores).sum(1)
     ties = (scores == target_scores).sum(1) - 1

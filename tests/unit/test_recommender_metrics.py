@@ -15,7 +15,7 @@ from recommender.metrics import (
     roc_auc,
     target_ranks,
 )
-from recommender.scoring import rank_examples
+from recommender.scoring import rank_examples, rank_examples_by_protocol
 
 
 def test_target_rank_counts_better_items_outside_the_history() -> None:
@@ -47,6 +47,41 @@ def test_rank_examples_scores_in_chunks() -> None:
 
     assert rank_examples(score, examples, batch_size=2).tolist() == [0, 3, 0]
     assert rank_examples(score, []).tolist() == []
+
+
+def test_history_kept_counts_history_items_above_the_target() -> None:
+    scores = torch.tensor([[0.9, 0.5, 0.7, 0.1], [0.9, 0.5, 0.7, 0.1]])
+    # history [0, 2] scores above the target 1: excluded it is first, kept it is third
+    histories = [[0, 2], [0, 2]]
+    assert target_ranks(scores.clone(), torch.tensor([1, 1]), histories).tolist() == [0, 0]
+    assert target_ranks(scores.clone(), torch.tensor([1, 1]), histories,
+                        exclude_history=False).tolist() == [2, 2]
+
+
+def test_a_repeated_target_keeps_its_own_score_under_both_protocols() -> None:
+    scores = torch.tensor([[0.9, 0.5, 0.7, 0.1]])
+    # the next item (2) is already in the history (2, 0): its own score still ranks it
+    assert target_ranks(scores.clone(), torch.tensor([2]), [[2, 0]]).tolist() == [0]
+    assert target_ranks(scores.clone(), torch.tensor([2]), [[2, 0]],
+                        exclude_history=False).tolist() == [1]
+
+
+def test_rank_examples_by_protocol_scores_once_and_ranks_both_ways() -> None:
+    examples = [Example("a", (0,), 1), Example("b", (), 3), Example("c", (1, 2), 0),
+                Example("d", (0, 1), 2)]
+    calls = []
+
+    def score(chunk):  # type: ignore[no-untyped-def]
+        calls.append(len(chunk))
+        return torch.tensor([[4.0, 3.0, 2.0, 1.0]]).expand(len(chunk), -1).clone()
+
+    ranks = rank_examples_by_protocol(score, examples, batch_size=3)
+    assert calls == [3, 1]
+    assert ranks["excluded"].tolist() == [0, 3, 0, 0]
+    assert ranks["kept"].tolist() == [1, 3, 0, 2]
+    assert rank_examples(score, examples, history="kept").tolist() == [1, 3, 0, 2]
+    with pytest.raises(ValueError, match="history protocols"):
+        rank_examples_by_protocol(score, examples, ("both",))
 
 
 def test_ranking_metrics_exact_values() -> None:
