@@ -134,7 +134,35 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO")
     currency: str = Field(default="USD")
-    max_message_chars: int = Field(default=2000)
+    max_message_chars: int = Field(
+        default=2000, ge=1,
+        description="Longest message the widget and Rasa's channels take (longer ones are refused "
+                    "with a reason, never cut).",
+    )
+    rasa_max_request_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1,
+        description="Largest request body the Rasa server reads at all (its HTTP API included).",
+    )
+    channel_max_body_bytes: int = Field(
+        default=65_536, ge=1,
+        description="Largest REST body or socket.io packet Rasa's shopper channels read.",
+    )
+    channel_max_metadata_depth: int = Field(
+        default=8, ge=1, description="Deepest nesting of a message's metadata Rasa's channels take.",
+    )
+    channel_max_metadata_bytes: int = Field(
+        default=8_192, ge=1, description="Largest metadata (as JSON) Rasa's channels take.",
+    )
+    channel_messages_per_minute: int = Field(
+        default=60, ge=1,
+        description="Messages one conversation may send to Rasa's REST or socket.io channel per "
+                    "minute, per Rasa process (then 429 / a polite refusal).",
+    )
+    channel_client_messages_per_minute: int = Field(
+        default=1_200, ge=1,
+        description="Messages one client address (behind AISLE_TRUSTED_PROXIES) may send to a "
+                    "Rasa process's shopper channels per minute.",
+    )
 
     @field_validator("data_dir", "state_dir", "recommender_model", "tracker_db")
     @classmethod

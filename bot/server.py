@@ -29,6 +29,11 @@ so they are applied here, once, before its CLI runs, and each says why.
   tracker of 333 events took 12 ms, nearly all of it in that walk, and the tracker is loaded
   every turn, so a turn cost more the longer the conversation (``scripts/long_conversation.py``).
   The class found for a name is remembered; unknown names fail as before.
+* **A request body is at most ``AISLE_RASA_MAX_REQUEST_BYTES`` (8 MiB by default).** Sanic
+  reads bodies of up to 100 MB before any handler runs; ``SANIC_REQUEST_MAX_SIZE`` (set here
+  unless given) makes it answer 413 from the ``Content-Length`` alone. The shopper channels
+  take far less (``AISLE_CHANNEL_MAX_BODY_BYTES``, :mod:`bot.channel_limits`); this bounds
+  the HTTP API's bodies (training data, events), which are larger.
 * **TensorFlow runs on one thread** (``TF_INTRA_OP_PARALLELISM_THREADS`` and
   ``TF_INTER_OP_PARALLELISM_THREADS`` default to 1; set them to override). No TensorFlow
   policy is configured now (TED was dropped); a config that adds one gets small matrix
@@ -41,7 +46,7 @@ from __future__ import annotations
 import hmac
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from functools import wraps
 from inspect import isawaitable
 from typing import Any, NoReturn
@@ -52,6 +57,8 @@ TF_THREAD_VARIABLES = ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELI
 TOKEN_VARIABLE = "AISLE_RASA_TOKEN"
 #: The shortest API token the production profile accepts.
 MIN_TOKEN_CHARS = 16
+#: Largest request body the server reads (``AISLE_RASA_MAX_REQUEST_BYTES``; Settings' default).
+MAX_REQUEST_BYTES = 8 * 1024 * 1024
 
 
 class StartRefused(SystemExit):
@@ -187,6 +194,16 @@ def resolve_event_types_once() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
+def cap_request_size(environ: MutableMapping[str, str]) -> int:
+    """Set Sanic's ``REQUEST_MAX_SIZE`` (read from ``SANIC_*`` when Rasa creates its app)."""
+    text = environ.get("AISLE_RASA_MAX_REQUEST_BYTES", "").strip() or str(MAX_REQUEST_BYTES)
+    if not text.isdigit() or int(text) < 1:
+        raise StartRefused(f"AISLE_RASA_MAX_REQUEST_BYTES must be a whole number of bytes, "
+                           f"not {text!r}")
+    environ.setdefault("SANIC_REQUEST_MAX_SIZE", text)
+    return int(environ["SANIC_REQUEST_MAX_SIZE"])
+
+
 def main() -> None:
     try:
         token = api_token(sys.argv[1:], os.environ)
@@ -195,6 +212,11 @@ def main() -> None:
         raise
     for name in TF_THREAD_VARIABLES:
         os.environ.setdefault(name, "1")
+    try:
+        cap_request_size(os.environ)
+    except StartRefused as refused:
+        print(f"bot.server: {refused.message}", file=sys.stderr)
+        raise
     require_bearer_token(token)
     validate_action_results_with_one_validator()
     resolve_event_types_once()
