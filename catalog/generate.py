@@ -48,11 +48,20 @@ class SourcePool:
 
     @classmethod
     def load(cls, data_dir: Path) -> SourcePool:
-        """Parse both stores' files from ``data_dir`` (raises CatalogSourceMissing)."""
+        """Parse both stores' files from ``data_dir`` (raises CatalogSourceMissing).
+
+        Products whose category paths exceed the record's 512 characters are left out: a
+        few Scientific items have part of their description parsed into the path.
+        """
         return cls(
-            luma=tuple(parse_luma(data_dir / "luma").products),
-            scientific=tuple(parse_scientific(data_dir / "amazon-scientific").products),
+            luma=_fit(parse_luma(data_dir / "luma").products),
+            scientific=_fit(parse_scientific(data_dir / "amazon-scientific").products),
         )
+
+
+def _fit(products: list[Product]) -> tuple[Product, ...]:
+    return tuple(p for p in products
+                 if all(len(path) <= 512 for path in (p.category, *p.categories)))
 
 
 def _code(rng: random.Random) -> str:
@@ -98,7 +107,13 @@ def synthetic_product(rng: random.Random, index: int, seed: int, pool: SourcePoo
     """One synthetic record in the documented format."""
     source, store = (pool.luma, "luma") if rng.random() < 0.5 else (pool.scientific, "scientific")
     base, donor = rng.choice(source), rng.choice(source)
-    product_id = f"syn{seed}-{index:07d}"
+    return recombined(rng, f"syn{seed}-{index:07d}", store, base, donor)
+
+
+def recombined(
+    rng: random.Random, product_id: str, store: str, base: Product, donor: Product
+) -> dict[str, Any]:
+    """A record made from ``base`` with a sentence and a name word of ``donor``."""
     attributes: dict[str, Any] = {"synthetic": True, "synthetic_source": f"{store}:{base.id}"}
     for name, values in (("material", base.materials), ("climate", base.climates),
                          ("activity", base.activities), ("pattern", base.patterns)):

@@ -16,6 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from aisle.settings import load_settings
 from catalog.domain import ImportIssue
 from catalog.importers.base import CatalogSourceMissing
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print_issue(issue: ImportIssue) -> None:
     """Skipped rows go to stderr as they are found, so a long import shows them at once."""
-    print(issue, file=sys.stderr)
+    tqdm.write(str(issue), file=sys.stderr)  # above the progress bar, not inside it
 
 
 if __name__ == "__main__":

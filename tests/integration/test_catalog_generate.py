@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from sqlalchemy import create_engine
 
 from aisle.settings import Settings
 from catalog import SqlCatalog
-from catalog.generate import SourcePool, generate, main, write_catalog
+from catalog.generate import SourcePool, generate, main, recombined, write_catalog
 from catalog.importers.generic import CatalogFile, SourceRow
 from catalog.importers.record import ProductRecord
 from catalog.importers.upsert import write_records
@@ -46,6 +47,14 @@ def test_every_record_is_marked_synthetic_and_valid(pool: SourcePool) -> None:
     texts = {(p.name.split()[-1]) for p in pool.luma + pool.scientific}
     assert any(r["name"].split()[-2] in texts for r in records)  # names built from real ones
     assert any(r.get("variants") for r in records) and any("in_stock" in r for r in records)
+
+
+def test_every_source_product_makes_a_valid_record(pool: SourcePool) -> None:
+    rng = random.Random(0)
+    for store, products in (("luma", pool.luma), ("scientific", pool.scientific)):
+        for base in products:
+            ProductRecord.model_validate(recombined(rng, "syn0-1", store, base, products[0]))
+    assert len(pool.luma) > 150 and len(pool.scientific) > 4000
 
 
 def test_generator_is_lazy(pool: SourcePool) -> None:
