@@ -292,6 +292,9 @@ def running_cluster(workdir: Path, service_env: dict[str, str], replicas: int = 
     pii_secret = (service_env.get("AISLE_PII_SECRET") or os.environ.get("AISLE_PII_SECRET")
                   or secrets.token_hex(32))
     env = server_env({**service_env, **runtime_env(settings), "AISLE_PII_SECRET": pii_secret})
+    # nginx (ops.proxy) on loopback writes X-Forwarded-For: without trusting it, every shopper
+    # would share one client address in the replicas' rate limits.
+    env["AISLE_TRUSTED_PROXIES"] = env.get("AISLE_TRUSTED_PROXIES") or "127.0.0.1"
     processes: dict[str, ManagedProcess] = {}
     for i, port in enumerate(action_ports):
         processes[f"actions-{i}"] = ManagedProcess(

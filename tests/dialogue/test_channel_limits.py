@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -297,3 +298,58 @@ def test_an_agent_message_reaches_the_shopper_on_the_same_server(server: str) ->
         return texts
 
     assert asyncio.run(run()) == ["Hi, this is Sam from the store"]
+
+
+# Replicas ---------------------------------------------------------------------------------
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+@contextmanager
+def redis_server(workdir: Path) -> Iterator[str]:
+    """A throwaway Redis on a free port (no persistence); yield its URL."""
+    if not Path(REDIS_SERVER).exists():
+        pytest.fail(f"{REDIS_SERVER} is missing: run `scripts/services.sh install`")
+    port = free_port()
+    process = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1",
+                                "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_an_agent_message_sent_on_another_replica_reaches_the_shopper(
+        tmp_path: Path) -> None:
+    """The shopper's socket is on replica A; the agent's message arrives on B's HTTP API."""
+    with redis_server(tmp_path) as redis_url:
+        env = {**LIMITS, "AISLE_REDIS_URL": redis_url}
+        with channel_server(tmp_path, env) as replica_a, channel_server(tmp_path, env) as replica_b:
+            async def run() -> list[str]:
+                shopper = Shopper(replica_a, "203.0.113.40")
+                await shopper.connect("replicas-1")
+                bystander = Shopper(replica_a, "203.0.113.41")
+                await bystander.connect("replicas-2")
+                sent = await asyncio.to_thread(
+                    httpx.post, f"{replica_b}/agent/replicas-1",
+                    json={"text": "Hi, this is Sam from the store"})
+                assert sent.status_code == 200
+                texts = await shopper.replies(1)
+                await asyncio.sleep(0.5)
+                assert bystander.messages == []  # only the conversation's own room
+                await shopper.sio.disconnect()
+                await bystander.sio.disconnect()
+                return texts
+
+            assert asyncio.run(run()) == ["Hi, this is Sam from the store"]
