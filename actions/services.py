@@ -42,14 +42,19 @@ def init_services(settings: Settings | None = None) -> KnowledgeServices:
 
 
 def _build_commerce(settings: Settings) -> Commerce:
+    from datetime import timedelta
+
     from catalog import SqlCatalog
     from commerce.service import CommerceService
+    from commerce.verification import VerificationLimits
     from insights.recording import commerce_recorder
 
     return CommerceService.from_files(
         settings.state_url, SqlCatalog(settings.catalog_url, settings.store),
         settings.data_dir / "luma", pii_secret=settings.pii_key(),
         on_event=commerce_recorder(settings.state_url),
+        limits=VerificationLimits(settings.order_check_failures,
+                                  timedelta(minutes=settings.order_check_window_minutes)),
     )
 
 

@@ -129,6 +129,15 @@ class Settings(BaseSettings):
                     "verification after redaction); required in the production profile; in "
                     "development, default: a random key made once in the state dir.",
     )
+    order_check_failures: int = Field(
+        default=5, ge=1,
+        description="Failed order checks (number and email that don't match) allowed per order "
+                    "number, per email and per conversation within order_check_window_minutes; "
+                    "past it, checks are refused until the window passes.",
+    )
+    order_check_window_minutes: int = Field(
+        default=15, ge=1, description="Window of the order-check lock-out, in minutes.",
+    )
     low_confidence: float = Field(
         default=0.6, description="Messages the NLU understood with less confidence are reviewed.",
     )

@@ -32,10 +32,14 @@ _ORDER_ID = re.compile(
     r"(?:order\s*)?(?:(?:no\.?|number|num|id)\s*)?[#:]?\s*#?\s*(\d{1,12})\.?", re.IGNORECASE
 )
 
-LookupStatus = Literal["found", "not_found"]
-CancelStatus = Literal["cancelled", "not_found", "already_cancelled", "not_cancellable"]
+#: ``locked``: too many failed checks (see :mod:`commerce.verification`); nothing was looked up.
+LookupStatus = Literal["found", "not_found", "locked"]
+#: ``cancellable`` / ``returnable``: what an unconfirmed request answers (nothing changed).
+CancelStatus = Literal["cancelled", "cancellable", "not_found", "locked", "already_cancelled",
+                       "not_cancellable"]
 ReturnStatus = Literal[
-    "requested", "already_requested", "not_found", "not_shipped", "window_closed", "not_returnable"
+    "requested", "returnable", "already_requested", "not_found", "locked", "not_shipped",
+    "window_closed", "not_returnable"
 ]
 
 
@@ -92,7 +96,8 @@ class OrderSummary:
 
 @dataclass(frozen=True)
 class OrderLookup:
-    """``found`` with the order, or ``not_found`` (unknown number or wrong email alike)."""
+    """``found`` with the order, ``not_found`` (unknown number or wrong email alike), or
+    ``locked`` (too many failed checks; said whether or not the order exists)."""
 
     status: LookupStatus
     order: OrderSummary | None = None
@@ -161,10 +166,12 @@ def verified_order(session: Session, order_id: str | int | None, email: str | No
     """
     number = normalise_order_id(order_id)
     row = session.get(OrderRow, number) if number is not None else None
-    if row is not None and email and matches is not None and is_email_token(email):
+    if row is None or row.email is None:  # unknown, or its owner's data erased: nobody's now
+        return None
+    if email and matches is not None and is_email_token(email):
         return row if matches(email, row.email) else None
     given = normalise_email(email).encode()
-    if row is None or not given or not hmac.compare_digest(row.email.encode(), given):
+    if not given or not hmac.compare_digest(row.email.encode(), given):
         return None
     return row
 
@@ -177,22 +184,26 @@ def next_order_number(session: Session) -> int:
     return (highest or FIRST_ASSISTANT_ORDER - 1) + 1
 
 
-def cancel(session: Session, row: OrderRow | None) -> CancelResult:
-    """Cancel a verified order that has not shipped."""
+def cancel(session: Session, row: OrderRow | None, apply: bool = True) -> CancelResult:
+    """Cancel a verified order that has not shipped; ``apply=False`` only says whether it
+    could be (``cancellable``), changing nothing."""
     if row is None:
         return CancelResult("not_found")
     if row.status == "cancelled":
         return CancelResult("already_cancelled", summary(session, row))
     if row.status not in CANCELLABLE or row.shipped_at is not None:
         return CancelResult("not_cancellable", summary(session, row))
+    if not apply:
+        return CancelResult("cancellable", summary(session, row))
     row.status = "cancelled"
     return CancelResult("cancelled", summary(session, row))
 
 
 def request_return(
-    session: Session, row: OrderRow | None, today: date, window_days: int
+    session: Session, row: OrderRow | None, today: date, window_days: int, apply: bool = True
 ) -> ReturnResult:
-    """Record a return of a verified, shipped order still inside its return window."""
+    """Record a return of a verified, shipped order still inside its return window;
+    ``apply=False`` only says whether it could be (``returnable``), changing nothing."""
     if row is None:
         return ReturnResult("not_found")
     order = summary(session, row)
@@ -206,6 +217,8 @@ def request_return(
         return ReturnResult("not_shipped", **result)
     if today > deadline:
         return ReturnResult("window_closed", **result)
+    if not apply:
+        return ReturnResult("returnable", **result)
     session.add(ReturnRow(order_number=row.number, requested_on=datetime.combine(today, datetime.min.time())))
     row.status = "return_requested"
     return ReturnResult("requested", summary(session, row), deadline, window_days)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -74,7 +74,8 @@ class OrderRow(CommerceBase):
     __table_args__ = (Index("ix_commerce_orders_email", "email"),)
 
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    email: Mapped[str] = mapped_column(String(255))
+    #: NULL once the shopper's data is erased (:mod:`commerce.erasure`), like ``sender_id``.
+    email: Mapped[str | None] = mapped_column(String(255), nullable=True)
     sender_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     status: Mapped[str] = mapped_column(String(32))
     placed_at: Mapped[datetime] = mapped_column(DateTime)
@@ -128,6 +129,30 @@ class ContactRow(CommerceBase):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class VerificationAttemptRow(CommerceBase):
+    """One try at proving who owns an order (see :mod:`commerce.verification`).
+
+    The email is kept only as its keyed hash; ``order_number`` is whatever number was tried,
+    known or not. Rows older than the lock-out window are deleted as new ones come in.
+    """
+
+    __tablename__ = "commerce_verification_attempts"
+    __table_args__ = (
+        Index("ix_commerce_verification_order", "order_number", "attempted_at"),
+        Index("ix_commerce_verification_email", "email_hash", "attempted_at"),
+        Index("ix_commerce_verification_sender", "sender_id", "attempted_at"),
+        Index("ix_commerce_verification_time", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    email_hash: Mapped[str] = mapped_column(String(128))
+    sender_id: Mapped[str] = mapped_column(String(255))
+    #: ``pending`` while checked, then ``verified``, ``failed`` or ``locked`` (refused unchecked).
+    outcome: Mapped[str] = mapped_column(String(16))
+    attempted_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class CommerceImportRow(CommerceBase):
     """Fingerprint of the last sample import, so reruns with the same files change nothing."""
 
@@ -144,4 +169,7 @@ def commerce_engine(url: str) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     CommerceBase.metadata.create_all(engine)
+    from commerce.erasure import allow_erased_emails  # it imports this module
+
+    allow_erased_emails(engine)  # databases made before erasure set emails to NULL
     return engine

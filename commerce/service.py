@@ -36,6 +36,7 @@ from commerce.results import (
 from commerce.schema import OrderItemRow, OrderRow, commerce_engine
 from commerce.shipping import Destination
 from commerce.variants import ProductLookup, on_sale, select_variant
+from commerce.verification import VerificationGuard, VerificationLimits
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 #: Told of every cart change, checkout and order: ``(kind, sender_id, product_ids, data)``;
@@ -60,9 +61,11 @@ class Commerce(Protocol):
     def quote(self, sender_id: str, method: str = STANDARD) -> Quote: ...
     def remember_email(self, sender_id: str, email: str) -> str: ...
     def place_order(self, sender_id: str, email: str, method: str = STANDARD) -> PlacedOrder: ...
-    def order_status(self, order_id: str, email: str) -> OrderLookup: ...
-    def cancel_order(self, order_id: str, email: str) -> CancelResult: ...
-    def request_return(self, order_id: str, email: str, today: date) -> ReturnResult: ...
+    def order_status(self, order_id: str, email: str, sender_id: str = "") -> OrderLookup: ...
+    def cancel_order(self, order_id: str, email: str, sender_id: str = "",
+                     confirmed: bool = True) -> CancelResult: ...
+    def request_return(self, order_id: str, email: str, today: date, sender_id: str = "",
+                       confirmed: bool = True) -> ReturnResult: ...
 
 
 class CommerceService:
@@ -75,11 +78,14 @@ class CommerceService:
         clock: Current UTC time (tests pass a fixed one).
         pii_secret: Key of the email hashes conversations hold (see :mod:`commerce.contacts`).
         on_event: Told of cart changes, checkouts and orders (:data:`EventHook`).
+        limits: Failed order checks allowed per number, email and conversation
+            (:mod:`commerce.verification`).
     """
 
     def __init__(self, engine: Engine, catalog: ProductLookup, rules: StoreRules,
                  clock: Callable[[], datetime] = _utcnow, pii_secret: str = "",
-                 on_event: EventHook | None = None) -> None:
+                 on_event: EventHook | None = None,
+                 limits: VerificationLimits | None = None) -> None:
         self.engine = engine
         self.catalog = catalog
         self.rules = rules
@@ -87,18 +93,20 @@ class CommerceService:
         self.clock = clock
         self.contacts = ContactStore(engine, pii_secret, clock)
         self.on_event = on_event
+        self.guard = VerificationGuard(engine, limits or VerificationLimits(), pii_secret, clock)
         self.issues: list[ImportIssue] = []
 
     @classmethod
     def from_files(cls, url: str, catalog: ProductLookup, luma_dir: Path, pii_secret: str = "",
-                   on_event: EventHook | None = None) -> CommerceService:
+                   on_event: EventHook | None = None,
+                   limits: VerificationLimits | None = None) -> CommerceService:
         """Open the database at ``url`` and read the store's rules from ``luma_dir``.
 
         Rule rows that could not be used are in ``service.issues``.
         """
         rules, issues = load_store_rules(luma_dir)
         service = cls(commerce_engine(url), catalog, rules, pii_secret=pii_secret,
-                      on_event=on_event)
+                      on_event=on_event, limits=limits)
         service.issues = issues
         return service
 
@@ -277,25 +285,55 @@ class CommerceService:
             return PlacedOrder("placed", orders.summary(session, row), cart)
 
     # -- orders -----------------------------------------------------------------------------
-    def order_status(self, order_id: str, email: str) -> OrderLookup:
-        """The order, if ``email`` is the one it was placed with; else ``not_found``."""
+    # Every check of a number and an email counts against the limits, whoever asks and however
+    # the slots were filled; ``sender_id`` is the conversation asking.
+    def _verify(self, order_id: str, email: str, sender_id: str) -> int | None | bool:
+        """The number of the order ``email`` owns; ``None`` (no such order, or not theirs);
+        ``False`` when the limits refuse the check (nothing is looked up)."""
+        number = orders.normalise_order_id(order_id)
+        attempt = self.guard.begin(number, email, sender_id)
+        if attempt is None:
+            return False
         with Session(self.engine) as session:
             row = orders.verified_order(session, order_id, email, self.contacts.matches)
+            verified = row.number if row is not None else None
+        self.guard.finish(attempt, "verified" if verified is not None else "failed")
+        return verified
+
+    def order_status(self, order_id: str, email: str, sender_id: str = "") -> OrderLookup:
+        """The order, if ``email`` is the one it was placed with; else ``not_found``
+        (``locked`` past the limits)."""
+        number = self._verify(order_id, email, sender_id)
+        if number is False:
+            return OrderLookup("locked")
+        with Session(self.engine) as session:
+            row = session.get(OrderRow, number) if number else None
             return OrderLookup("found", orders.summary(session, row)) if row else OrderLookup(
                 "not_found")
 
-    def cancel_order(self, order_id: str, email: str) -> CancelResult:
-        """Cancel a verified order that has not shipped."""
+    def cancel_order(self, order_id: str, email: str, sender_id: str = "",
+                     confirmed: bool = True) -> CancelResult:
+        """Cancel a verified order that has not shipped; unconfirmed, only say whether it can
+        be (``cancellable``)."""
+        number = self._verify(order_id, email, sender_id)
+        if number is False:
+            return CancelResult("locked")
         with Session(self.engine) as session, session.begin():
-            row = orders.verified_order(session, order_id, email, self.contacts.matches)
-            return orders.cancel(session, row)
+            row = session.get(OrderRow, number) if number else None
+            return orders.cancel(session, row, apply=confirmed)
 
-    def request_return(self, order_id: str, email: str, today: date) -> ReturnResult:
-        """Record a return inside the store's window (read from the Customer Service page)."""
+    def request_return(self, order_id: str, email: str, today: date, sender_id: str = "",
+                       confirmed: bool = True) -> ReturnResult:
+        """Record a return inside the store's window (read from the Customer Service page);
+        unconfirmed, only say whether it can be (``returnable``)."""
+        number = self._verify(order_id, email, sender_id)
+        if number is False:
+            return ReturnResult("locked")
         policy = self.rules.policy
         with Session(self.engine) as session, session.begin():
-            row = orders.verified_order(session, order_id, email, self.contacts.matches)
-            result = orders.request_return(session, row, today, policy.return_days)
+            row = session.get(OrderRow, number) if number else None
+            result = orders.request_return(session, row, today, policy.return_days,
+                                           apply=confirmed)
         return replace(result, policy=policy.return_quote) if row is not None else result
 
     # -- fulfilment (staff side, no email check) --------------------------------------------

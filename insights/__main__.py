@@ -62,21 +62,41 @@ def _replay(settings: Settings, args: argparse.Namespace) -> None:
           f"{done.replies} replies) in {done.seconds:.1f}s as {', '.join(done.senders)}")
 
 
-def _forget(settings: Settings, store: EventStore, sender: str) -> None:
+def _email_tokens(settings: Settings, email: str) -> list[str]:
+    """The keyed hash conversations hold instead of ``email`` (none without a key)."""
+    from aisle.redaction import email_token
+
+    try:
+        return [email_token(email, settings.pii_key())]
+    except ValueError as error:  # production without AISLE_PII_SECRET
+        print(f"warning: {error}; conversations that hold only the email's hash are not "
+              "found by it", file=sys.stderr)
+        return []
+
+
+def _forget(settings: Settings, store: EventStore, args: argparse.Namespace) -> None:
+    from commerce.erasure import normalise_email
     from commerce.schema import commerce_engine
-    from insights.privacy import forget_sender
+    from insights.privacy import forget
 
-    removed = forget_sender(sender, make_engine(settings.tracker_url), store,
-                            commerce_engine(settings.state_url))
-    print(f"forgot {sender}: " + ", ".join(f"{count} {kind}" for kind, count in removed.items()))
+    email = normalise_email(args.email) if args.email is not None else None
+    removed = forget(make_engine(settings.tracker_url), store, commerce_engine(settings.state_url),
+                     sender_ids=[args.sender] if args.sender is not None else [], email=email,
+                     email_tokens=_email_tokens(settings, email) if email else [])
+    who = args.sender if args.sender is not None else "the shopper with that email"
+    print(f"forgot {who}: " + ", ".join(f"{count} {kind}" for kind, count in removed.items()))
 
 
-def _retention(settings: Settings, store: EventStore, days: int) -> None:
+def _retention(settings: Settings, store: EventStore, args: argparse.Namespace) -> None:
+    from commerce.schema import commerce_engine
     from insights.privacy import apply_retention
 
-    removed = apply_retention(days, make_engine(settings.tracker_url), store)
-    print(f"deleted what is older than {days} days: "
-          + ", ".join(f"{count} {kind}" for kind, count in removed.items()))
+    removed = apply_retention(args.days, make_engine(settings.tracker_url), store,
+                              commerce=commerce_engine(settings.state_url),
+                              order_days=args.order_days)
+    kept = "" if args.order_days else " (orders kept: no --order-days)"
+    print(f"deleted what is older than {args.days} days: "
+          + ", ".join(f"{count} {kind}" for kind, count in removed.items()) + kept)
 
 
 def _export_nlu(settings: Settings, store: EventStore, args: argparse.Namespace) -> None:
@@ -113,10 +133,18 @@ def parser() -> argparse.ArgumentParser:
     replay = commands.add_parser("replay", help="send the replay corpus through Rasa's REST channel")
     replay.add_argument("--corpus", type=Path, default=Path(__file__).with_name("replay_corpus.yml"))
     replay.add_argument("--rasa-url", help="default: the settings' Rasa URL")
-    retention = commands.add_parser("retention", help="delete events and trackers older than N days")
+    retention = commands.add_parser(
+        "retention", help="delete conversations, events, carts and checkout emails older than "
+                          "N days (and anonymise orders older than --order-days)")
     retention.add_argument("--days", type=int, required=True)
-    forget = commands.add_parser("forget", help="erase one shopper everywhere")
-    forget.add_argument("--sender", required=True)
+    retention.add_argument("--order-days", type=int,
+                           help="anonymise orders placed longer ago (default: orders are kept)")
+    forget = commands.add_parser(
+        "forget", help="erase one shopper everywhere: by conversation, or by email (every "
+                       "conversation and order of that address)")
+    who = forget.add_mutually_exclusive_group(required=True)
+    who.add_argument("--sender", help="the conversation (sender id)")
+    who.add_argument("--email", help="the shopper's email address")
     return top
 
 
@@ -134,9 +162,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "report":
             _report(settings, store, args)
         elif args.command == "retention":
-            _retention(settings, store, args.days)
+            _retention(settings, store, args)
         elif args.command == "forget":
-            _forget(settings, store, args.sender)
+            _forget(settings, store, args)
         elif args.command == "export-nlu":
             _export_nlu(settings, store, args)
     except ValueError as error:
