@@ -9,8 +9,9 @@ books) but lose what identifies the shopper: ``email`` and ``sender_id`` become 
 can look the order up any more, and no placeholder address is left to match.
 
 Tables are covered by their columns, not by a list: every commerce table with a ``sender_id``
-column is erased by conversation (and expired by its first date-time column), so a table added
-later is covered without touching this module.
+column is erased by conversation (and expired by its first date-time column), and one with an
+``email_hash`` column by the keyed hashes of the address (the order-check attempts other
+conversations made with it), so a table added later is covered without touching this module.
 """
 
 from __future__ import annotations
@@ -54,16 +55,17 @@ def conversations_of(engine: Engine, email: str) -> set[str]:
         return {*ordered, *contacted}
 
 
-def _other_personal_tables(connection: Connection) -> list[Table]:
+def _other_personal_tables(connection: Connection, column: str = "sender_id") -> list[Table]:
     existing = set(inspect(connection).get_table_names())
     return [table for name, table in CommerceBase.metadata.tables.items()
-            if name not in _NAMED and "sender_id" in table.c and name in existing]
+            if name not in _NAMED and column in table.c and name in existing]
 
 
 def erase_shopper(engine: Engine, sender_ids: Collection[str] = (),
-                  email: str | None = None) -> dict[str, int]:
-    """Erase the conversations ``sender_ids`` and (when given) everything under ``email``:
-    delete carts, checkout contacts and customer records, anonymise orders; counts by kind."""
+                  email: str | None = None, email_tokens: Collection[str] = ()) -> dict[str, int]:
+    """Erase the conversations ``sender_ids`` and (when given) everything under ``email`` or
+    its keyed hashes ``email_tokens``: delete carts, checkout contacts, customer records and
+    other rows, anonymise orders; counts by kind."""
     senders = sorted({s for s in sender_ids if s.strip()})
     address = normalise_email(email) if email is not None else None
     if not senders and address is None:
@@ -87,6 +89,10 @@ def erase_shopper(engine: Engine, sender_ids: Collection[str] = (),
                                     .values(email=None, sender_id=None)).rowcount
         other = sum(connection.execute(delete(table).where(table.c.sender_id.in_(senders))).rowcount
                     for table in _other_personal_tables(connection))
+        if email_tokens:
+            other += sum(connection.execute(delete(table).where(
+                table.c.email_hash.in_(list(email_tokens)))).rowcount
+                for table in _other_personal_tables(connection, "email_hash"))
     return {"cart lines": items, "carts": carts, "checkout emails": contacts,
             "customer records": customers, "orders anonymised": orders, "other rows": other}
 

@@ -87,7 +87,7 @@ def forget(tracker: Engine, store: EventStore, commerce: Engine,
         removed["tracker rows"] += _tracker_delete(tracker, "sender_id = :sender",
                                                    {"sender": sender})
         removed["events"] += store.delete_conversation(sender)
-    removed.update(erase_shopper(commerce, senders, address))
+    removed.update(erase_shopper(commerce, senders, address, email_tokens))
     _compact(tracker, store.engine, commerce)
     return removed
 

@@ -212,3 +212,24 @@ def test_the_cli_forgets_by_email(tmp_path: Path, shop: tuple[Engine, EventStore
         main(["forget", "--sender", "ann", "--email", BOB])
     assert main(["retention", "--days", "30"]) == 0
     assert "checkout emails" in capsys.readouterr().out
+
+
+def _attempt(db: sqlite3.Connection, sender: str, email: str, at: datetime = NOW) -> None:
+    db.execute("INSERT INTO commerce_verification_attempts (order_number, email_hash, sender_id, "
+               "outcome, attempted_at) VALUES (100000001, ?, ?, 'failed', ?)",
+               (email_token(email, KEY), sender, at))
+
+
+def test_order_check_attempts_are_erased_by_conversation_and_by_the_email_s_hash(
+        tmp_path: Path, shop: tuple[Engine, EventStore, Engine]) -> None:
+    tracker, store, commerce = shop
+    with sqlite3.connect(tmp_path / "shop.sqlite") as db:
+        _attempt(db, "bob-ordered", BOB)
+        _attempt(db, "stranger", BOB)  # someone else tried Bob's address: still Bob's data
+        _attempt(db, "ann", "ann@example.com")
+        _attempt(db, "old-ann", "ann@example.com", NOW - timedelta(days=40))
+    forget(tracker, store, commerce, email=BOB, email_tokens=[email_token(BOB, KEY)])
+    apply_retention(30, tracker, store, now=NOW.replace(tzinfo=UTC), commerce=commerce)
+    with sqlite3.connect(tmp_path / "shop.sqlite") as db:
+        assert db.execute("SELECT sender_id FROM commerce_verification_attempts").fetchall() == [
+            ("ann",)]
