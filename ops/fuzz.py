@@ -1,8 +1,9 @@
 """Hostile input against the REST channel (and any other chat endpoint given as a target).
 
 :func:`generate_cases` yields seeded, reproducible requests: empty and very long messages,
-invalid UTF-8, wrong JSON types and shapes, HTML/script, SQL-like strings, control characters,
-and prompt-injection attempts asking for another shopper's email or order or for the
+1 MB bodies, metadata nested hundreds of levels deep (as an object and as a JSON string),
+awkward Unicode, invalid UTF-8, wrong JSON types and shapes, HTML/script, SQL-like strings,
+control characters, and prompt-injection attempts asking for another shopper's email or order or for the
 assistant's configuration. :func:`fuzz` sends them and records every response that is a 5xx,
 carries a stack trace or a secret, or mentions the planted canary shopper's data.
 """
@@ -97,6 +98,40 @@ STATIC_TEXTS = [
     "\\x00\\xff", "null", "undefined", "NaN", "[]", "{}", "9" * 400, "-1", "1e309",
 ]
 WRONG_TYPES: list[object] = [None, 1, -1.5, True, [], ["hi"], {}, {"text": "hi"}, 10**30]
+MEGABYTE = 1_048_576
+UNICODE_TEXTS = [
+    "e\u0301" * 1000, "a" + "\u0336\u0334\u0337" * 600, "\u202eevil\u202c txt.exe", "\ufeffhello",
+    "𝕳𝖊𝖑𝖑𝖔 𝖜𝖔𝖗𝖑𝖉", "🙂" * 2001, "👩\u200d👩\u200d👧\u200d👦" * 300, "ﬁne ﬂour ①②③ ＡＢＣ１２３",
+    "Grüße aus Köln — naïve café", "مرحبا بالعالم", "你好，世界" * 100,
+    "\u0000\u0001 control \u001b[31m red", "x\u00ad\u2060y\u200bz",
+]
+
+
+def _nested(depth: int) -> dict[str, object]:
+    value: dict[str, object] = {"leaf": True}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+def _limit_case(family: str, sender: str, rng: random.Random) -> FuzzCase:
+    """A case past the channels' limits (``huge``, ``nested``) or odd Unicode (``unicode``)."""
+    if family == "huge":
+        return rng.choice([
+            _json(family, {"sender": sender, "message": "x" * MEGABYTE}),
+            _json(family, {"sender": sender, "message": "hi", "metadata": {"x": "y" * MEGABYTE}}),
+            _json(family, {"sender": sender * (MEGABYTE // len(sender)), "message": "hi"}),
+        ])
+    if family == "nested":
+        depth = rng.choice([9, 450, 5000])
+        return rng.choice([
+            _json(family, {"sender": sender, "message": "hi", "metadata": _nested(min(depth, 450))}),
+            _json(family, {"sender": sender, "message": "hi",
+                           "metadata": json.dumps(_nested(min(depth, 450)))}),
+            FuzzCase(family, b'{"sender": "%s", "message": "hi", "metadata": %s}'
+                     % (sender.encode(), b"[" * depth + b"]" * depth)),
+        ])
+    return _json(family, {"sender": sender, "message": rng.choice(UNICODE_TEXTS)})
 
 
 def generate_cases(n: int, canary: Canary, seed: int = 7) -> Iterator[tuple[str, FuzzCase]]:
@@ -105,8 +140,10 @@ def generate_cases(n: int, canary: Canary, seed: int = 7) -> Iterator[tuple[str,
     texts = STATIC_TEXTS + _injections(canary)
     for i in range(n):
         sender = f"fuzz-{seed}-{i % 50}"
-        roll = i % 10
-        if roll < 5:  # a hostile text, sometimes mutated
+        roll = i % 13
+        if roll >= 10:  # past the channels' limits, or odd Unicode
+            case = _limit_case(("huge", "nested", "unicode")[roll - 10], sender, rng)
+        elif roll < 5:  # a hostile text, sometimes mutated
             text = rng.choice(texts)
             if rng.random() < 0.4:
                 text = "".join(rng.sample(texts, 2)) + "".join(

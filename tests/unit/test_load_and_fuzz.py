@@ -71,10 +71,14 @@ def test_the_generator_is_reproducible_covers_every_family_and_never_uses_the_ca
     assert cases == list(generate_cases(500, CANARY, seed=3))
     assert len(cases) == 500
     families = Counter(case.family for _, case in cases)
-    assert set(families) == {"text", "wrong-type", "wrong-shape", "bytes", "content-type", "sender"}
+    assert set(families) == {"text", "wrong-type", "wrong-shape", "bytes", "content-type", "sender",
+                             "huge", "nested", "unicode"}
     assert all(sender != CANARY.sender for sender, _ in cases)
     bodies = [case.body for _, case in cases]
     assert any(len(b) > 10_000 for b in bodies)
+    assert any(len(b) > 1_000_000 for b in bodies)  # a megabyte
+    assert any(b"[" * 450 in b for b in bodies)  # nested past any recursion limit
+    assert any(b'"metadata": "{' in b for b in bodies)  # metadata as a JSON string
     assert any(b"\xff" in b for b in bodies)  # invalid UTF-8
     texts = [json.loads(b).get("message", "") for _, c in cases if c.family == "text"
              for b in [c.body]]
