@@ -17,6 +17,7 @@ from dialogue.orders import (
     NOT_FOUND,
     cancel_order,
     check_order_status,
+    confirm_order_change,
     order_id_answer,
     order_id_in_message,
     request_return,
@@ -71,7 +72,7 @@ class ActionCheckOrderStatus(Action):
 
 
 class ActionCancelOrder(Action):
-    """``cancel_order`` after the form: cancel a verified order that has not shipped."""
+    """``cancel_order`` after the form: ask yes / no about a verified, unshipped order."""
 
     def name(self) -> str:
         return "action_cancel_order"
@@ -82,7 +83,7 @@ class ActionCancelOrder(Action):
 
 
 class ActionRequestReturn(Action):
-    """``return_or_refund`` after the form: record a return inside the store's window."""
+    """``return_or_refund`` after the form: ask yes / no about a return inside the window."""
 
     def name(self) -> str:
         return "action_request_return"
@@ -90,4 +91,16 @@ class ActionRequestReturn(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         reply = await off_loop(request_return, read_turn(tracker), get_commerce(), today())
+        return send(dispatcher, reply)
+
+
+class ActionConfirmOrderChange(Action):
+    """The yes or no to the cancel / return question: change that order, or nothing."""
+
+    def name(self) -> str:
+        return "action_confirm_order_change"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        reply = await off_loop(confirm_order_change, read_turn(tracker), get_commerce(), today())
         return send(dispatcher, reply)

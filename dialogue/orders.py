@@ -2,7 +2,13 @@
 
 Nothing about an order is said until commerce has matched the number *and* the email; an
 unknown number and a wrong email get the same reply (:data:`NOT_FOUND`), and both slots are
-cleared so the next try starts clean.
+cleared so the next try starts clean. Commerce counts every check, however the slots were
+filled; past its limits it answers ``locked`` and the shopper is told (:data:`LOCKED`).
+
+Cancel and return change nothing at first: they ask "yes / no" about the verified order and
+keep the question in the ``order_change`` slot (``cancel 000000001``). Only the next message
+can answer it: any other intent clears the slot (its ``from_intent`` mapping in domain.yml),
+and :func:`confirm_order_change` acts on the order the question named, checking again.
 """
 
 from __future__ import annotations
@@ -11,7 +17,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from commerce.money import format_money
-from commerce.orders import OrderSummary, ReturnResult, display_number, normalise_order_id
+from commerce.orders import (
+    CancelResult,
+    OrderSummary,
+    ReturnResult,
+    display_number,
+    normalise_order_id,
+)
 from dialogue.commerce_replies import order_lines_text, order_model, order_payload
 from dialogue.payloads import ReturnCitation, ReturnDetail
 from dialogue.reply import Reply
@@ -23,6 +35,19 @@ if TYPE_CHECKING:
 NOT_FOUND = ("I couldn't find an order with that number and email address. Please check both "
              "(the number is in your confirmation email) and ask again, or say “human” to "
              "reach our team.")
+LOCKED = ("For your security I can't check orders here right now: there have been too many "
+          "tries with an order number and email that don't match. Please try again later, or "
+          "say “human” to ask someone on our team.")
+NOTHING_PENDING = ("There's no order change waiting for a yes or no. To cancel or return an "
+                   "order, say “cancel my order” or “return my order”.")
+YES_NO = {
+    "cancel": [{"title": "Yes, cancel it", "payload": "/affirm"},
+               {"title": "No, keep it", "payload": "/deny"}],
+    "return": [{"title": "Yes, start the return", "payload": "/affirm"},
+               {"title": "No, keep it", "payload": "/deny"}],
+}
+KEPT = {"cancel": "Okay, I haven't cancelled order {}.",
+        "return": "Okay, I haven't started a return for order {}."}
 UNREADABLE_NUMBER = ("I couldn't read an order number in that. It's the number in your "
                      "confirmation email, like 000000123.")
 STATUS_WORDS = {
@@ -40,6 +65,35 @@ STATUS_WORDS = {
 def not_found() -> Reply:
     """The one reply for an unknown number or a wrong email; both slots are forgotten."""
     return Reply().say(NOT_FOUND).set("order_id", None).set("email", None)
+
+
+def locked() -> Reply:
+    """Too many failed checks: say so (never whether the order exists) and forget the slots."""
+    return (Reply().say(LOCKED).set("order_id", None).set("email", None)
+            .set("order_change", None))
+
+
+def size_text(order: OrderSummary) -> str:
+    """``2 items, $54.00``."""
+    count = sum(line.quantity for line in order.lines)
+    return (f"{count} item{'' if count == 1 else 's'}, "
+            f"{format_money(order.total, order.currency)}")
+
+
+def ask_change(kind: str, order: OrderSummary, question: str) -> Reply:
+    """Ask yes / no about changing ``order``; the question waits in ``order_change``.
+
+    A relaxation offered earlier is dropped: the yes or no now answers this question.
+    """
+    return (Reply().say(question, order_payload(order), YES_NO[kind])
+            .set("pending_relaxation", None).set("order_change", f"{kind} {order.number}"))
+
+
+def pending_change(value: Any) -> tuple[str, str] | None:
+    """``("cancel", "000000001")`` from the ``order_change`` slot; ``None`` if none or unreadable."""
+    kind, _, number = str(value or "").partition(" ")
+    found = normalise_order_id(number) if kind in YES_NO else None
+    return (kind, display_number(found)) if found else None
 
 
 def status_text(order: OrderSummary) -> str:
@@ -66,26 +120,42 @@ def order_id_answer(value: Any) -> Reply:
 
 def check_order_status(turn: Turn, commerce: Commerce) -> Reply:
     """``order_status`` after the form: where the verified order is."""
-    found = commerce.order_status(turn.slot("order_id") or "", turn.slot("email") or "")
+    found = commerce.order_status(turn.slot("order_id") or "", turn.slot("email") or "",
+                                  turn.sender_id)
+    if found.status == "locked":
+        return locked()
     if found.order is None:
         return not_found()
     return Reply().say(status_text(found.order), order_payload(found.order))
 
 
-def cancel_order(turn: Turn, commerce: Commerce) -> Reply:
-    """``cancel_order`` after the form: cancel a verified order that has not shipped."""
-    result = commerce.cancel_order(turn.slot("order_id") or "", turn.slot("email") or "")
+def cancel_text(result: CancelResult) -> str:
+    """The reply to a cancellation, done or refused."""
     order = result.order
+    number = order.number if order else ""
+    texts = {
+        "cancelled": f"Done: order {number} is cancelled and won't ship.",
+        "already_cancelled": f"Order {number} was already cancelled.",
+        "not_cancellable": f"Order {number} can't be cancelled any more because it is "
+                           f"{STATUS_WORDS.get(order.status, order.status) if order else ''}. "
+                           f"Once it arrives you can return it instead.",
+    }
+    return texts.get(result.status, NOT_FOUND)
+
+
+def cancel_order(turn: Turn, commerce: Commerce) -> Reply:
+    """``cancel_order`` after the form: ask before cancelling a verified, unshipped order."""
+    result = commerce.cancel_order(turn.slot("order_id") or "", turn.slot("email") or "",
+                                   turn.sender_id, confirmed=False)
+    order = result.order
+    if result.status == "locked":
+        return locked()
     if order is None:
         return not_found()
-    texts = {
-        "cancelled": f"Done: order {order.number} is cancelled and won't ship.",
-        "already_cancelled": f"Order {order.number} was already cancelled.",
-        "not_cancellable": f"Order {order.number} can't be cancelled any more because it is "
-                           f"{STATUS_WORDS.get(order.status, order.status)}. Once it "
-                           f"arrives you can return it instead.",
-    }
-    return Reply().say(texts[result.status], order_payload(order))
+    if result.status == "cancellable":
+        return ask_change("cancel", order, f"Cancel order {order.number} ({size_text(order)})? "
+                                           f"yes / no")
+    return Reply().say(cancel_text(result), order_payload(order))
 
 
 def return_text(result: ReturnResult) -> str:
@@ -126,9 +196,44 @@ def return_payload(order: OrderSummary, result: ReturnResult) -> dict[str, Any]:
 
 
 def request_return(turn: Turn, commerce: Commerce, today: date) -> Reply:
-    """``return_or_refund`` after the form: record a return inside the store's window."""
+    """``return_or_refund`` after the form: ask before recording a return inside the window."""
     result = commerce.request_return(turn.slot("order_id") or "", turn.slot("email") or "",
-                                     today)
+                                     today, turn.sender_id, confirmed=False)
+    if result.status == "locked":
+        return locked()
     if result.order is None:
         return not_found()
+    if result.status == "returnable":
+        deadline = f"{result.deadline:%B %-d, %Y}" if result.deadline else ""
+        return ask_change("return", result.order,
+                          f"Start a return for order {result.order.number} "
+                          f"({size_text(result.order)})? You'd send the items back by "
+                          f"{deadline}. yes / no")
     return Reply().say(return_text(result), return_payload(result.order, result))
+
+
+def confirm_order_change(turn: Turn, commerce: Commerce, today: date) -> Reply:
+    """The yes or no to :func:`ask_change`: on yes, change the order the question named (its
+    owner checked again), whatever ``order_id`` says now; on no, change nothing."""
+    pending = pending_change(turn.slot("order_change"))
+    if pending is None:
+        return Reply().say(NOTHING_PENDING).set("order_change", None)
+    kind, number = pending
+    if turn.intent != "affirm":
+        return Reply().say(KEPT[kind].format(number)).set("order_change", None)
+    email = turn.slot("email") or ""
+    if kind == "cancel":
+        cancelled = commerce.cancel_order(number, email, turn.sender_id, confirmed=True)
+        if cancelled.status == "locked":
+            return locked()
+        if cancelled.order is None:
+            return not_found().set("order_change", None)
+        return (Reply().say(cancel_text(cancelled), order_payload(cancelled.order))
+                .set("order_change", None))
+    returned = commerce.request_return(number, email, today, turn.sender_id, confirmed=True)
+    if returned.status == "locked":
+        return locked()
+    if returned.order is None:
+        return not_found().set("order_change", None)
+    return (Reply().say(return_text(returned), return_payload(returned.order, returned))
+            .set("order_change", None))

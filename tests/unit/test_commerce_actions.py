@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ from actions.orders import (
     NOT_FOUND,
     ActionCancelOrder,
     ActionCheckOrderStatus,
+    ActionConfirmOrderChange,
     ActionRequestReturn,
     ValidateReturnForm,
 )
@@ -115,16 +116,24 @@ class FakeCommerce:
         self.calls.append(("place_order", sender_id, email))
         return self.placed
 
-    def order_status(self, order_id: str, email: str) -> OrderLookup:
-        self.calls.append(("order_status", order_id, email))
+    def order_status(self, order_id: str, email: str, sender_id: str = "") -> OrderLookup:
+        self.calls.append(("order_status", order_id, email, sender_id))
         return self.lookup
 
-    def cancel_order(self, order_id: str, email: str) -> CancelResult:
-        self.calls.append(("cancel_order", order_id, email))
+    def cancel_order(self, order_id: str, email: str, sender_id: str = "",
+                     confirmed: bool = True) -> CancelResult:
+        """Like the service: unconfirmed, a cancellable order answers ``cancellable``."""
+        self.calls.append(("cancel_order", order_id, email, sender_id, confirmed))
+        if not confirmed and self.cancel.status == "cancelled":
+            return replace(self.cancel, status="cancellable")
         return self.cancel
 
-    def request_return(self, order_id: str, email: str, today: date) -> ReturnResult:
-        self.calls.append(("request_return", order_id, email, today))
+    def request_return(self, order_id: str, email: str, today: date, sender_id: str = "",
+                       confirmed: bool = True) -> ReturnResult:
+        """Like the service: unconfirmed, a returnable order answers ``returnable``."""
+        self.calls.append(("request_return", order_id, email, today, sender_id, confirmed))
+        if not confirmed and self.returned.status == "requested":
+            return replace(self.returned, status="returnable")
         return self.returned
 
 
@@ -413,7 +422,7 @@ def test_unreadable_order_number_is_asked_again(shop: FakeCommerce) -> None:
 def test_order_status_only_after_the_email_matches(shop: FakeCommerce) -> None:
     slots = {"order_id": "000000001", "email": "roni_cost@example.com"}
     messages, events = run(ActionCheckOrderStatus(), tracker("x", "order_status", slots))
-    assert shop.calls == [("order_status", "000000001", "roni_cost@example.com")]
+    assert shop.calls == [("order_status", "000000001", "roni_cost@example.com", "shopper")]
     assert messages[0]["text"] == ("Order 000000001 (1 × Gobi HeatTec Tee (S, Black), $34.00) "
                                    "is paid and being prepared; it hasn't shipped yet.")
     assert messages[0]["custom"]["number"] == "000000001" and events == []
@@ -444,13 +453,19 @@ def test_cancel_shipped_order_is_refused(shop: FakeCommerce) -> None:
 def test_return_cites_the_thirty_day_rule(shop: FakeCommerce, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(order_actions, "today", lambda: date(2024, 5, 20))
     shop.returned = ReturnResult("requested", ORDER, date(2024, 5, 31), 30, QUOTE)
-    messages, events = run(ActionRequestReturn(), tracker(
-        "x", "return_or_refund", {"order_id": "000000001", "email": "a@b.co"}))
-    assert shop.calls == [("request_return", "000000001", "a@b.co", date(2024, 5, 20))]
+    slots = {"order_id": "000000001", "email": "a@b.co"}
+    asked, events = run(ActionRequestReturn(), tracker("x", "return_or_refund", slots))
+    assert shop.calls == [("request_return", "000000001", "a@b.co", date(2024, 5, 20), "shopper",
+                           False)]
+    assert asked[0]["text"].startswith("Start a return for order 000000001 (1 item, $34.00)?")
+    assert SlotSet("order_change", "return 000000001") in events
+    messages, events = run(ActionConfirmOrderChange(), tracker(
+        "yes", "affirm", {**slots, "order_change": "return 000000001"}))
+    assert shop.calls[-1] == ("request_return", "000000001", "a@b.co", date(2024, 5, 20),
+                              "shopper", True)
     assert messages[0]["text"] == (
         "I've recorded a return for order 000000001. Send the items back by May 31, 2024; a "
         "refund follows once they arrive.\nOur Customer Service page says: “Merchandise must "
         "be returned within 30 days of receipt of merchandise.”")
     assert messages[0]["custom"]["return"]["citation"]["heading"] == "Returns and Replacements"
-    assert events == []
-
+    assert events == [SlotSet("order_change", None)]
