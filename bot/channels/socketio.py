@@ -16,7 +16,8 @@ It also bounds what one client can make the server do (:mod:`bot.channel_limits`
 
 - only the browser origins of ``AISLE_CORS_ORIGINS`` (and the web app's own) may connect;
   Rasa's channel passed ``cors_allowed_origins=[]``, which turns python-socketio's check off;
-- a packet over ``AISLE_CHANNEL_MAX_BODY_BYTES`` is refused by the transport, and a message
+- a packet over ``AISLE_CHANNEL_MAX_BODY_BYTES`` is refused by engine.io, which closes that
+  connection (the widget, capped at ``AISLE_MAX_MESSAGE_CHARS``, never sends one), and a message
   over ``AISLE_MAX_MESSAGE_CHARS`` characters, bad ``metadata`` (a non-JSON string, nested
   too deep, too large), a malformed session id or a conversation or client address sending
   faster than its limits gets a polite reply to the sending connection instead of a turn;
