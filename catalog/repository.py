@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
@@ -25,6 +25,7 @@ from catalog.schema import (
     ReviewRow,
     VariantRow,
 )
+from catalog.search_index import ProductIndex, indexed_fingerprint, write_index
 
 
 @lru_cache(maxsize=16384)
@@ -237,6 +238,32 @@ class SqlCatalog:
         with Session(self.engine) as session:
             return session.scalars(stmt).first()
 
+    def search_index(self) -> ProductIndex | None:
+        """The store's filter and keyword index (:mod:`catalog.search_index`); built here when
+        it is missing or older than the last import (a state database from before the index
+        existed). ``None`` when this reader spans all stores."""
+        if self.store is None:
+            return None
+        current = self.fingerprint() or "empty"
+        with self.engine.connect() as connection:
+            indexed = indexed_fingerprint(connection, self.store)
+        if indexed != current:
+            with self.engine.begin() as connection:  # checked again: another worker may have
+                if indexed_fingerprint(connection, self.store) != current:  # just built it
+                    with Session(bind=connection) as session:  # read in the same transaction
+                        write_index(connection, self.store, self.iter_products(session=session),
+                                    current)
+        return ProductIndex(self.engine, self.store)
+
+    def iter_products(self, batch: int = 1000, *,
+                      session: Session | None = None) -> Iterator[Product]:
+        """Every product in catalog order, loaded ``batch`` at a time (memory flat in N)."""
+        stmt = self._where(select(ProductRow.id), ProductRow).order_by(ProductRow.position)
+        with Session(self.engine) as own:
+            ids = list((session or own).scalars(stmt))
+        for start in range(0, len(ids), batch):
+            yield from self._load(ids[start:start + batch], session=session)
+
     def vocabulary(self) -> dict[str, list[str]]:
         """Distinct catalog values for NLU lookups, keyed by entity name.
 
@@ -260,7 +287,7 @@ class SqlCatalog:
         vocabulary["size"] = sorted(values["size"], key=size_key)
         return vocabulary
 
-    def _load(self, ids: list[str] | None) -> list[Product]:
+    def _load(self, ids: list[str] | None, *, session: Session | None = None) -> list[Product]:
         products = self._where(select(ProductRow), ProductRow).order_by(ProductRow.position)
         variants = self._where(select(VariantRow), VariantRow).order_by(VariantRow.position)
         ratings = self._where(
@@ -273,14 +300,15 @@ class SqlCatalog:
             products = products.where(ProductRow.id.in_(ids))
             variants = variants.where(VariantRow.product_id.in_(ids))
             ratings = ratings.where(ReviewRow.product_id.in_(ids))
-        with Session(self.engine) as session:
-            rows = list(session.scalars(products))
+        with Session(self.engine) as own:
+            reader = session or own
+            rows = list(reader.scalars(products))
             by_parent: dict[str, list[Variant]] = {}
-            for v in session.scalars(variants):
+            for v in reader.scalars(variants):
                 by_parent.setdefault(v.product_id, []).append(
                     Variant(v.sku, v.product_id, v.size, v.color, v.qty, v.in_stock, v.price)
                 )
-            stats = {pid: (float(avg), int(n)) for pid, avg, n in session.execute(ratings)}
+            stats = {pid: (float(avg), int(n)) for pid, avg, n in reader.execute(ratings)}
         return [_product(row, by_parent.get(row.id, []), stats.get(row.id)) for row in rows]
 
 

@@ -1,26 +1,41 @@
-"""Product search: exact hard filters, ranked by Reciprocal Rank Fusion of dense and BM25.
+"""Product search: exact hard filters, ranked by Reciprocal Rank Fusion of dense and keyword.
 
-Dense ranks come from a Chroma query on ``products`` (with a ``where`` clause), keyword ranks
-from :class:`BM25Index`; every hit is then checked exactly against its :class:`Product` (a
+Filters are answered by the catalog database's indexes (:mod:`catalog.search_index`), never
+by a pass over the products in Python: whether anything matches, how many would match without
+one constraint (the relaxations) and which dense hits qualify are ``EXISTS``/``COUNT``/``IN``
+queries; keyword ranks come from the database's full-text engine (SQLite FTS5 ``bm25()``, or
+PostgreSQL ``ts_rank_cd``) over the shop's normalised terms, restricted to what the filters
+allow. Dense ranks come from a Chroma query on ``products`` (with a ``where`` clause). Only
+the hits are loaded as :class:`Product`. Filters mean exactly what :class:`FilterCheck` says (a
 colour matches only if a variant in that colour exists, prices compare with the current price).
 An empty result names the constraint that emptied it, so the assistant can offer to relax it.
-When the Chroma store does not answer (a Chroma server down), search carries on with the BM25
-ranking over the catalog alone and marks the result ``keyword_only``; the next search tries
-Chroma again, so it recovers by itself when the server is back.
+When the Chroma store does not answer (a Chroma server down), search carries on with the
+keyword ranking alone and marks the result ``keyword_only``; the next search tries Chroma
+again, so it recovers by itself when the server is back.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, Protocol, runtime_checkable
 
+from catalog import text
 from catalog.domain import CatalogReader, Product
 from catalog.filters import ProductFilters
+from catalog.search_index import (
+    Criteria,
+    ProductIndex,
+    category_keys,
+    in_memory_index,
+    keyword_terms,
+    material_keys,
+)
 from catalog.vocabulary import CatalogVocabulary
 from knowledge.embedding import Embedder
-from knowledge.keyword import BM25Index, tokenize
-from knowledge.passages import category_keys, material_keys, product_document
+from knowledge.keyword import tokenize
 from knowledge.store import KnowledgeStore, StoreUnavailable
 
 logger = logging.getLogger(__name__)
@@ -29,6 +44,17 @@ RRF_K = 60
 _CORE = frozenset({"product_type", "gender"})
 #: Distinct product words whose matching types a FilterCheck remembers.
 _MATCHING_MEMORY = 1024
+#: Most keyword hits fused with the dense ones (beyond this rank a hit cannot reach the top).
+KEYWORD_DEPTH = 1000
+
+
+@runtime_checkable
+class IndexedCatalog(Protocol):
+    """A catalog that keeps a search index of its products in its database."""
+
+    def search_index(self) -> ProductIndex | None: ...
+
+    def iter_products(self) -> Iterable[Product]: ...
 
 
 @dataclass(frozen=True)
@@ -78,10 +104,7 @@ class FilterCheck:
     """
 
     def __init__(self, products: list[Product]) -> None:
-        self.types = sorted({p.product_type for p in products if p.product_type})
-        self._type_words = [_words(t) for t in self.types]
-        self._matching: dict[str, list[str]] = {}
-        self.capable = {
+        capable = {
             "price_min": any(p.price is not None for p in products),
             "color": any(p.colors or any(v.color for v in p.variants) for p in products),
             "size": any(p.sizes or any(v.size for v in p.variants) for p in products),
@@ -89,7 +112,22 @@ class FilterCheck:
             "material": any(p.materials for p in products),
             "eco_friendly": any(p.eco_friendly for p in products),
         }
-        self.capable["price_max"] = self.capable["price_min"]
+        capable["price_max"] = capable["price_min"]
+        self._facts({p.product_type for p in products if p.product_type}, capable)
+
+    @classmethod
+    def from_facts(cls, types: Iterable[str], capable: dict[str, bool]) -> FilterCheck:
+        """A check that knows the catalog only by its product types and filterable data (what
+        :meth:`catalog.search_index.ProductIndex.facts` gives), not by its products."""
+        check = cls.__new__(cls)
+        check._facts(types, capable)
+        return check
+
+    def _facts(self, types: Iterable[str], capable: dict[str, bool]) -> None:
+        self.types = sorted(set(types))
+        self._type_words = [_words(t) for t in self.types]
+        self._matching: dict[str, list[str]] = {}
+        self.capable = dict(capable)
 
     def unsupported(self, filters: ProductFilters) -> list[str]:
         """Active constraints on data this catalog does not have."""
@@ -135,6 +173,18 @@ class FilterCheck:
         if f.eco_friendly and not p.eco_friendly:
             return False
         return _variant_ok(p, f)
+
+    def criteria(self, f: ProductFilters) -> Criteria:
+        """``f`` resolved for the index: gender families, type or category, lower case."""
+        types, category = self.type_or_category(f)
+        return Criteria(
+            in_stock_only=f.in_stock_only, price_min=f.price_min, price_max=f.price_max,
+            genders=tuple(sorted(_genders(f.gender))) if f.gender else (),
+            types=tuple(types), category=category,
+            material=f.material.lower() if f.material else None,
+            eco_friendly=f.eco_friendly,
+            color=f.color.lower() if f.color else None,
+            size=f.size.lower() if f.size else None)
 
     def where(self, f: ProductFilters) -> dict[str, Any] | None:
         """The Chroma ``where`` clause equivalent to the filters it can express."""
@@ -218,8 +268,22 @@ def build_reason(p: Product, f: ProductFilters, matched: list[str], dense_hit: b
     return "; ".join(parts)
 
 
+def matched_words(query: str, terms: set[str]) -> list[str]:
+    """Words of ``query`` (as the shopper wrote them) whose terms are among ``terms``."""
+    matched: list[str] = []
+    for word in text.words(query):
+        if any(t in terms for t in keyword_terms(word)) and word not in matched:
+            matched.append(word)
+    return matched
+
+
 class ProductSearch:
-    """Hybrid product search over a catalog and its :class:`KnowledgeStore`."""
+    """Hybrid product search over a catalog, its search index and its :class:`KnowledgeStore`.
+
+    A catalog that keeps a search index (:class:`IndexedCatalog`, the SQL catalog) is searched
+    through it; any other catalog (tests' in-memory ones) is indexed into a private in-memory
+    SQLite database first.
+    """
 
     def __init__(self, catalog: CatalogReader, store: KnowledgeStore, embedder: Embedder,
                  dense_depth: int = 100) -> None:
@@ -229,13 +293,26 @@ class ProductSearch:
         self.refresh(catalog)
 
     def refresh(self, catalog: CatalogReader) -> None:
-        """Reload products and rebuild the keyword index (after an import)."""
-        products = catalog.products()
-        self.products = {p.id: p for p in products}
-        self.keyword = BM25Index([p.id for p in products],
-                                 [f"{p.name}\n{product_document(p)}" for p in products])
-        self.check = FilterCheck(products)
-        self.vocabulary = CatalogVocabulary.from_products(products)
+        """Open (or build) the catalog's search index and read its vocabulary (after an
+        import)."""
+        self._catalog = catalog
+        index = catalog.search_index() if isinstance(catalog, IndexedCatalog) else None
+        if index is None:
+            products = catalog.products()
+            index, everything = in_memory_index(products), iter(products)
+        else:
+            everything = iter(catalog.iter_products())  # type: ignore[attr-defined]
+        self.index = index
+        facts = index.facts()
+        self.check = FilterCheck.from_facts(facts.types, facts.capable)
+        self.vocabulary = CatalogVocabulary.from_products(everything)
+        self.__dict__.pop("products", None)
+
+    @cached_property
+    def products(self) -> dict[str, Product]:
+        """Every product by id, loaded on first use; search never needs it (the product
+        finder form does, to answer which kinds of product exist)."""
+        return {p.id: p for p in self._catalog.products()}
 
     def search(self, query: str, filters: ProductFilters | None = None,
                k: int = 5) -> SearchResult:
@@ -248,29 +325,38 @@ class ProductSearch:
         effective = filters
         for name in result.unsupported_filters:
             effective = effective.without(name)
-        allowed = [pid for pid, p in self.products.items() if self.check.matches(p, effective)]
-        if not allowed:
+        criteria = self.check.criteria(effective)
+        if not self.index.exists(criteria):
             result.relaxations = self._relaxations(effective)
             result.empty_because = (result.relaxations[0] if result.relaxations else
                                     Relaxation("combination", 0) if effective.restricting() else None)
             return result
         dense: list[str] = []
-        keyword: list[str] = []
         if query.strip():
-            allowed_set = set(allowed)
-            dense, result.keyword_only = self._dense(query, k, effective, allowed_set)
-            keyword = [pid for pid, _ in self.keyword.search(query, allowed=allowed_set)]
-        fused = rrf([dense, keyword]) if query.strip() else {pid: 0.0 for pid in allowed}
+            dense, result.keyword_only = self._dense(query, k, effective, criteria)
+            keyword = [pid for pid, _ in self.index.keyword(query, criteria, KEYWORD_DEPTH)]
+            fused = rrf([dense, keyword])
+        else:
+            fused = {pid: 0.0 for pid in self.index.first(criteria, k)}
+        top = sorted(fused, key=lambda i: -fused[i])[:k]
+        terms = self.index.terms_of(top) if query.strip() else {}
         dense_set = set(dense[:k])
-        for pid in sorted(fused, key=lambda i: -fused[i])[:k]:
-            product = self.products[pid]
-            matched = self.keyword.matched_terms(query, pid) if query.strip() else []
+        for pid in top:
+            product = self._catalog.product(pid)
+            if product is None:  # deleted since the index was read
+                continue
+            matched = matched_words(query, terms.get(pid, set()))
             result.hits.append(SearchHit(product, fused[pid], build_reason(
                 product, effective, matched, pid in dense_set)))
         return result
 
+    def keyword_ranking(self, query: str, filters: ProductFilters | None = None) -> list[str]:
+        """Ids the keyword engine alone finds for ``query`` under ``filters``, best first."""
+        criteria = self.check.criteria(filters or ProductFilters())
+        return [pid for pid, _ in self.index.keyword(query, criteria, KEYWORD_DEPTH)]
+
     def _dense(self, query: str, k: int, filters: ProductFilters,
-               allowed: set[str]) -> tuple[list[str], bool]:
+               criteria: Criteria) -> tuple[list[str], bool]:
         """Dense ranking of the allowed products, and whether it had to be skipped."""
         vector = self._embedder.embed([query])[0]
         try:
@@ -279,18 +365,18 @@ class ProductSearch:
         except StoreUnavailable as error:
             logger.warning("vector search unavailable, keyword search only: %s", error)
             return [], True
-        return [pid for pid, _ in hits if pid in allowed], False
+        return self.index.among(criteria, [pid for pid, _ in hits]), False
 
     def _relaxations(self, filters: ProductFilters) -> list[Relaxation]:
-        """Single constraints whose removal gives results, most results first.
+        """Single constraints whose removal gives results, most results first (one indexed
+        ``COUNT`` each).
 
         What the shopper is looking for (type, category, gender) comes after the details
         (price, colour, size, material, stock), which are what one would rather relax.
         """
         found = []
         for name in filters.restricting():
-            relaxed = filters.without(name)
-            count = sum(1 for p in self.products.values() if self.check.matches(p, relaxed))
+            count = self.index.count(self.check.criteria(filters.without(name)))
             if count:
                 found.append(Relaxation(name, count))
         return sorted(found, key=lambda r: (r.constraint in _CORE, -r.count))

@@ -1,8 +1,10 @@
 """Write a parsed catalog into the SQL database: idempotent, all or nothing.
 
 The parsed content is fingerprinted; when the fingerprint equals the stored one nothing is
-written. Otherwise the store's rows are replaced inside one transaction, so a failure at any
-point rolls back and leaves the previous catalog as it was.
+written. Otherwise the store's rows, and its search index (:mod:`catalog.search_index`), are
+replaced inside one transaction, so a failure at any point rolls back and leaves the previous
+catalog as it was. An unchanged catalog whose index is missing (a state database from before
+the index) gets its index built.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from catalog.schema import (
     ReviewRow,
     VariantRow,
 )
+from catalog.search_index import indexed_fingerprint, write_index
 
 PARSERS: dict[str, Callable[[Path], ParsedCatalog]] = {
     "luma": parse_luma,
@@ -113,6 +116,8 @@ def write_catalog(
             select(ImportMetaRow.fingerprint).where(ImportMetaRow.store == catalog.store)
         ).scalar()
         if stored == digest:
+            if indexed_fingerprint(connection, catalog.store) != digest:  # a state dir from
+                write_index(connection, catalog.store, catalog.products, digest)  # before it
             return summary
         tables = _rows(catalog)
         bar: Iterable[tuple[type, list[dict[str, Any]]]] = tqdm(
@@ -122,6 +127,7 @@ def write_catalog(
             connection.execute(delete(table).where(table.store == catalog.store))  # type: ignore[attr-defined]
         for table, rows in bar:
             _insert(connection, table, rows)
+        write_index(connection, catalog.store, catalog.products, digest)
         connection.execute(delete(ImportMetaRow).where(ImportMetaRow.store == catalog.store))
         connection.execute(
             insert(ImportMetaRow).values(

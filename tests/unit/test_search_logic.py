@@ -199,3 +199,50 @@ def test_search_falls_back_to_keywords_while_the_vector_store_is_down() -> None:
     back = search.search("kangeroo hoodie", ProductFilters(), k=3)
     assert not back.keyword_only
     assert back.hits[0].product.id == "P1"
+
+
+class CountingCatalog(InMemoryCatalog):
+    """An in-memory catalog that counts how products are read from it."""
+
+    def __init__(self, products: list[Product]) -> None:
+        super().__init__(products)
+        self.whole_reads = 0
+        self.single_reads: list[str] = []
+
+    def products(self) -> list[Product]:
+        self.whole_reads += 1
+        return super().products()
+
+    def product(self, product_id: str) -> Product | None:
+        self.single_reads.append(product_id)
+        return super().product(product_id)
+
+
+def test_search_checks_no_product_in_python_and_loads_only_the_hits(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    embedder = HashEmbedder()
+    catalog = CountingCatalog(PRODUCTS)
+    search = ProductSearch(catalog, FakeStore(PRODUCTS, embedder), embedder)  # type: ignore[arg-type]
+    catalog.whole_reads = 0
+
+    def scan(*_: Any) -> bool:
+        raise AssertionError("a search checked the products one by one in Python")
+
+    monkeypatch.setattr(FilterCheck, "matches", scan)
+    found = search.search("jacket", ProductFilters(gender="women"), k=2)
+    assert [h.product.id for h in found.hits] == ["WJ01", "UB01"]
+    empty = search.search("jacket", ProductFilters(color="red", price_max=100))
+    assert {r.constraint: r.count for r in empty.relaxations} == {"price_max": 1, "color": 3}
+    browse = search.search("", ProductFilters(price_max=55), k=3)  # no query: catalog order
+    assert [h.product.id for h in browse.hits] == ["MH01", "UB01"]
+    assert catalog.whole_reads == 0
+    assert catalog.single_reads == ["WJ01", "UB01", "MH01", "UB01"]  # the hits, nothing more
+
+
+def test_keyword_ranking_is_full_text_over_lemmas_within_the_filters(
+        search: ProductSearch) -> None:
+    assert search.keyword_ranking("chaz")[0] == "MH01"
+    assert search.keyword_ranking("hoodies") == ["MH01"]  # plural query, singular lemma indexed
+    assert search.keyword_ranking("goretex") == ["MJ02"]  # "Gore-Tex" is also indexed joined
+    assert search.keyword_ranking("jacket", ProductFilters(gender="men")) == ["MJ02"]
+    assert search.keyword_ranking("the and of") == []
