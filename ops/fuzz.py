@@ -6,6 +6,8 @@ awkward Unicode, invalid UTF-8, wrong JSON types and shapes, HTML/script, SQL-li
 control characters, and prompt-injection attempts asking for another shopper's email or order or for the
 assistant's configuration. :func:`fuzz` sends them and records every response that is a 5xx,
 carries a stack trace or a secret, or mentions the planted canary shopper's data.
+:func:`guessing_attack` guesses the canary's order with crafted messages (sequential numbers
+with its email, emails with its number), which the order-check lock-out must stop.
 """
 
 from __future__ import annotations
@@ -227,6 +229,92 @@ def fuzz(targets: Sequence[str], cases: Sequence[tuple[str, FuzzCase]], canary: 
                     report.problems.append(
                         f"{target} {case.family} {case.body[:80]!r}: {problem}")
     return report
+
+
+#: Words of the reply that refuses order checks past the lock-out (``dialogue.orders.LOCKED``).
+LOCKED_MARK = "too many tries"
+#: Words of the reply to a check that failed (``dialogue.orders.NOT_FOUND``).
+NOT_FOUND_MARK = "couldn't find an order"
+
+
+@dataclass(frozen=True)
+class Guess:
+    """One crafted try at A's order: who sends it, the message, and what it must get back
+    (``locked``: the lock-out reply; else the not-found reply)."""
+
+    sender: str
+    message: str
+    locked: bool
+
+
+def guessing_attack(canary: Canary, limit: int, tag: str = "guess") -> list[Guess]:
+    """The order-guessing attack of issue 17, as crafted ``/cancel_order{...}`` messages.
+
+    One sender knows A's email and walks the sequential numbers below A's order (none of them
+    A's); another knows A's number and tries emails. After ``limit`` failures each must be
+    refused with the lock-out reply, even when it finally sends A's real number and email, and
+    A's order must still be as it was (``scripts.fuzz`` reads its status afterwards).
+    """
+    real = int(canary.order_number)
+
+    def cancel(number: int | str, email: str) -> str:
+        return f'/cancel_order{{"order_id": "{number}", "email": "{email}"}}'
+
+    numbers = [Guess(f"{tag}-numbers", cancel(real - k, canary.email), False)
+               for k in range(limit, 0, -1)]
+    emails = [Guess(f"{tag}-emails", cancel(real, f"guess{k}.{tag}@example.org"), False)
+              for k in range(limit)]
+    last = [Guess(f"{tag}-numbers", cancel(real, canary.email), True),
+            Guess(f"{tag}-numbers", "/affirm", True),
+            Guess(f"{tag}-emails", cancel(real, f"guess{limit}.{tag}@example.org"), True),
+            Guess(f"{tag}-emails", cancel(real, canary.email), True)]
+    return numbers + emails + last
+
+
+def check_guess(guess: Guess, status: int, text: str) -> str | None:
+    """What is wrong with the reply to one :class:`Guess`, or ``None``."""
+    lowered = text.lower()
+    if status != 200:
+        return f"HTTP {status}"
+    if guess.message == "/affirm":  # the yes after a refused try: nothing to confirm
+        return "a yes after the lock-out cancelled the order" if "is cancelled" in lowered \
+            else None
+    if guess.locked and LOCKED_MARK not in lowered:
+        return "not locked out after the limit"
+    if not guess.locked and NOT_FOUND_MARK not in lowered and LOCKED_MARK not in lowered:
+        # Locked early is fine: the fuzz cases before may already have failed on A's number.
+        return "a wrong guess was answered with something else than not-found or locked"
+    return None
+
+
+def guess(target: str, attack: Sequence[Guess], client: httpx.Client) -> list[str]:
+    """Send the attack to ``target`` and return what went wrong."""
+    problems: list[str] = []
+    for number, one in enumerate(attack, 1):
+        try:
+            response = client.post(target, json={"sender": one.sender, "message": one.message})
+        except httpx.HTTPError as error:
+            problems.append(f"guessing try {number}: {type(error).__name__}")
+            continue
+        problem = check_guess(one, response.status_code, response.text)
+        if problem:
+            problems.append(f"guessing try {number} ({one.message[:70]}): {problem}")
+    return problems
+
+
+def order_state(state_url: str, number: str) -> str | None:
+    """The status of order ``number`` in the shop database (``None``: no such order)."""
+    from sqlalchemy import text
+
+    from aisle.db import make_engine
+
+    engine = make_engine(state_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT status FROM commerce_orders WHERE number = :n"),
+                                      {"n": int(number)}).scalar()
+    finally:
+        engine.dispose()
 
 
 def plant_canary(state_url: str, catalog_url: str, luma_dir: Path,

@@ -9,7 +9,9 @@ real order and has A give their email in a conversation, then sends the generate
 endpoint taking ``{"sender", "message"}`` JSON, e.g. the web app's chat API once it exists).
 On the production profile it also sends Rasa's HTTP API and the agent console's paths, raw
 and however spelled (:data:`ops.proxy.API_PROBES`), to the shoppers' front end, which must
-refuse each. Fails (exit 1) on any 5xx, stack trace, secret or canary data in a response, an
+refuse each. Then it guesses A's order with crafted ``/cancel_order{...}`` messages
+(:func:`ops.fuzz.guessing_attack`): past the order-check limit every try must be locked out and
+A's order must be left as it was. Fails (exit 1) on any 5xx, stack trace, secret or canary data in a response, an
 API path the front end passed, or when the databases changed in a way chat cannot explain
 (catalog rows, orders lost, SQLite integrity).
 """
@@ -26,7 +28,15 @@ from urllib.parse import urlsplit
 import httpx
 
 from aisle.settings import load_settings
-from ops.fuzz import fuzz, generate_cases, plant_canary, table_counts
+from ops.fuzz import (
+    fuzz,
+    generate_cases,
+    guess,
+    guessing_attack,
+    order_state,
+    plant_canary,
+    table_counts,
+)
 from ops.profiles import RunningProfile, running_profile
 from ops.proxy import API_PROBES, probe_front_end
 
@@ -74,10 +84,15 @@ def main(argv: list[str] | None = None) -> int:
         cases = list(generate_cases(args.inputs, canary, seed=args.seed))
         report = fuzz([f"{running.url}/webhooks/rest/webhook", *args.target], cases, canary)
         problems = report.problems + database_problems(running, before)
+        with httpx.Client(timeout=120) as client:
+            attack = guessing_attack(canary, load_settings().order_check_failures)
+            problems += guess(f"{running.url}/webhooks/rest/webhook", attack, client)
+        if order_state(running.state_url, canary.order_number) != "pending":
+            problems.append("the canary order changed during the guessing attack")
         if args.profile == "production":  # the embedded profile has no front end
             front = urlsplit(running.url)
             problems += probe_front_end(front.hostname or "127.0.0.1", front.port or 80)
-    print(f"{args.profile}: {report.line()}"
+    print(f"{args.profile}: {report.line()}; guessing attack: {len(attack)} tries"
           + (f"; {len(API_PROBES)} API paths probed on the front end"
              if args.profile == "production" else ""))
     for problem in problems[:50]:

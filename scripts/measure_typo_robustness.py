@@ -61,19 +61,21 @@ def misspelt_turns(clean: ScriptResult, typos: ScriptResult) -> list[tuple[int, 
 
 def reset_sample_orders(settings: Settings) -> None:
     """Import the sample customers and orders again, undoing the cancellations and returns that
-    the first run's scripts made (their own carts and orders belong to their senders)."""
+    the first run's scripts made (their own carts and orders belong to their senders), and
+    forget the order checks they failed (else the second run starts locked out, issue 17)."""
     from sqlalchemy import delete
     from sqlalchemy.orm import Session
 
     from catalog.repository import SqlCatalog
     from commerce.import_sample import PLACED_AT
     from commerce.importer import SOURCE, import_sample
-    from commerce.schema import CommerceImportRow, commerce_engine
+    from commerce.schema import CommerceImportRow, VerificationAttemptRow, commerce_engine
 
     engine = commerce_engine(settings.state_url)
     try:
         with Session(engine) as session, session.begin():
             session.execute(delete(CommerceImportRow).where(CommerceImportRow.source == SOURCE))
+            session.execute(delete(VerificationAttemptRow))
         import_sample(settings.data_dir / STORE, SqlCatalog(settings.catalog_url, STORE), engine,
                       PLACED_AT)
     finally:
