@@ -102,14 +102,14 @@ def builder_outputs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
                   description="Use promo code H20"),
         Promotion("Free shipping over $50", "by_percent", Decimal("0"), free_shipping=True)))
     returned = ReturnResult("requested", ORDER, date(2024, 5, 31), 30, POLICY)
-    commerce = SimpleNamespace(rules=rules, request_return=lambda *args: returned)
+    commerce = SimpleNamespace(rules=rules, request_return=lambda *args, **kwargs: returned)
     monkeypatch.setattr(order_actions, "today", lambda: date(2024, 5, 20))
     action_services.set_commerce(commerce)
     try:
         outputs += _dispatched(ActionListPromotions())
         outputs += _dispatched(order_actions.ActionRequestReturn(),
                                {"order_id": "000000001", "email": "a@b.co"})
-        commerce.request_return = lambda *args: ReturnResult("window_closed", ORDER, None, 30)
+        commerce.request_return = lambda *args, **kwargs: ReturnResult("window_closed", ORDER, None, 30)
         outputs += _dispatched(order_actions.ActionRequestReturn(),
                                {"order_id": "000000001", "email": "a@b.co"})
     finally:
