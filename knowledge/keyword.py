@@ -1,7 +1,9 @@
-"""A small BM25 keyword index, so exact names and rare words ("Chaz", "Gore-Tex") are found.
+"""A small in-memory BM25 index, for the store's policy passages in grounded answers.
 
-Built in memory at start-up from the product texts (a few hundred to a few thousand
-documents: milliseconds to a second), with the shop's one text normaliser
+Products are no longer ranked here: product search ranks keywords with the catalog database's
+full-text engine (:mod:`catalog.search_index`: SQLite FTS5 ``bm25()``, PostgreSQL
+``ts_rank_cd``), which needs nothing rebuilt at start-up. The policy passages are a few dozen
+headed sections, so this index costs milliseconds; it uses the shop's one text normaliser
 (:mod:`catalog.text`): lower-cased lemmas without punctuation or stop words.
 """
 
