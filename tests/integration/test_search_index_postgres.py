@@ -24,6 +24,7 @@ from catalog.filters import ProductFilters
 from catalog.importers import load
 from knowledge.search import FilterCheck
 from tests.integration.test_search_index import _filter_samples
+from tests.unit.test_search_logic import HOSTILE_QUERIES
 
 
 def _pg_bin() -> Path | None:
@@ -96,3 +97,15 @@ def test_postgres_full_text_ranks_by_tsvector(luma_on_postgres: SqlCatalog) -> N
             "EXPLAIN SELECT product_id FROM search_text WHERE document @@ "
             "to_tsquery('simple', 'hoodie')")).scalars())
     assert "ix_search_text_document" in plan  # the GIN index answers the match
+
+
+def test_postgres_takes_query_syntax_in_shopper_text_as_words(
+        luma_on_postgres: SqlCatalog) -> None:
+    index = luma_on_postgres.search_index()
+    assert index is not None
+    anything = FilterCheck.from_facts(index.facts().types, index.facts().capable).criteria(
+        ProductFilters())
+    for query in HOSTILE_QUERIES:  # to_tsquery syntax ("!", "|", "'", "\\", ":*") included
+        hits = index.keyword(query, anything, 3)
+        if "chaz" in query.lower():
+            assert hits[0][0] == "MH01", query

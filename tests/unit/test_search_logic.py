@@ -246,3 +246,18 @@ def test_keyword_ranking_is_full_text_over_lemmas_within_the_filters(
     assert search.keyword_ranking("goretex") == ["MJ02"]  # "Gore-Tex" is also indexed joined
     assert search.keyword_ranking("jacket", ProductFilters(gender="men")) == ["MJ02"]
     assert search.keyword_ranking("the and of") == []
+
+
+HOSTILE_QUERIES = ['chaz" OR "', "chaz*", "NEAR(chaz hoodie, 2)", "terms: chaz", "chaz AND NOT",
+                   "'; DROP TABLE search_text; --", "chaz\\' | !hoodie", "^chaz", "(((", '"',
+                   "hoodie" * 400, "chaz 🧥 hoodie", "chaz\x00hoodie", "-chaz +hoodie {x}",
+                   "1.75mm chaz", "chaz men's hoodie"]
+
+
+@pytest.mark.parametrize("query", HOSTILE_QUERIES)
+def test_query_syntax_in_shopper_text_is_matched_as_words(search: ProductSearch,
+                                                           query: str) -> None:
+    ranking = search.keyword_ranking(query)  # never a full-text syntax error
+    if "chaz" in query.lower():
+        assert ranking[:1] == ["MH01"]
+    assert search.search(query, ProductFilters(), k=3).filters == ProductFilters()
