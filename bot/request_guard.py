@@ -28,10 +28,11 @@ def clean_text(text: str) -> str:
 
 
 def too_long(text: str, max_chars: int) -> str | None:
-    """Why ``text`` is refused for its length, or ``None`` when it fits in ``max_chars``."""
+    """The reply to ``text`` when it is over ``max_chars`` characters, else ``None``."""
     if len(text) <= max_chars:
         return None
-    return f"the message is longer than {max_chars:,} characters: please send a shorter one"
+    return (f"That message is longer than {max_chars:,} characters, more than I can read at "
+            f"once. Could you send it again in a shorter form?")
 
 
 def nesting_depth(value: Any, give_up_past: int) -> int:

@@ -4,13 +4,14 @@ Registered in ``credentials.yml`` as ``bot.channels.rest.GuardedRestInput``; it 
 ``rest``, so the webhook stays ``POST /webhooks/rest/webhook``. Before Rasa sees a message:
 
 - a body over ``AISLE_CHANNEL_MAX_BODY_BYTES`` gets a 413 (from its ``Content-Length``,
-  before it is parsed), and a message over ``AISLE_MAX_MESSAGE_CHARS`` characters a 413;
+  before it is parsed); a message over ``AISLE_MAX_MESSAGE_CHARS`` characters gets a reply
+  (as the bot's, 200) asking for a shorter one, and starts no turn;
 - a bad body (wrong types, ``metadata`` nested too deep or too large) a 400;
 - a conversation or client address sending faster than its limits a 429 with
   ``Retry-After`` (the address behind ``AISLE_TRUSTED_PROXIES`` only, see
   :mod:`aisle.client_address`).
 
-Each answer is ``{"error": <one-line reason>}``, never a 500 and a stack trace in the log. A
+Each refusal is ``{"error": <one-line reason>}``, never a 500 and a stack trace in the log. A
 turn left silent because the action server is down gets an apology
 (:mod:`bot.channels.unavailable`).
 """
@@ -74,7 +75,7 @@ class GuardedRestInput(RestInput):
                 return refuse(400, problem or "the body could not be read")
             long_text = too_long(cleaned["message"], limits.max_message_chars)
             if long_text:
-                return refuse(413, long_text)
+                return response.json([{"recipient_id": cleaned["sender"], "text": long_text}])
             client = limits.trusted_proxies.client(request.ip,
                                                    request.headers.get("x-forwarded-for"))
             wait = rate.retry_after(cleaned["sender"], client)

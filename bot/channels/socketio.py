@@ -170,7 +170,7 @@ class AisleSocketIOInput(SocketIOInput):
                 return
             long_text = too_long(text, limits.max_message_chars)
             if long_text:
-                await reply(sid, refused(long_text))
+                await reply(sid, long_text)
                 return
             metadata, problem = check_metadata(data.get(self.metadata_key),
                                                limits.max_metadata_depth,

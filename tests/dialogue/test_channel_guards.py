@@ -101,10 +101,11 @@ def test_rest_refuses_a_megabyte_before_reading_it_and_keeps_answering(server: s
     assert normal.status_code == 200 and normal.json()[0]["text"] == "you said: hi"
 
 
-def test_rest_refuses_a_message_over_the_character_cap_with_a_reason(server: str) -> None:
+def test_rest_answers_a_message_over_the_character_cap_without_a_turn(server: str) -> None:
     too_long = post(server, {"sender": "long", "message": "é" * 2001}, "203.0.113.2")
-    assert too_long.status_code == 413
-    assert "longer than 2,000 characters" in too_long.json()["error"]
+    assert too_long.status_code == 200
+    [reply] = too_long.json()
+    assert reply["recipient_id"] == "long" and "longer than 2,000 characters" in reply["text"]
     fits = post(server, {"sender": "long", "message": "é" * 2000}, "203.0.113.2")
     assert fits.status_code == 200
     assert [m["text"] for m in received(server, "long")] == ["é" * 2000]
