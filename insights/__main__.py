@@ -16,6 +16,7 @@ from aisle.db import make_engine
 from aisle.logs import configure_logging
 from aisle.settings import Settings, load_settings
 from insights.events import EventStore
+from insights.propensity import Scorer
 
 
 def _moment(text: str) -> datetime:
@@ -35,15 +36,32 @@ def _sync(settings: Settings, store: EventStore) -> None:
           f"{done.seconds:.2f}s ({done.rows_per_second:,.0f} rows/s)")
 
 
-def _report(settings: Settings, store: EventStore, args: argparse.Namespace) -> None:
+def _scorer(settings: Settings) -> Scorer | None:
+    """The recommender's propensity, loaded here, unless the embedded Chroma store it needs
+    is open in another process (the running assistant's action server): a second embedded
+    client beside it could corrupt the store, so the report goes without (and says so)."""
     from insights.propensity import recommender_scorer
+
+    if not settings.chroma_url:
+        from aisle.store_lock import StoreInUse, claim
+
+        try:
+            claim(settings.chroma_path)
+        except StoreInUse as error:
+            print(f"propensity not computed: {error}. While the assistant runs, the console's "
+                  "/insights page shows it (the action server computes it).", file=sys.stderr)
+            return None
+    return recommender_scorer(settings)
+
+
+def _report(settings: Settings, store: EventStore, args: argparse.Namespace) -> None:
     from insights.report import build_report, catalog_names, render_html
 
     if not args.no_sync:
         _sync(settings, store)
     started = time.perf_counter()
     events = store.events(args.since, args.until)
-    scorer = None if args.no_propensity else recommender_scorer(settings)
+    scorer = None if args.no_propensity else _scorer(settings)
     report = build_report(events, args.since, args.until, scorer, settings.low_confidence,
                           catalog_names(settings))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -47,10 +47,17 @@ class StoreUnavailable(KnowledgeStoreError):
 
 
 def persistent_client(path: Path) -> Any:
-    """An embedded Chroma client storing its files under ``path``."""
+    """An embedded Chroma client storing its files under ``path``; this process counts as one
+    of the store's users until it exits (:mod:`aisle.store_lock`)."""
     import chromadb
 
+    from aisle.store_lock import StoreInUse, share
+
     path.mkdir(parents=True, exist_ok=True)
+    try:
+        share(path)
+    except StoreInUse as error:
+        raise StoreUnavailable(str(error)) from error
     return chromadb.PersistentClient(path=str(path))
 
 
