@@ -6,9 +6,10 @@ cleared so the next try starts clean. Commerce counts every check, however the s
 filled; past its limits it answers ``locked`` and the shopper is told (:data:`LOCKED`).
 
 Cancel and return change nothing at first: they ask "yes / no" about the verified order and
-keep the question in the ``order_change`` slot (``cancel 000000001``). Only the next message
-can answer it: any other intent clears the slot (its ``from_intent`` mapping in domain.yml),
-and :func:`confirm_order_change` acts on the order the question named, checking again.
+keep the question in the ``order_change`` slot (``cancel 000000001``), with
+``order_change_asked`` true. Only the next message can answer it: any other intent sets
+``order_change_asked`` to false (its ``from_intent`` mapping in domain.yml), and
+:func:`confirm_order_change` acts on the order the question named, checking again.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ YES_NO = {
     "return": [{"title": "Yes, start the return", "payload": "/affirm"},
                {"title": "No, keep it", "payload": "/deny"}],
 }
+#: The question answered (or dropped): both slots forgotten.
+ANSWERED = [("order_change", None), ("order_change_asked", None)]
 KEPT = {"cancel": "Okay, I haven't cancelled order {}.",
         "return": "Okay, I haven't started a return for order {}."}
 UNREADABLE_NUMBER = ("I couldn't read an order number in that. It's the number in your "
@@ -69,8 +72,7 @@ def not_found() -> Reply:
 
 def locked() -> Reply:
     """Too many failed checks: say so (never whether the order exists) and forget the slots."""
-    return (Reply().say(LOCKED).set("order_id", None).set("email", None)
-            .set("order_change", None))
+    return Reply().say(LOCKED).set("order_id", None).set("email", None).set_all(ANSWERED)
 
 
 def size_text(order: OrderSummary) -> str:
@@ -86,7 +88,8 @@ def ask_change(kind: str, order: OrderSummary, question: str) -> Reply:
     A relaxation offered earlier is dropped: the yes or no now answers this question.
     """
     return (Reply().say(question, order_payload(order), YES_NO[kind])
-            .set("pending_relaxation", None).set("order_change", f"{kind} {order.number}"))
+            .set("pending_relaxation", None).set("order_change", f"{kind} {order.number}")
+            .set("order_change_asked", True))
 
 
 def pending_change(value: Any) -> tuple[str, str] | None:
@@ -216,24 +219,24 @@ def confirm_order_change(turn: Turn, commerce: Commerce, today: date) -> Reply:
     """The yes or no to :func:`ask_change`: on yes, change the order the question named (its
     owner checked again), whatever ``order_id`` says now; on no, change nothing."""
     pending = pending_change(turn.slot("order_change"))
-    if pending is None:
-        return Reply().say(NOTHING_PENDING).set("order_change", None)
+    if pending is None or turn.slot("order_change_asked") is not True:
+        return Reply().say(NOTHING_PENDING).set_all(ANSWERED)
     kind, number = pending
     if turn.intent != "affirm":
-        return Reply().say(KEPT[kind].format(number)).set("order_change", None)
+        return Reply().say(KEPT[kind].format(number)).set_all(ANSWERED)
     email = turn.slot("email") or ""
     if kind == "cancel":
         cancelled = commerce.cancel_order(number, email, turn.sender_id, confirmed=True)
         if cancelled.status == "locked":
             return locked()
         if cancelled.order is None:
-            return not_found().set("order_change", None)
+            return not_found().set_all(ANSWERED)
         return (Reply().say(cancel_text(cancelled), order_payload(cancelled.order))
-                .set("order_change", None))
+                .set_all(ANSWERED))
     returned = commerce.request_return(number, email, today, turn.sender_id, confirmed=True)
     if returned.status == "locked":
         return locked()
     if returned.order is None:
-        return not_found().set("order_change", None)
+        return not_found().set_all(ANSWERED)
     return (Reply().say(return_text(returned), return_payload(returned.order, returned))
-            .set("order_change", None))
+            .set_all(ANSWERED))

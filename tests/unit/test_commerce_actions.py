@@ -459,8 +459,10 @@ def test_return_cites_the_thirty_day_rule(shop: FakeCommerce, monkeypatch: pytes
                            False)]
     assert asked[0]["text"].startswith("Start a return for order 000000001 (1 item, $34.00)?")
     assert SlotSet("order_change", "return 000000001") in events
+    assert SlotSet("order_change_asked", True) in events
     messages, events = run(ActionConfirmOrderChange(), tracker(
-        "yes", "affirm", {**slots, "order_change": "return 000000001"}))
+        "yes", "affirm", {**slots, "order_change": "return 000000001",
+                          "order_change_asked": True}))
     assert shop.calls[-1] == ("request_return", "000000001", "a@b.co", date(2024, 5, 20),
                               "shopper", True)
     assert messages[0]["text"] == (
@@ -468,4 +470,4 @@ def test_return_cites_the_thirty_day_rule(shop: FakeCommerce, monkeypatch: pytes
         "refund follows once they arrive.\nOur Customer Service page says: “Merchandise must "
         "be returned within 30 days of receipt of merchandise.”")
     assert messages[0]["custom"]["return"]["citation"]["heading"] == "Returns and Replacements"
-    assert events == [SlotSet("order_change", None)]
+    assert events == [SlotSet("order_change", None), SlotSet("order_change_asked", None)]

@@ -31,6 +31,7 @@ from tests.unit.test_commerce_service import NOW, QUOTE, _catalog
 
 __all__ = ["shop"]  # the fixture, imported to be used here
 SLOTS = {"order_id": "000000001", "email": "a@b.co"}
+ANSWERED = [SlotSet("order_change", None), SlotSet("order_change_asked", None)]
 YES_NO = [{"title": "Yes, cancel it", "payload": "/affirm"},
           {"title": "No, keep it", "payload": "/deny"}]
 
@@ -42,17 +43,19 @@ def test_cancel_asks_first_and_changes_nothing(shop: FakeCommerce) -> None:
     assert messages[0]["buttons"] == YES_NO
     assert messages[0]["custom"]["number"] == "000000001"
     assert events == [SlotSet("pending_relaxation", None),
-                      SlotSet("order_change", "cancel 000000001")]
+                      SlotSet("order_change", "cancel 000000001"),
+                      SlotSet("order_change_asked", True)]
 
 
 def test_yes_cancels_the_order_asked_about_and_no_other(shop: FakeCommerce) -> None:
     # The order_id slot changed since the question (a crafted "/affirm{"order_id": ...}"):
     # the yes still applies only to the order the question named.
-    slots = {**SLOTS, "order_id": "000000777", "order_change": "cancel 000000001"}
+    slots = {**SLOTS, "order_id": "000000777", "order_change": "cancel 000000001",
+             "order_change_asked": True}
     messages, events = run(ActionConfirmOrderChange(), tracker("yes", "affirm", slots))
     assert shop.calls == [("cancel_order", "000000001", "a@b.co", "shopper", True)]
     assert messages[0]["text"] == "Done: order 000000001 is cancelled and won't ship."
-    assert events == [SlotSet("order_change", None)]
+    assert events == ANSWERED
 
 
 def test_no_changes_nothing(shop: FakeCommerce) -> None:
@@ -60,19 +63,21 @@ def test_no_changes_nothing(shop: FakeCommerce) -> None:
                          ("return 000000001", "Okay, I haven't started a return for order "
                                               "000000001.")):
         messages, events = run(ActionConfirmOrderChange(), tracker(
-            "no", "deny", {**SLOTS, "order_change": change}))
+            "no", "deny", {**SLOTS, "order_change": change, "order_change_asked": True}))
         assert shop.calls == []
         assert messages[0]["text"] == text
-        assert events == [SlotSet("order_change", None)]
+        assert events == ANSWERED
 
 
 def test_yes_with_no_question_pending_changes_nothing(shop: FakeCommerce) -> None:
-    for pending in (None, "", "cancel", "explode 000000001", "cancel abc"):
+    for pending, asked in ((None, True), ("", True), ("cancel", True), ("explode 000000001", True),
+                           ("cancel abc", True), ("cancel 000000001", False),
+                           ("cancel 000000001", None)):  # False: the question expired
         messages, events = run(ActionConfirmOrderChange(), tracker(
-            "yes", "affirm", {**SLOTS, "order_change": pending}))
+            "yes", "affirm", {**SLOTS, "order_change": pending, "order_change_asked": asked}))
         assert shop.calls == []
         assert messages[0]["text"].startswith("There's no order change waiting for a yes")
-        assert events == [SlotSet("order_change", None)]
+        assert events == ANSWERED
 
 
 def test_a_shopper_past_the_limit_is_told_and_nothing_is_said_about_the_order(
@@ -85,11 +90,11 @@ def test_a_shopper_past_the_limit_is_told_and_nothing_is_said_about_the_order(
         messages, events = run(action, tracker("x", intent, SLOTS))
         assert [m["text"] for m in messages] == [LOCKED]
         assert all(not m["custom"] for m in messages)
-        assert events == [SlotSet("order_id", None), SlotSet("email", None),
-                          SlotSet("order_change", None)]
+        assert events == [SlotSet("order_id", None), SlotSet("email", None), *ANSWERED]
     assert "try again later" in LOCKED and "human" in LOCKED
     messages, _ = run(ActionConfirmOrderChange(), tracker(
-        "yes", "affirm", {**SLOTS, "order_change": "cancel 000000001"}))
+        "yes", "affirm", {**SLOTS, "order_change": "cancel 000000001",
+                          "order_change_asked": True}))
     assert [m["text"] for m in messages] == [LOCKED]
 
 
@@ -144,7 +149,8 @@ def test_crafted_guesses_are_locked_out_and_the_shopper_is_told(
     assert [m["text"] for m in messages] == [LOCKED]
     # Even a "yes" to an old question re-checks, and is refused while locked.
     track = tracker("yes", "affirm", {"order_id": number, "email": "ann@example.com",
-                                      "order_change": f"cancel {number}"})
+                                      "order_change": f"cancel {number}",
+                                      "order_change_asked": True})
     messages, _ = run(ActionConfirmOrderChange(), track)
     assert [m["text"] for m in messages] == [LOCKED]
     with real_shop.engine.connect() as connection:
