@@ -94,6 +94,26 @@ class ActionRequestReturn(Action):
         return send(dispatcher, reply)
 
 
+ASKING_ACTIONS = ("action_cancel_order", "action_request_return")
+#: Actions Rasa runs between a bot's turn and the next (not an answer of the bot's).
+_PLUMBING = {"action_listen", "action_extract_slots", "action_session_start"}
+
+
+def just_asked(tracker: Tracker) -> bool:
+    """True when the bot's last action before the latest message asked the cancel / return
+    question: only the very next message answers it."""
+    seen_message = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_message:
+                return False
+            seen_message = True
+        elif seen_message and event.get("event") == "action" and \
+                event.get("name") not in _PLUMBING:
+            return event.get("name") in ASKING_ACTIONS
+    return False
+
+
 class ActionConfirmOrderChange(Action):
     """The yes or no to the cancel / return question: change that order, or nothing."""
 
@@ -102,5 +122,6 @@ class ActionConfirmOrderChange(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        reply = await off_loop(confirm_order_change, read_turn(tracker), get_commerce(), today())
+        reply = await off_loop(confirm_order_change, read_turn(tracker), get_commerce(), today(),
+                               just_asked(tracker))
         return send(dispatcher, reply)

@@ -6,9 +6,9 @@ cleared so the next try starts clean. Commerce counts every check, however the s
 filled; past its limits it answers ``locked`` and the shopper is told (:data:`LOCKED`).
 
 Cancel and return change nothing at first: they ask "yes / no" about the verified order and
-keep the question in the ``order_change`` slot (``cancel 000000001``), with
-``order_change_asked`` true. Only the next message can answer it: any other intent sets
-``order_change_asked`` to false (its ``from_intent`` mapping in domain.yml), and
+keep the question in the ``order_change`` slot (``cancel 000000001``; every run of theirs sets
+it, to ``None`` when nothing was asked). Only the very next message answers it (the yes/no
+rules start with the asking action, and the action passes ``just_asked``), and
 :func:`confirm_order_change` acts on the order the question named, checking again.
 """
 
@@ -48,7 +48,7 @@ YES_NO = {
                {"title": "No, keep it", "payload": "/deny"}],
 }
 #: The question answered (or dropped): both slots forgotten.
-ANSWERED = [("order_change", None), ("order_change_asked", None)]
+ANSWERED = [("order_change", None)]
 KEPT = {"cancel": "Okay, I haven't cancelled order {}.",
         "return": "Okay, I haven't started a return for order {}."}
 UNREADABLE_NUMBER = ("I couldn't read an order number in that. It's the number in your "
@@ -88,8 +88,7 @@ def ask_change(kind: str, order: OrderSummary, question: str) -> Reply:
     A relaxation offered earlier is dropped: the yes or no now answers this question.
     """
     return (Reply().say(question, order_payload(order), YES_NO[kind])
-            .set("pending_relaxation", None).set("order_change", f"{kind} {order.number}")
-            .set("order_change_asked", True))
+            .set("pending_relaxation", None).set("order_change", f"{kind} {order.number}"))
 
 
 def pending_change(value: Any) -> tuple[str, str] | None:
@@ -154,11 +153,11 @@ def cancel_order(turn: Turn, commerce: Commerce) -> Reply:
     if result.status == "locked":
         return locked()
     if order is None:
-        return not_found()
+        return not_found().set_all(ANSWERED)
     if result.status == "cancellable":
         return ask_change("cancel", order, f"Cancel order {order.number} ({size_text(order)})? "
                                            f"yes / no")
-    return Reply().say(cancel_text(result), order_payload(order))
+    return Reply().say(cancel_text(result), order_payload(order)).set_all(ANSWERED)
 
 
 def return_text(result: ReturnResult) -> str:
@@ -205,21 +204,27 @@ def request_return(turn: Turn, commerce: Commerce, today: date) -> Reply:
     if result.status == "locked":
         return locked()
     if result.order is None:
-        return not_found()
+        return not_found().set_all(ANSWERED)
     if result.status == "returnable":
         deadline = f"{result.deadline:%B %-d, %Y}" if result.deadline else ""
         return ask_change("return", result.order,
                           f"Start a return for order {result.order.number} "
                           f"({size_text(result.order)})? You'd send the items back by "
                           f"{deadline}. yes / no")
-    return Reply().say(return_text(result), return_payload(result.order, result))
+    return (Reply().say(return_text(result), return_payload(result.order, result))
+            .set_all(ANSWERED))
 
 
-def confirm_order_change(turn: Turn, commerce: Commerce, today: date) -> Reply:
+def confirm_order_change(turn: Turn, commerce: Commerce, today: date,
+                         just_asked: bool) -> Reply:
     """The yes or no to :func:`ask_change`: on yes, change the order the question named (its
-    owner checked again), whatever ``order_id`` says now; on no, change nothing."""
+    owner checked again), whatever ``order_id`` says now; on no, change nothing.
+
+    ``just_asked``: the bot's last action before this message was the question (else the
+    question has expired and nothing is changed).
+    """
     pending = pending_change(turn.slot("order_change"))
-    if pending is None or turn.slot("order_change_asked") is not True:
+    if pending is None or not just_asked:
         return Reply().say(NOTHING_PENDING).set_all(ANSWERED)
     kind, number = pending
     if turn.intent != "affirm":

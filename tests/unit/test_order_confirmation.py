@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions import services as action_services
@@ -31,9 +33,22 @@ from tests.unit.test_commerce_service import NOW, QUOTE, _catalog
 
 __all__ = ["shop"]  # the fixture, imported to be used here
 SLOTS = {"order_id": "000000001", "email": "a@b.co"}
-ANSWERED = [SlotSet("order_change", None), SlotSet("order_change_asked", None)]
+ANSWERED = [SlotSet("order_change", None)]
 YES_NO = [{"title": "Yes, cancel it", "payload": "/affirm"},
           {"title": "No, keep it", "payload": "/deny"}]
+
+
+def answer(text: str, intent: str, slots: dict[str, Any],
+           asked_by: str | None = "action_cancel_order") -> Tracker:
+    """The shopper's next message after the bot's action ``asked_by`` (as Rasa logs it)."""
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    before = [{"event": "user", "text": "earlier", "parse_data": {}}]
+    if asked_by:
+        before += [{"event": "action", "name": asked_by}, {"event": "bot", "text": "?"}]
+    events = [*before, {"event": "action", "name": "action_listen"},
+              {"event": "user", "text": text, "parse_data": message},
+              {"event": "action", "name": "action_extract_slots"}]
+    return Tracker("shopper", slots, message, events, False, None, {}, "action_listen")
 
 
 def test_cancel_asks_first_and_changes_nothing(shop: FakeCommerce) -> None:
@@ -43,16 +58,14 @@ def test_cancel_asks_first_and_changes_nothing(shop: FakeCommerce) -> None:
     assert messages[0]["buttons"] == YES_NO
     assert messages[0]["custom"]["number"] == "000000001"
     assert events == [SlotSet("pending_relaxation", None),
-                      SlotSet("order_change", "cancel 000000001"),
-                      SlotSet("order_change_asked", True)]
+                      SlotSet("order_change", "cancel 000000001")]
 
 
 def test_yes_cancels_the_order_asked_about_and_no_other(shop: FakeCommerce) -> None:
     # The order_id slot changed since the question (a crafted "/affirm{"order_id": ...}"):
     # the yes still applies only to the order the question named.
-    slots = {**SLOTS, "order_id": "000000777", "order_change": "cancel 000000001",
-             "order_change_asked": True}
-    messages, events = run(ActionConfirmOrderChange(), tracker("yes", "affirm", slots))
+    slots = {**SLOTS, "order_id": "000000777", "order_change": "cancel 000000001"}
+    messages, events = run(ActionConfirmOrderChange(), answer("yes", "affirm", slots))
     assert shop.calls == [("cancel_order", "000000001", "a@b.co", "shopper", True)]
     assert messages[0]["text"] == "Done: order 000000001 is cancelled and won't ship."
     assert events == ANSWERED
@@ -62,19 +75,24 @@ def test_no_changes_nothing(shop: FakeCommerce) -> None:
     for change, text in (("cancel 000000001", "Okay, I haven't cancelled order 000000001."),
                          ("return 000000001", "Okay, I haven't started a return for order "
                                               "000000001.")):
-        messages, events = run(ActionConfirmOrderChange(), tracker(
-            "no", "deny", {**SLOTS, "order_change": change, "order_change_asked": True}))
+        asked_by = "action_cancel_order" if change.startswith("cancel") else \
+            "action_request_return"
+        messages, events = run(ActionConfirmOrderChange(), answer(
+            "no", "deny", {**SLOTS, "order_change": change}, asked_by))
         assert shop.calls == []
         assert messages[0]["text"] == text
         assert events == ANSWERED
 
 
 def test_yes_with_no_question_pending_changes_nothing(shop: FakeCommerce) -> None:
-    for pending, asked in ((None, True), ("", True), ("cancel", True), ("explode 000000001", True),
-                           ("cancel abc", True), ("cancel 000000001", False),
-                           ("cancel 000000001", None)):  # False: the question expired
-        messages, events = run(ActionConfirmOrderChange(), tracker(
-            "yes", "affirm", {**SLOTS, "order_change": pending, "order_change_asked": asked}))
+    cases = [(None, "action_cancel_order"), ("", "action_cancel_order"),
+             ("cancel", "action_cancel_order"), ("explode 000000001", "action_cancel_order"),
+             ("cancel abc", "action_cancel_order"),
+             # The question expired: another answer came between it and this yes.
+             ("cancel 000000001", "action_answer_policy"), ("cancel 000000001", None)]
+    for pending, asked_by in cases:
+        messages, events = run(ActionConfirmOrderChange(), answer(
+            "yes", "affirm", {**SLOTS, "order_change": pending}, asked_by))
         assert shop.calls == []
         assert messages[0]["text"].startswith("There's no order change waiting for a yes")
         assert events == ANSWERED
@@ -92,9 +110,8 @@ def test_a_shopper_past_the_limit_is_told_and_nothing_is_said_about_the_order(
         assert all(not m["custom"] for m in messages)
         assert events == [SlotSet("order_id", None), SlotSet("email", None), *ANSWERED]
     assert "try again later" in LOCKED and "human" in LOCKED
-    messages, _ = run(ActionConfirmOrderChange(), tracker(
-        "yes", "affirm", {**SLOTS, "order_change": "cancel 000000001",
-                          "order_change_asked": True}))
+    messages, _ = run(ActionConfirmOrderChange(), answer(
+        "yes", "affirm", {**SLOTS, "order_change": "cancel 000000001"}))
     assert [m["text"] for m in messages] == [LOCKED]
 
 
@@ -102,7 +119,7 @@ def test_return_outside_the_window_is_said_without_a_question(shop: FakeCommerce
     shop.returned = ReturnResult("window_closed", ORDER, date(2024, 5, 31), 30, QUOTE)
     messages, events = run(ActionRequestReturn(), tracker("x", "return_or_refund", SLOTS))
     assert messages[0]["text"].startswith("The return window for order 000000001 closed on")
-    assert not messages[0]["buttons"] and events == []
+    assert not messages[0]["buttons"] and events == ANSWERED
 
 
 # -- a real shop: crafted messages --------------------------------------------------------
@@ -148,9 +165,8 @@ def test_crafted_guesses_are_locked_out_and_the_shopper_is_told(
     messages, _ = _crafted("bot5", number, "ann@example.com")  # the right email, too late
     assert [m["text"] for m in messages] == [LOCKED]
     # Even a "yes" to an old question re-checks, and is refused while locked.
-    track = tracker("yes", "affirm", {"order_id": number, "email": "ann@example.com",
-                                      "order_change": f"cancel {number}",
-                                      "order_change_asked": True})
+    track = answer("yes", "affirm", {"order_id": number, "email": "ann@example.com",
+                                     "order_change": f"cancel {number}"})
     messages, _ = run(ActionConfirmOrderChange(), track)
     assert [m["text"] for m in messages] == [LOCKED]
     with real_shop.engine.connect() as connection:
