@@ -4,6 +4,8 @@ across replicas; cancel and return change nothing until confirmed."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from aisle.redaction import email_token
+from aisle.settings import REPO_ROOT
 from commerce.policy import StorePolicy
 from commerce.pricing import StoreRules
 from commerce.schema import commerce_engine
@@ -172,3 +175,25 @@ def test_cancel_and_return_preview_change_nothing(service: CommerceService) -> N
     assert returned.status == "returnable" and returned.deadline is not None
     assert service.order_status(number, OWNER, "owner").order.status == "delivered"  # type: ignore[union-attr]
     assert service.request_return(number, OWNER, today, "owner").status == "requested"
+
+
+_OTHER_PROCESS = """
+import sys
+from tests.unit.test_order_lockout import Clock, _service
+clock = Clock()
+service = _service(sys.argv[1], clock)
+for guess in range(3):
+    print(service.order_status(sys.argv[2], f"p{guess}@example.com", f"p{guess}").status)
+"""
+
+
+def test_the_lock_holds_across_two_processes(url: str, clock: Clock) -> None:
+    service = _service(url, clock)
+    number = _order(service)
+    other = subprocess.run([sys.executable, "-c", _OTHER_PROCESS, url, number], cwd=REPO_ROOT,
+                           capture_output=True, text=True, timeout=120, check=True)
+    assert other.stdout.split() == ["not_found"] * 3
+    for guess in range(2):
+        assert service.order_status(number, f"q{guess}@example.com", f"q{guess}").status == \
+            "not_found"
+    assert service.order_status(number, OWNER, "owner").status == "locked"
