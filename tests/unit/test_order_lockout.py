@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -196,4 +197,15 @@ def test_the_lock_holds_across_two_processes(url: str, clock: Clock) -> None:
     for guess in range(2):
         assert service.order_status(number, f"q{guess}@example.com", f"q{guess}").status == \
             "not_found"
+    assert service.order_status(number, OWNER, "owner").status == "locked"
+
+
+def test_concurrent_guesses_do_not_slip_past_the_limit(service: CommerceService) -> None:
+    number = _order(service)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(
+            lambda guess: service.order_status(number, f"c{guess}@example.com",
+                                               f"c{guess}").status, range(16)))
+    assert answers.count("not_found") <= 5
+    assert answers.count("not_found") + answers.count("locked") == 16
     assert service.order_status(number, OWNER, "owner").status == "locked"
