@@ -20,6 +20,10 @@ SQLite engine made here therefore
   makes each transaction serial with the other process's, and the lock is the only thing a
   transaction waits for: when even the busy timeout runs out, taking it is retried
   (:data:`LOCK_RETRIES` times, backing off) before the error reaches the caller.
+
+  Readers that never write (``read_only=True``: the web app and insights reading Rasa's
+  tracker file) begin a plain deferred transaction instead: in WAL it reads a consistent
+  snapshot without taking the write lock, so a long read never holds up Rasa's writes.
 """
 
 from __future__ import annotations
@@ -52,9 +56,10 @@ def driver_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
     """A SQLAlchemy engine on ``url``; server databases get pre-ping and recycling, SQLite
-    files WAL, a busy timeout and write-locking transactions (see the module's docstring).
+    files WAL, a busy timeout and write-locking transactions unless ``read_only`` (see the
+    module's docstring).
 
     Errors never show bound parameters (``hide_parameters``): SQLAlchemy would otherwise put
     them, a shopper's email among them, into the exception text that reaches the logs.
@@ -66,7 +71,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_recycle", POOL_RECYCLE)
         return create_engine(url, **kwargs)
     engine = create_engine(url, **kwargs)
-    _serialise_sqlite(engine, in_memory=make_url(url).database in (None, "", ":memory:"))
+    _serialise_sqlite(engine, in_memory=make_url(url).database in (None, "", ":memory:"),
+                      begin="BEGIN" if read_only else "BEGIN IMMEDIATE")
     return engine
 
 
@@ -76,7 +82,7 @@ def is_locked(error: BaseException) -> bool:
     return isinstance(original, sqlite3.OperationalError) and "locked" in str(original)
 
 
-def _serialise_sqlite(engine: Engine, in_memory: bool) -> None:
+def _serialise_sqlite(engine: Engine, in_memory: bool, begin: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         # The driver's own BEGIN (deferred, at the first write) is switched off: ``_on_begin``
@@ -91,13 +97,13 @@ def _serialise_sqlite(engine: Engine, in_memory: bool) -> None:
     def _on_begin(connection: Connection) -> None:
         if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
             return  # VACUUM and other statements that must run outside a transaction
-        _begin_immediate(connection)
+        _begin(connection, begin)
 
 
-def _begin_immediate(connection: Connection) -> None:
+def _begin(connection: Connection, statement: str) -> None:
     for attempt in range(LOCK_RETRIES + 1):
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql(statement)
             return
         except OperationalError as error:
             if not is_locked(error) or attempt == LOCK_RETRIES:

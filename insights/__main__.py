@@ -31,7 +31,7 @@ def _moment(text: str) -> datetime:
 def _sync(settings: Settings, store: EventStore) -> None:
     from insights.sync import sync_tracker
 
-    done = sync_tracker(make_engine(settings.tracker_url), store)
+    done = sync_tracker(make_engine(settings.tracker_url, read_only=True), store)
     print(f"synced {done.rows} tracker rows into {done.events} new events in "
           f"{done.seconds:.2f}s ({done.rows_per_second:,.0f} rows/s)")
 

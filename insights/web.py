@@ -39,7 +39,8 @@ def build_router(settings: Settings, require_agent: Callable[..., Any],
     def stores() -> tuple[EventStore, Engine]:
         """The event store and the tracker store's engine, opened once on the first request."""
         if not opened:
-            opened.append((EventStore(settings.state_url), make_engine(settings.tracker_url)))
+            opened.append((EventStore(settings.state_url),
+                           make_engine(settings.tracker_url, read_only=True)))
         return opened[0]
 
     @router.get("/insights", response_class=HTMLResponse)

@@ -92,7 +92,7 @@ class TrackerReader:
         if sqlite_file and not Path(sqlite_file).exists():
             return []  # Rasa has not started yet: do not create its file here
         if self._engine is None:
-            self._engine = make_engine(self.url)
+            self._engine = make_engine(self.url, read_only=True)
         with self._engine.connect() as connection:
             if not inspect(connection).has_table("events"):
                 return []

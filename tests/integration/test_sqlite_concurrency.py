@@ -100,3 +100,25 @@ def test_in_memory_databases_still_work() -> None:
         connection.execute(text("CREATE TABLE t (x INTEGER)"))
         connection.execute(text("INSERT INTO t VALUES (1)"))
         assert connection.execute(text("SELECT x FROM t")).scalar() == 1
+
+
+def test_a_long_read_of_rasa_s_tracker_file_does_not_hold_up_rasa_s_writes(tmp_path: Path) -> None:
+    path = tmp_path / "tracker.sqlite"
+    with sqlite3.connect(path) as rasa:
+        rasa.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, data TEXT)")
+        rasa.execute("INSERT INTO events (data) VALUES ('hello')")
+    reader = make_engine(f"sqlite:///{path}", read_only=True)
+    with reader.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM events")).scalar() == 1
+        # The read transaction is still open; Rasa (its own client, short timeout) writes.
+        rasa = sqlite3.connect(path, timeout=0.5)
+        rasa.execute("INSERT INTO events (data) VALUES ('hi again')")
+        rasa.commit()
+        # The reader keeps its snapshot until its transaction ends...
+        assert connection.execute(text("SELECT count(*) FROM events")).scalar() == 1
+        rasa.execute("BEGIN IMMEDIATE")  # ...and reads while Rasa holds the write lock.
+        assert connection.execute(text("SELECT data FROM events WHERE id = 1")).scalar() == "hello"
+        rasa.rollback()
+        rasa.close()
+    with reader.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM events")).scalar() == 2
