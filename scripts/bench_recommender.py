@@ -219,6 +219,75 @@ def bench_serving(settings: Settings, calls: int = 300) -> list[str]:
     ]
 
 
+PEER_GRID: dict[str, list[dict]] = {
+    # A small grid, chosen on valid NDCG@10 only. RecBole defaults otherwise (SASRec: 2 layers,
+    # 2 heads, hidden 64; GRU4Rec: 1 layer, embedding 64, hidden 128; BERT4Rec: 2 layers, hidden 64,
+    # mask ratio 0.2); Adam at 1e-3, batch 512, full softmax (CE), the last 20 items.
+    "SASRec": [{"hidden_dropout_prob": 0.5, "attn_dropout_prob": 0.5},
+               {"hidden_dropout_prob": 0.2, "attn_dropout_prob": 0.2}],
+    "GRU4Rec": [{"dropout_prob": 0.3}, {"dropout_prob": 0.1}],
+    "BERT4Rec": [{"hidden_dropout_prob": 0.2, "attn_dropout_prob": 0.2}],
+}
+
+
+def bench_peers(settings: Settings, models: tuple[str, ...] = ("SASRec", "GRU4Rec", "BERT4Rec"),
+                max_seconds: float = 420.0, out: Path | None = None) -> list[str]:
+    """Train RecBole peers on the Scientific atomic files (tuned on valid) and score test with
+    RecBole's full-sort evaluator and with ours under both protocols, beside our model."""
+    import json
+
+    from recommender.evaluate import score_by_protocol
+    from recommender.peers import train_peer
+
+    dataset_dir = settings.data_dir / "amazon-scientific"
+    dataset = load_dataset(dataset_dir, with_descriptions=False)
+    test = dataset.splits["test"]
+    results: dict = {"dataset": dataset.name, "split": "test", "max_seconds": max_seconds,
+                     "grid": {m: PEER_GRID[m] for m in models}, "peers": {}}
+    for name in models:
+        tried = []
+        best = None
+        for params in PEER_GRID[name]:
+            run = train_peer(name, dataset_dir, dataset.name, params, dataset.num_items,
+                             epochs=200, threads=torch.get_num_threads(),
+                             max_seconds=max_seconds)
+            print(f"{name} {params}: valid {run.valid} in {run.train_seconds:.0f} s, best epoch "
+                  f"{run.best_epoch} of {run.epochs_run}", flush=True)
+            tried.append({"params": params, "valid": run.valid, "best_epoch": run.best_epoch,
+                          "epochs_run": run.epochs_run, "train_seconds": run.train_seconds})
+            if best is None or run.valid["ndcg@10"] > best.valid["ndcg@10"]:
+                best = run
+        assert best is not None
+        ours = score_by_protocol(best.scorer, test, ("kept", "excluded"))
+        results["peers"][name] = {"chosen": best.params, "tried": tried,
+                                  "test_recbole_full_sort": best.test_recbole,
+                                  "history_kept": ours["kept"],
+                                  "history_excluded": ours["excluded"]}
+        print(f"{name}: RecBole test {best.test_recbole}; ours {ours}", flush=True)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return peer_rows(results)
+
+
+def peer_rows(results: dict) -> list[str]:
+    """The markdown of a peers run (``bench_peers``'s JSON)."""
+    rows = ["| peer (chosen on valid) | RecBole full sort R@10 | N@10 | ours, history kept R@10 | "
+            "N@10 | ours, history excluded R@10 | N@10 | training (s, epochs) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, peer in results["peers"].items():
+        rb, kept, excl = (peer["test_recbole_full_sort"], peer["history_kept"],
+                          peer["history_excluded"])
+        chosen = next(t for t in peer["tried"] if t["params"] == peer["chosen"])
+        seconds = sum(t["train_seconds"] for t in peer["tried"])
+        rows.append(f"| {name} {peer['chosen']} | {rb['recall@10']:.4f} | {rb['ndcg@10']:.4f} | "
+                    f"{kept['recall@10']:.4f} | {kept['ndcg@10']:.4f} | {excl['recall@10']:.4f} | "
+                    f"{excl['ndcg@10']:.4f} | {chosen['train_seconds']:.0f} "
+                    f"({chosen['epochs_run']} epochs, best {chosen['best_epoch']}); grid of "
+                    f"{len(peer['tried'])}: {seconds:.0f} |")
+    return rows
+
+
 SECTIONS = (
     ("Recommender quality: Amazon Scientific test split", bench_quality),
     ("Recommender: int8 quantisation", bench_quantisation),
@@ -234,8 +303,23 @@ def sections(settings: Settings) -> list[tuple[str, list[str]]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=[f.__name__ for _, f in SECTIONS], action="append")
+    parser.add_argument("--peers", action="store_true",
+                        help="also train the RecBole peers (SASRec, GRU4Rec, BERT4Rec) on CPU: "
+                             "about 7 min per grid point; needs requirements/bench.txt")
+    parser.add_argument("--peer", choices=("SASRec", "GRU4Rec", "BERT4Rec"), action="append",
+                        help="with --peers: only these peers")
+    parser.add_argument("--peer-seconds", type=float, default=420.0,
+                        help="training time budget of one grid point (early stopping may end it)")
+    parser.add_argument("--peers-json", type=Path, default=Path("results/recommender-peers.json"))
     args = parser.parse_args(argv)
     settings = load_settings()
+    if args.peers:
+        rows = bench_peers(settings, tuple(args.peer or PEER_GRID), args.peer_seconds,
+                           args.peers_json)
+        print("## Recommender peers (RecBole) in the same run\n\n" + "\n".join(rows) + "\n",
+              flush=True)
+        if args.only is None:
+            return
     for title, measure in SECTIONS:
         if args.only and measure.__name__ not in args.only:
             continue
