@@ -98,6 +98,11 @@ class EventStore:
     def __init__(self, url: str, engine: Engine | None = None) -> None:
         self.engine = engine or make_engine(url)
         InsightsBase.metadata.create_all(self.engine)
+        # Reports read many events: on a SQLite file they read a snapshot without the write
+        # lock (aisle.db), so the web app's and the action server's writes are not held up.
+        file = self.engine.dialect.name == "sqlite" and self.engine.url.database not in (
+            None, "", ":memory:")
+        self._reader = make_engine(url, read_only=True) if file and engine is None else self.engine
 
     def record(self, event: Event) -> None:
         """Store one event (a repeat of a stored ``dedup_key`` is ignored)."""
@@ -129,7 +134,7 @@ class EventStore:
             query = query.where(EventRow.kind.in_(list(kinds)))
         if conversation_id is not None:
             query = query.where(EventRow.conversation_id == conversation_id)
-        with Session(self.engine) as session:
+        with Session(self._reader) as session:
             return [_event(row) for row in session.scalars(query)]
 
     def delete_before(self, moment: datetime) -> int:

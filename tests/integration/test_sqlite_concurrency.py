@@ -12,6 +12,7 @@ import multiprocessing
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Integer, String, func, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -122,3 +123,25 @@ def test_a_long_read_of_rasa_s_tracker_file_does_not_hold_up_rasa_s_writes(tmp_p
         rasa.close()
     with reader.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM events")).scalar() == 2
+
+
+def test_the_insights_report_reads_events_while_the_action_server_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    import aisle.db
+    from insights.events import Event, EventStore
+
+    monkeypatch.setattr(aisle.db, "BUSY_TIMEOUT_MS", 200)  # fail fast instead of waiting 15 s
+    monkeypatch.setattr(aisle.db, "LOCK_RETRIES", 0)
+    url = f"sqlite:///{tmp_path / 'shop.sqlite'}"
+    store = EventStore(url)  # the report's, opened before the action server's transaction
+    store.record(Event(kind="message", conversation_id="s1", at=datetime.now(UTC),
+                       source="web", data={"text": "hello"}))
+    writer = sqlite3.connect(tmp_path / "shop.sqlite", timeout=0.2)
+    writer.execute("BEGIN IMMEDIATE")  # the action server in the middle of a transaction
+    try:
+        assert [e.conversation_id for e in store.events()] == ["s1"]
+    finally:
+        writer.rollback()
+        writer.close()
