@@ -277,6 +277,27 @@ def test_socketio_limits_a_conversation_with_a_polite_refusal(server: str) -> No
     assert len(received(server, "rate-1")) == PER_CONVERSATION
 
 
+def test_socketio_limits_a_client_address_across_conversations(server: str) -> None:
+    async def run() -> list[str]:
+        shopper = Shopper(server, "10.9.9.9, 203.0.113.26")  # only the right hop counts
+        await shopper.connect("per-client-0")
+        for i in range(PER_CLIENT + 1):
+            await shopper.say("hi", f"per-client-{i}")
+        # Answers go to each conversation's room (only per-client-0's is joined here), a
+        # refusal to the sending connection.
+        await shopper.wait_for(lambda: any("faster" in m.get("text", "")
+                                           for m in shopper.messages))
+        await shopper.sio.disconnect()
+        return [m.get("text", "") for m in shopper.messages]
+
+    texts = asyncio.run(run())
+    assert texts[0] == "you said: hi"
+    assert "faster than I can read them" in texts[-1]
+    turns = [m for m in httpx.get(f"{server}/received").json()
+             if m["sender"].startswith("per-client-")]
+    assert len(turns) == PER_CLIENT
+
+
 def test_socketio_a_bad_session_id_gets_a_fresh_one(server: str) -> None:
     async def run() -> list[str]:
         shopper = Shopper(server, "203.0.113.24")
