@@ -3,8 +3,11 @@
 Full ranking over all items, leave-one-out, under two protocols (``--history excluded|kept``,
 default both): ``excluded``, the shopper's history items are no candidates (what serving does);
 ``kept``, every item is a candidate (RecBole's full sort for sequential models, the protocol of
-the published results on the UniSRec splits). Items are encoded from text only, so any dataset in
-the atomic format can be scored (zero-shot transfer when the model never saw it). Prints and
+the published results on the UniSRec splits). A model folder with a repeat/new gate
+(``recommender.fit_repeat_gate``) is scored with it, as serving scores; the same model without
+the gate is reported beside it (``model_without_repeat_gate``). Items are encoded from text
+only, so any dataset in the atomic format can be scored (zero-shot transfer when the model never
+saw it). Prints and
 writes JSON: Recall@10/20, NDCG@10/20, MRR for the model and each baseline under each protocol
 (``report["history_excluded"]``, ``report["history_kept"]``), and the propensity head's AUC / ECE
 on the split's top-50 candidates (history excluded).
@@ -21,6 +24,7 @@ from pathlib import Path
 import torch
 
 from recommender.baselines import item_knn_scorer, popularity_scorer
+from recommender.calibration import gated_scorer
 from recommender.data import InteractionDataset, load_dataset
 from recommender.encoding import encode_texts, tokenise
 from recommender.io import LoadedModel, load_model, new_model
@@ -62,9 +66,14 @@ def score_model(loaded: LoadedModel, dataset: InteractionDataset, split: str,
     vectors = encode_texts(model, texts, device, progress=progress)
     encode_seconds = time.perf_counter() - started
     examples = dataset.splits[split]
-    per_protocol = score_by_protocol(model_scorer(model, vectors), examples, protocols,
-                                     progress, f"ranking {split}")
-    facts: dict = {"items_per_second": round(dataset.num_items / max(encode_seconds, 1e-9), 1)}
+    raw = model_scorer(model, vectors)
+    gate = loaded.repeat_gate
+    per_protocol = score_by_protocol(gated_scorer(raw, gate), examples, protocols, progress,
+                                     f"ranking {split}")
+    facts: dict = {"items_per_second": round(dataset.num_items / max(encode_seconds, 1e-9), 1),
+                   "repeat_gate": gate.to_dict() if gate else None}
+    if gate is not None:  # the same model without its gate, for the record
+        facts["without_repeat_gate"] = score_by_protocol(raw, examples, protocols)
     counts = torch.tensor(dataset.item_counts("train"), dtype=torch.float32)
     candidates = candidate_set(model, vectors, examples, torch.log1p(counts))
     facts["propensity"] = {"candidates": "top-50 per shopper, history excluded",
@@ -104,9 +113,12 @@ def evaluate(model_dir: Path | None, dataset_dir: Path, split: str = "test",
         loaded = load_model(model_dir, base_dir, device=str(dev))
         trained_on = loaded.meta.get("training", {}).get("dataset_name")
         facts, per_protocol = score_model(loaded, dataset, split, dev, progress, protocols)
+        ungated = facts.pop("without_repeat_gate", None)
         report["model"] = {"path": str(model_dir), "trained_on": trained_on,
                            "zero_shot_transfer": trained_on != dataset.name, **facts}
         put("model", per_protocol)
+        if ungated is not None:
+            put("model_without_repeat_gate", ungated)
     if baselines:
         examples = dataset.splits[split]
         put("popularity", score_by_protocol(popularity_scorer(dataset), examples, protocols))
@@ -125,7 +137,7 @@ def _unfitted_head():  # type: ignore[no-untyped-def]
     return PropensityHead()
 
 
-ROWS = ("model", "zero_shot_minilm", "item_knn", "popularity")
+ROWS = ("model", "model_without_repeat_gate", "zero_shot_minilm", "item_knn", "popularity")
 
 
 def format_table(report: dict) -> str:
@@ -135,9 +147,9 @@ def format_table(report: dict) -> str:
     for protocol in report["protocols"]:
         block = report[protocol_key(protocol)]
         lines += [f"history {protocol}: {block['protocol']}",
-                  f"{'':18}" + "".join(f"{c:>11}" for c in cols)]
+                  f"{'':25}" + "".join(f"{c:>11}" for c in cols)]
         for name in (n for n in ROWS if n in block):
-            lines.append(f"{name:18}" + "".join(f"{block[name][c]:>11.4f}" for c in cols))
+            lines.append(f"{name[:25]:25}" + "".join(f"{block[name][c]:>11.4f}" for c in cols))
     if "model" in report:
         p = report["model"]["propensity"]
         lines.append(f"propensity ({p['candidates']}): AUC {p['auc']:.4f}  ECE {p['ece']:.4f}"

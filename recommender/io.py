@@ -25,6 +25,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from recommender.calibration import RepeatGate
 from recommender.model import ModelConfig, PropensityHead, TwoTowerRecommender
 
 FORMAT = "aisle-two-tower/1"
@@ -44,6 +45,12 @@ class LoadedModel:
     tokenizer: Any
     propensity: PropensityHead
     meta: dict = field(default_factory=dict)
+
+    @property
+    def repeat_gate(self) -> RepeatGate | None:
+        """The folder's repeat/new gate (``config.json`` ``repeat_gate``), None when unfitted."""
+        record = self.meta.get("repeat_gate")
+        return RepeatGate.from_dict(record["weights"]) if record else None
 
 
 def base_model_dir(explicit: Path | None = None) -> Path:
@@ -147,6 +154,16 @@ def read_config(folder: Path) -> dict:
 def model_config_from(meta: dict) -> ModelConfig:
     known = {f.name for f in fields(ModelConfig)}
     return ModelConfig(**{k: v for k, v in meta["model"].items() if k in known})
+
+
+def write_repeat_gate(folder: Path, record: dict) -> Path:
+    """Record a fitted repeat/new gate (``{"weights": …, …}``) in the folder's config.json."""
+    RepeatGate.from_dict(record["weights"])  # refuse malformed weights before writing
+    path = Path(folder) / "config.json"
+    config = read_config(folder)
+    config["repeat_gate"] = record
+    path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    return path
 
 
 def load_model(folder: Path, base_dir: Path | None = None, device: str = "cpu") -> LoadedModel:

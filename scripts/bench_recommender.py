@@ -82,7 +82,9 @@ def _quality_and_speed(loaded: LoadedModel, dataset, label: str) -> tuple[dict, 
     return metrics, latencies
 
 
-QUALITY_ROWS = {"model": "**Aisle two-tower (shipped)**", "zero_shot_minilm": "zero-shot MiniLM",
+QUALITY_ROWS = {"model": "**Aisle two-tower (shipped, with its repeat/new gate)**",
+                "model_without_repeat_gate": "Aisle two-tower without the gate",
+                "zero_shot_minilm": "zero-shot MiniLM",
                 "item_knn": "item-kNN (co-occurrence)", "popularity": "popularity"}
 
 PUBLISHED_KEPT = [
