@@ -88,7 +88,7 @@ def nested(depth: int) -> dict[str, Any]:
 
 # REST -----------------------------------------------------------------------------------
 
-def test_rest_refuses_a_megabyte_before_reading_it_and_keeps_answering(server: str) -> None:
+def test_rest_refuses_a_megabyte_before_parsing_it_and_keeps_answering(server: str) -> None:
     started = time.monotonic()
     huge = post(server, {"sender": "big", "message": MB}, "203.0.113.1")
     huge_metadata = post(server, {"sender": "big", "message": "hi", "metadata": {"x": MB}},
