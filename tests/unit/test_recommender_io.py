@@ -18,6 +18,7 @@ from recommender.io import (
     load_model,
     new_model,
     save_model,
+    write_repeat_gate,
 )
 from recommender.model import ModelConfig, PropensityHead
 
@@ -148,3 +149,19 @@ def test_a_weights_file_without_the_trained_layers_is_refused(trained) -> None: 
               str(folder / "weights.safetensors"))
     with pytest.raises(ModelFolderError, match="missing tensors"):
         load_model(folder, base_dir=base)
+
+
+def test_a_recorded_repeat_gate_is_loaded_with_the_model(trained) -> None:  # type: ignore[no-untyped-def]
+    *_, base, folder = trained
+    assert load_model(folder, base).repeat_gate is None
+    record = {"weights": {"scale": 0.8, "offset": -0.3, "last": 0.1, "recency": 0.0,
+                          "repeats": 0.2}, "fitted_on": "tiny valid"}
+    write_repeat_gate(folder, record)
+    gate = load_model(folder, base).repeat_gate
+    assert gate is not None and gate.to_dict() == record["weights"]
+    config = json.loads((folder / "config.json").read_text())
+    assert config["repeat_gate"]["fitted_on"] == "tiny valid"
+    assert config["metrics"] == {"note": "tiny"}  # the rest of the folder's record is kept
+    with pytest.raises(ValueError, match="unknown weights"):
+        write_repeat_gate(folder, {"weights": {"bias": 1.0}})
+    assert load_model(folder, base).repeat_gate == gate
