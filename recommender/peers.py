@@ -106,6 +106,15 @@ def _import_recbole() -> Any:
     return Config, create_dataset, data_preparation, get_model, get_trainer, init_seed
 
 
+def _tensorboard_into(folder: Path) -> None:
+    """RecBole's trainer writes TensorBoard logs under ``./log_tensorboard`` of the working
+    directory; send them to the run's temporary folder instead."""
+    import recbole.trainer.trainer as recbole_trainer
+    from torch.utils.tensorboard import SummaryWriter
+
+    recbole_trainer.get_tensorboard = lambda logger: SummaryWriter(str(folder))
+
+
 def _linked_dataset(dataset_dir: Path, name: str, workdir: Path) -> Path:
     """RecBole reads ``data_path/NAME/NAME.*``: link the atomic files there, unchanged."""
     folder = workdir / name
@@ -155,6 +164,7 @@ def train_peer(model_name: str, dataset_dir: Path, name: str, params: Mapping[st
         train_data, valid_data, test_data = data_preparation(config, data)
         init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
         network = get_model(config["model"])(config, train_data._dataset).to(config["device"])
+        _tensorboard_into(root / "tensorboard")
         trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, network)
         started = time.perf_counter()
 

@@ -40,10 +40,14 @@ def cycles(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_trained_peer_scores_the_same_under_recbole_and_under_our_evaluator(
-        cycles: Path, tmp_path: Path) -> None:
+        cycles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = load_dataset(cycles, with_descriptions=False)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
     run = train_peer("GRU4Rec", cycles, "Cycles", {"learning_rate": 0.01, "eval_batch_size": 64},
-                     data.num_items, epochs=15, workdir=tmp_path)
+                     data.num_items, epochs=15, workdir=tmp_path / "work")
+    assert list(cwd.iterdir()) == []  # no log_tensorboard/ or checkpoints left where it ran
     assert 1 <= run.best_epoch <= run.epochs_run <= 15
     ours = score_by_protocol(run.scorer, data.splits["test"], ("kept", "excluded"))
     # RecBole's full sort keeps the history as candidates: the same numbers as our "kept"
