@@ -16,6 +16,7 @@ from catalog import SqlCatalog
 from catalog.import_catalog import main
 from catalog.importers import upsert
 from catalog.importers.generic import CatalogFile, CatalogFileError
+from catalog.importers.record import json_schema
 from catalog.importers.upsert import import_catalog_file, write_records
 
 JACKET = {
@@ -237,3 +238,9 @@ def test_database_made_before_the_attributes_table_still_opens(tmp_path: Path) -
     assert SqlCatalog(_url(tmp_path), "acme").product("M1") is not None
     again = import_catalog_file(_jsonl(path, [JACKET, MUG]), "acme", _url(tmp_path))
     assert (again.new, again.unchanged) == (1, 1)
+
+
+def test_documented_json_schema_is_the_models() -> None:
+    documented = Path(__file__).parents[2] / "docs" / "catalog-record.schema.json"
+    assert json.loads(documented.read_text(encoding="utf-8")) == json_schema(), (
+        "regenerate: python -m catalog.importers.record > docs/catalog-record.schema.json")
