@@ -63,7 +63,11 @@ def format_of(path: Path, given: str | None = None) -> str:
 
 
 class CatalogFile:
-    """One catalog file; iterate it for its products. ``header`` is set once line 1 is read."""
+    """One catalog file; iterate it for its products.
+
+    Opening it reads the JSONL header line or the CSV header row, so a file that cannot be
+    imported at all fails here, before anything is written.
+    """
 
     def __init__(self, path: Path, fmt: str | None = None) -> None:
         if not path.is_file():
@@ -71,6 +75,11 @@ class CatalogFile:
         self.path = path
         self.format = format_of(path, fmt)
         self.header: FileHeader | None = None
+        if self.format == "jsonl":
+            self.header = self._jsonl_header()
+        else:
+            with path.open(newline="", encoding="utf-8", errors="surrogateescape") as handle:
+                _check_columns(path.name, [h.strip() for h in next(csv.reader(handle), [])])
 
     def __iter__(self) -> Iterator[Item]:
         return self._jsonl() if self.format == "jsonl" else self._csv()
@@ -102,14 +111,21 @@ class CatalogFile:
                 except json.JSONDecodeError as error:
                     yield self._issue(number, f"not valid JSON ({error.msg}, column {error.colno})")
                     continue
-                if number == 1 and isinstance(data, dict) and set(data) == {"catalog"}:
-                    self._read_header(data["catalog"])
+                if number == 1 and self.header is not None:
                     continue
                 yield self._record(number, data)
 
-    def _read_header(self, data: Any) -> None:
+    def _jsonl_header(self) -> FileHeader | None:
+        """The header on line 1 (``{"catalog": {...}}``), if there is one."""
+        with self.path.open("rb") as handle:
+            try:
+                data = json.loads(handle.readline())
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return None  # reported as line 1's issue when the file is read
+        if not (isinstance(data, dict) and set(data) == {"catalog"}):
+            return None
         try:
-            self.header = FileHeader.model_validate(data)
+            return FileHeader.model_validate(data["catalog"])
         except ValidationError as error:
             raise CatalogFileError(
                 f"{self.path.name}:1: bad header ({validation_reason(error)})"

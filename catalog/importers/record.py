@@ -146,6 +146,15 @@ class FileHeader(BaseModel):
     synthetic: bool = False
     note: str = ""
 
+    @model_validator(mode="after")
+    def _readable(self) -> FileHeader:
+        if self.format != FORMAT:
+            raise ValueError(f"format {self.format!r} is not {FORMAT!r}")
+        if not 1 <= self.version <= VERSION:
+            raise ValueError(f"version {self.version} is not one this importer reads "
+                             f"(1 to {VERSION})")
+        return self
+
 
 def _path(value: str) -> str:
     return "/".join(level.strip() for level in value.split("/") if level.strip())

@@ -217,13 +217,18 @@ def test_cli_imports_a_new_store_by_name(tmp_path: Path, capsys: pytest.CaptureF
         (["--store", "Corner Shop", "--file", "x.jsonl"], "must be 1-32 lower-case letters"),
         (["--store", "acme", "--file", "missing.jsonl"], "error: catalog file not found"),
         (["--store", "acme", "--file", "shop.txt"], "error: cannot tell the format of shop.txt"),
+        (["--store", "acme", "--file", "newer.jsonl"],
+         "error: newer.jsonl:1: bad header (version 2 is not one this importer reads (1 to 1))"),
+        (["--store", "acme", "--file", "odd.csv"], "error: odd.csv:1: unknown column colour"),
     ],
 )
 def test_cli_bad_arguments_get_one_clear_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     (tmp_path / "shop.txt").write_text("{}\n", encoding="utf-8")
-    argv = [str(tmp_path / a) if a.endswith((".jsonl", ".txt")) else a for a in argv]
+    _jsonl(tmp_path / "newer.jsonl", [{"catalog": {"version": 2}}, MUG])
+    (tmp_path / "odd.csv").write_text("id,name,colour\nA,Hat,red\n", encoding="utf-8")
+    argv = [str(tmp_path / a) if a.endswith((".jsonl", ".txt", ".csv")) else a for a in argv]
     assert main([*argv, "--db", _url(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
