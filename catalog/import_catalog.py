@@ -1,7 +1,8 @@
 """Command line: import a store's catalog into the SQL database.
 
     python -m catalog.import_catalog [--store luma|scientific] [--data-dir DIR] [--db URL]
-    python -m catalog.import_catalog --store NAME --file PATH [--format jsonl|csv] [--db URL]
+    python -m catalog.import_catalog --store NAME --file PATH [--format jsonl|csv] [--prune]
+                                     [--db URL]
 
 The first form reads a known store's own files (Magento Luma, Amazon Scientific); the second
 any store's catalog in the documented format (docs/catalog-schema.md), streamed in batches.
@@ -23,7 +24,8 @@ from catalog.domain import ImportIssue
 from catalog.importers.base import CatalogSourceMissing
 from catalog.importers.generic import FORMATS, CatalogFileError
 from catalog.importers.load import PARSERS, import_catalog
-from catalog.importers.upsert import check_store_name, import_catalog_file
+from catalog.importers.summary import check_store_name
+from catalog.importers.upsert import import_catalog_file
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=FORMATS, default=None,
                         help="format of --file (default: from its suffix)")
     parser.add_argument(
+        "--prune", action="store_true",
+        help="with --file: remove the store's products the file does not give (only when no "
+             "row was skipped)",
+    )
+    parser.add_argument(
         "--db", default=None, help="SQLAlchemy URL (default: the store's catalog URL from settings)"
     )
     args = parser.parse_args(argv)
@@ -67,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.file is not None:
             lines = import_catalog_file(
-                args.file, args.store, url, fmt=args.format, progress=True, on_issue=_print_issue
+                args.file, args.store, url, fmt=args.format, progress=True,
+                on_issue=_print_issue, prune=args.prune,
             ).lines(issues=False)
         else:
             lines = import_catalog(args.store, args.data_dir, url, progress=True).lines()

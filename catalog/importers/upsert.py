@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,61 +36,16 @@ from aisle.db import make_engine
 from catalog.domain import ImportIssue, Product
 from catalog.importers.generic import CatalogFile, Item, SourceRow
 from catalog.importers.record import to_product
+from catalog.importers.summary import MAX_ISSUES, StreamSummary, check_store_name
 from catalog.schema import Base, ImportMetaRow, ProductAttributeRow, ProductRow, VariantRow
 
 BATCH = 500
-#: Issues kept in the summary; every one is still passed to ``on_issue`` as it is found.
-MAX_ISSUES = 1000
-STORE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 Attributes = tuple[tuple[str, str], ...]
 State = tuple[dict[str, Any], tuple[dict[str, Any], ...], Attributes]
 _PRODUCT_COLUMNS = [c for c in ProductRow.__table__.columns if c.name not in {"store", "position"}]
 _VARIANT_COLUMNS = [c for c in VariantRow.__table__.columns if c.name != "store"]
 _LISTS = ("categories", "colors", "sizes", "materials", "climates", "activities", "patterns")
-
-
-@dataclass
-class StreamSummary:
-    """What a streamed import did."""
-
-    store: str
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    variants_written: int = 0
-    synthetic: int = 0
-    issues: list[ImportIssue] = field(default_factory=list)
-
-    @property
-    def changed(self) -> int:
-        return self.new + self.updated
-
-    def lines(self, *, issues: bool = True) -> list[str]:
-        """The summary line, a note on synthetic products, then (``issues``) the issues kept."""
-        head = (
-            f"store {self.store}: {self.changed} changed ({self.new} new, {self.updated} "
-            f"updated; {self.variants_written} variants written), {self.unchanged} unchanged, "
-            f"{self.skipped} skipped"
-        )
-        lines = [head]
-        if self.synthetic:
-            lines.append(f"{self.synthetic} products are marked synthetic: use them for scale "
-                         "and latency tests only, never for quality claims")
-        if not issues:
-            return lines
-        lines.extend(str(issue) for issue in self.issues)
-        if self.skipped > len(self.issues):
-            lines.append(f"... and {self.skipped - len(self.issues)} more skipped rows")
-        return lines
-
-
-def check_store_name(store: str) -> str:
-    """``store`` if it is a valid store name (lower-case letters, digits, ``-``, ``_``; 1-32)."""
-    if not STORE_NAME.match(store):
-        raise ValueError(f"store name {store!r} must be 1-32 lower-case letters, digits, - or _")
-    return store
 
 
 def product_state(product: Product, attributes: Attributes) -> State:
@@ -230,13 +184,31 @@ class _Writer:
             self.connection.execute(insert(ProductAttributeRow), attributes)
         self.summary.variants_written += len(variants)
 
+    def prune(self) -> None:
+        """Remove the store's products the file did not give, unless a row was skipped (it
+        may have been one of them) or the file gave none."""
+        summary = self.summary
+        if summary.skipped or not summary.changed + summary.unchanged:
+            summary.not_pruned = (f"{summary.skipped} rows were skipped" if summary.skipped
+                                  else "the file has no products")
+            return
+        given = select(self.seen.c.id)
+        for table, column in ((VariantRow, VariantRow.product_id),
+                              (ProductAttributeRow, ProductAttributeRow.product_id),
+                              (ProductRow, ProductRow.id)):
+            result = self.connection.execute(
+                delete(table).where(table.store == self.store, column.not_in(given))  # type: ignore[attr-defined]
+            )
+        summary.removed = result.rowcount
+        self.connection.commit()
+
     def finish(self) -> None:
         """Record the import (fingerprint and counts) unless it equals the one stored."""
         digest = self.digest.hexdigest()
         stored = self.connection.execute(
             select(ImportMetaRow.fingerprint).where(ImportMetaRow.store == self.store)
         ).scalar()
-        if stored != digest or self.summary.changed:
+        if stored != digest or self.summary.changed or self.summary.removed:
             counts = {
                 "products": self._count(ProductRow),
                 "variants": self._count(VariantRow),
@@ -264,8 +236,13 @@ def write_records(
     batch_size: int = BATCH,
     on_issue: Callable[[ImportIssue], None] | None = None,
     file_name: str = "",
+    prune: bool = False,
 ) -> StreamSummary:
-    """Upsert the valid records of ``items`` into ``store``; report and skip the issues."""
+    """Upsert the valid records of ``items`` into ``store``; report and skip the issues.
+
+    With ``prune``, the store's products that ``items`` did not give are removed at the end,
+    when every row was read cleanly (see :meth:`_Writer.prune`).
+    """
     check_store_name(store)
     summary = StreamSummary(store=store)
 
@@ -293,6 +270,8 @@ def write_records(
                 batch = []
         if batch:
             writer.write(batch)
+        if prune:
+            writer.prune()
         writer.finish()
     return summary
 
@@ -305,8 +284,11 @@ def import_catalog_file(
     fmt: str | None = None,
     progress: bool = False,
     on_issue: Callable[[ImportIssue], None] | None = None,
+    prune: bool = False,
 ) -> StreamSummary:
     """Import one JSONL or CSV catalog file into ``store`` of the database at ``url``.
+
+    ``prune`` removes the store's products missing from the file (see :func:`write_records`).
 
     Raises:
         CatalogSourceMissing: the file does not exist.
@@ -324,6 +306,7 @@ def import_catalog_file(
     try:
         items = tqdm(source, desc=f"importing {path.name}", unit=" records",
                      disable=not progress)
-        return write_records(items, store, engine, on_issue=on_issue, file_name=path.name)
+        return write_records(items, store, engine, on_issue=on_issue, file_name=path.name,
+                             prune=prune)
     finally:
         engine.dispose()

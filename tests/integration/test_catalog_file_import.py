@@ -249,3 +249,41 @@ def test_documented_json_schema_is_the_models() -> None:
     documented = Path(__file__).parents[2] / "docs" / "catalog-record.schema.json"
     assert json.loads(documented.read_text(encoding="utf-8")) == json_schema(), (
         "regenerate: python -m catalog.importers.record > docs/catalog-record.schema.json")
+
+
+def test_prune_removes_products_missing_from_a_cleanly_read_file(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "shop.jsonl", [JACKET, MUG, {**MUG, "id": "M2"}])
+    import_catalog_file(path, "acme", _url(tmp_path))
+
+    _jsonl(path, [JACKET, {**MUG, "id": "M2"}, {"id": "M3", "name": ""}])
+    kept = import_catalog_file(path, "acme", _url(tmp_path), prune=True)
+    assert (kept.removed, kept.skipped) == (None, 1)
+    assert kept.lines()[1] == "nothing removed: 1 rows were skipped"
+    assert SqlCatalog(_url(tmp_path), "acme").product("M1") is not None  # bad input loses nothing
+
+    _jsonl(path, [JACKET, {**MUG, "id": "M2"}])
+    pruned = import_catalog_file(path, "acme", _url(tmp_path), prune=True)
+    assert (pruned.removed, pruned.unchanged) == (1, 2)
+    assert pruned.lines()[0].endswith("0 skipped, 1 removed (not in the file)")
+    catalog = SqlCatalog(_url(tmp_path), "acme")
+    assert catalog.product("M1") is None and catalog.product("J1") is not None
+    before = _digest(tmp_path)
+    assert import_catalog_file(path, "acme", _url(tmp_path), prune=True).removed == 0
+    assert _digest(tmp_path) == before
+
+    _jsonl(path, [])
+    empty = import_catalog_file(path, "acme", _url(tmp_path), prune=True)
+    assert empty.not_pruned == "the file has no products"
+    assert [p.id for p in SqlCatalog(_url(tmp_path), "acme").products()] == ["J1", "M2"]
+
+
+def test_prune_leaves_other_stores_alone(tmp_path: Path) -> None:
+    import_catalog_file(_jsonl(tmp_path / "a.jsonl", [MUG]), "shop-a", _url(tmp_path))
+    import_catalog_file(_jsonl(tmp_path / "b.jsonl", [JACKET]), "shop-b", _url(tmp_path),
+                        prune=True)
+    assert SqlCatalog(_url(tmp_path), "shop-a").product("M1") is not None
+    with sqlite3.connect(tmp_path / "catalog.sqlite") as db:
+        assert db.execute("select store, count(*) from variants group by store").fetchall() == [
+            ("shop-b", 3)]
+        assert db.execute("select store, count(*) from products group by store").fetchall() == [
+            ("shop-a", 1), ("shop-b", 1)]

@@ -36,6 +36,9 @@ def test_upsert_rerun_and_change_on_postgres(postgres_url: str, tmp_path: Path) 
     jacket = SqlCatalog(postgres_url, "pg-shop").product("J1")
     assert jacket is not None and [v.sku for v in jacket.variants] == [
         "J1-M-Red", "J1-S-Red", "J1-S-Blue"]
+    pruned = import_catalog_file(_jsonl(path, [MUG]), "pg-shop", postgres_url, prune=True)
+    assert (pruned.removed, pruned.unchanged) == (1, 0)  # the mug went back to 9.5: updated
+    assert [p.id for p in SqlCatalog(postgres_url, "pg-shop").products()] == ["M1"]
     engine.dispose()
 
 
