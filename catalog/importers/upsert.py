@@ -115,30 +115,16 @@ class _Writer:
         self.digest = hashlib.sha256(store.encode())
 
     def write(self, batch: list[tuple[int, Product, Attributes]]) -> None:
-        ids = [product.id for _, product, _ in batch]
-        earlier = dict(
-            self.connection.execute(
-                select(self.seen.c.id, self.seen.c.line).where(self.seen.c.id.in_(ids))
-            ).all()
-        )
-        kept: list[tuple[Product, State]] = []
-        for line, product, attributes in batch:
-            if product.id in earlier:
-                self.report(ImportIssue(
-                    "", line, f"product {product.id} already given on line {earlier[product.id]}"
-                ))
-                continue
-            earlier[product.id] = line
-            state = product_state(product, attributes)
+        kept = self._given_once(batch)
+        for _, state, _ in kept:
             self.digest.update(json.dumps(state, sort_keys=True, default=str).encode())
-            kept.append((product, state))
         if kept:
             self.connection.execute(
-                insert(self.seen), [{"id": p.id, "line": earlier[p.id]} for p, _ in kept]
+                insert(self.seen), [{"id": p.id, "line": line} for p, _, line in kept]
             )
-        stored = _stored(self.connection, self.store, [p.id for p, _ in kept])
+        stored = _stored(self.connection, self.store, [p.id for p, _, _ in kept])
         changed = []
-        for product, state in kept:
+        for product, state, _ in kept:
             self.position += 1
             old = stored.get(product.id)
             if old == state:
@@ -152,6 +138,38 @@ class _Writer:
         if changed:
             self._replace(changed)
         self.connection.commit()
+
+    def _given_once(
+        self, batch: list[tuple[int, Product, Attributes]]
+    ) -> list[tuple[Product, State, int]]:
+        """The batch's products, less those whose id or a variant SKU an earlier product of
+        this run (this batch or one before) already gave; those are reported."""
+        ids = [product.id for _, product, _ in batch]
+        skus = [v.sku for _, product, _ in batch for v in product.variants]
+        earlier = dict(self.connection.execute(
+            select(self.seen.c.id, self.seen.c.line).where(self.seen.c.id.in_(ids))
+        ).all())
+        owners = dict(self.connection.execute(
+            select(VariantRow.sku, VariantRow.product_id).where(
+                VariantRow.store == self.store, VariantRow.sku.in_(skus),
+                VariantRow.product_id.in_(select(self.seen.c.id)))
+        ).all()) if skus else {}
+        kept = []
+        for line, product, attributes in batch:
+            taken = [(v.sku, owners[v.sku]) for v in product.variants
+                     if owners.get(v.sku, product.id) != product.id]
+            if product.id in earlier:
+                reason = f"product {product.id} already given on line {earlier[product.id]}"
+            elif taken:
+                reason = (f"product {product.id}: variant SKU {taken[0][0]} already belongs to "
+                          f"product {taken[0][1]}")
+            else:
+                earlier[product.id] = line
+                owners.update((v.sku, product.id) for v in product.variants)
+                kept.append((product, product_state(product, attributes), line))
+                continue
+            self.report(ImportIssue("", line, reason))
+        return kept
 
     def _replace(self, changed: list[tuple[int, Product, State]]) -> None:
         store, ids = self.store, [p.id for _, p, _ in changed]

@@ -287,3 +287,25 @@ def test_prune_leaves_other_stores_alone(tmp_path: Path) -> None:
             ("shop-b", 3)]
         assert db.execute("select store, count(*) from products group by store").fetchall() == [
             ("shop-a", 1), ("shop-b", 1)]
+
+
+def test_a_variant_sku_given_by_two_products_is_reported_not_a_crash(tmp_path: Path) -> None:
+    cap = {"id": "C1", "name": "Cap", "variants": [{"sku": "CAP-RED", "color": "Red"}]}
+    hat = {"id": "H1", "name": "Hat", "variants": [{"sku": "CAP-RED", "color": "Red"}]}
+    path = _jsonl(tmp_path / "shop.jsonl", [cap, MUG, hat, {**hat, "id": "H2"}])
+    for batch_size in (500, 2):  # the same batch, then a later one
+        (tmp_path / "catalog.sqlite").unlink(missing_ok=True)
+        summary = write_records(CatalogFile(path), "acme", create_engine(_url(tmp_path)),
+                                batch_size=batch_size, file_name=path.name)
+        assert [str(i) for i in summary.issues] == [
+            "shop.jsonl:3: product H1: variant SKU CAP-RED already belongs to product C1",
+            "shop.jsonl:4: product H2: variant SKU CAP-RED already belongs to product C1",
+        ]
+        assert summary.new == 2
+
+    # A SKU may move to another product between imports: the new file gives it once.
+    moved = import_catalog_file(_jsonl(path, [{**cap, "variants": []}, hat]), "acme",
+                                _url(tmp_path))
+    assert (moved.new, moved.updated, moved.skipped) == (1, 1, 0)
+    hat_now = SqlCatalog(_url(tmp_path), "acme").product("H1")
+    assert hat_now is not None and [v.sku for v in hat_now.variants] == ["CAP-RED"]
