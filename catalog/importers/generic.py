@@ -78,7 +78,7 @@ class CatalogFile:
         if self.format == "jsonl":
             self.header = self._jsonl_header()
         else:
-            with path.open(newline="", encoding="utf-8", errors="surrogateescape") as handle:
+            with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
                 _check_columns(path.name, [h.strip() for h in next(csv.reader(handle), [])])
 
     def __iter__(self) -> Iterator[Item]:
@@ -100,7 +100,7 @@ class CatalogFile:
         with self.path.open("rb") as handle:
             for number, raw in enumerate(handle, start=1):
                 try:
-                    text = raw.decode("utf-8").strip()
+                    text = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
                 except UnicodeDecodeError:
                     yield self._issue(number, "not UTF-8 text")
                     continue
@@ -119,7 +119,7 @@ class CatalogFile:
         """The header on line 1 (``{"catalog": {...}}``), if there is one."""
         with self.path.open("rb") as handle:
             try:
-                data = json.loads(handle.readline())
+                data = json.loads(handle.readline().decode("utf-8-sig"))
             except (UnicodeDecodeError, json.JSONDecodeError):
                 return None  # reported as line 1's issue when the file is read
         if not (isinstance(data, dict) and set(data) == {"catalog"}):
@@ -151,7 +151,7 @@ class CatalogFile:
     def _csv_rows(self) -> Iterator[tuple[int, dict[str, str] | str]]:
         """``(line, row)`` per non-blank row, or ``(line, reason)`` for an unreadable one."""
         # surrogateescape keeps going past bytes that are not UTF-8; such rows are reported.
-        with self.path.open(newline="", encoding="utf-8", errors="surrogateescape") as handle:
+        with self.path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
             reader = csv.reader(handle)
             header = [h.strip() for h in next(reader, [])]
             _check_columns(self.path.name, header)

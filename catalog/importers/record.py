@@ -49,7 +49,7 @@ _FALSE = {"false", "no", "n", "0", ""}
 class VariantRecord(BaseModel):
     """One purchasable colour x size of a product."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     sku: Text64
     color: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -67,7 +67,7 @@ class VariantRecord(BaseModel):
 class ProductRecord(BaseModel):
     """One product: required ``id`` and ``name``; everything else optional."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     id: Text64
     name: Annotated[str, StringConstraints(min_length=1, max_length=512)]

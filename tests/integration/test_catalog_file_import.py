@@ -309,3 +309,28 @@ def test_a_variant_sku_given_by_two_products_is_reported_not_a_crash(tmp_path: P
     assert (moved.new, moved.updated, moved.skipped) == (1, 1, 0)
     hat_now = SqlCatalog(_url(tmp_path), "acme").product("H1")
     assert hat_now is not None and [v.sku for v in hat_now.variants] == ["CAP-RED"]
+
+
+def test_infinite_or_nan_numbers_are_bad_rows(tmp_path: Path) -> None:
+    path = tmp_path / "shop.jsonl"
+    path.write_text(
+        '{"id": "A", "name": "Hat", "price": 1e400}\n'
+        '{"id": "B", "name": "Cap", "variants": [{"sku": "B1", "stock": Infinity}]}\n'
+        '{"id": "C", "name": "Bag", "attributes": {"weight": NaN}}\n'
+        '{"id": "D", "name": "Mug", "price": 3}\n',
+        encoding="utf-8",
+    )
+    summary = import_catalog_file(path, "acme", _url(tmp_path))
+    assert [i.line for i in summary.issues] == [1, 2, 3]
+    assert all("finite number" in i.reason for i in summary.issues), summary.issues
+    assert summary.new == 1
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column_or_line(tmp_path: Path) -> None:
+    csv_path = tmp_path / "excel.csv"
+    csv_path.write_bytes("id,name,price\nA,Hat,3\n".encode("utf-8-sig"))
+    jsonl_path = tmp_path / "notepad.jsonl"
+    jsonl_path.write_bytes((json.dumps(MUG) + "\n").encode("utf-8-sig"))
+    for path in (csv_path, jsonl_path):
+        summary = import_catalog_file(path, "acme", _url(tmp_path))
+        assert (summary.new, summary.skipped) == (1, 0), summary.issues
