@@ -4,7 +4,8 @@ Each batch of :data:`BATCH` products is one transaction: products whose stored r
 (product, variants, attributes) already equal the new ones are left alone; the others are
 replaced. A rerun with the same file therefore writes nothing, and a run cut short can be
 rerun to finish. Memory holds one batch, whatever the file's size; the ids seen so far (to
-report a product given twice) live in a temporary table of the same database session.
+report a product or a variant SKU given twice, and to know what ``prune`` may remove) live in
+a temporary table of the same database session.
 """
 
 from __future__ import annotations

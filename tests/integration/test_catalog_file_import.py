@@ -215,6 +215,7 @@ def test_cli_imports_a_new_store_by_name(tmp_path: Path, capsys: pytest.CaptureF
     [
         (["--store", "corner-shop"], "error: store 'corner-shop' has no importer of its own"),
         (["--store", "Corner Shop", "--file", "x.jsonl"], "must be 1-32 lower-case letters"),
+        (["--store", "../../tmp/evil", "--file", "x.jsonl"], "must be 1-32 lower-case letters"),
         (["--store", "acme", "--file", "missing.jsonl"], "error: catalog file not found"),
         (["--store", "acme", "--file", "shop.txt"], "error: cannot tell the format of shop.txt"),
         (["--store", "acme", "--file", "newer.jsonl"],
