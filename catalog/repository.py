@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz.distance import OSA
 from sqlalchemy import Select, func, select
@@ -197,6 +198,10 @@ class SqlCatalog:
             return [tuple(row) for row in session.execute(
                 self._where(select(ProductRow.id, ProductRow.name), ProductRow))]
 
+    def products_by_ids(self, ids: list[str]) -> list[Product]:
+        """The products ``ids`` names that exist, loaded together, in that order."""
+        return self._in_order(ids)
+
     def _in_order(self, ids: list[str]) -> list[Product]:
         """The products ``ids`` names, loaded at once, in that order."""
         by_id = {p.id: p for p in self._load(ids)}
@@ -288,8 +293,12 @@ class SqlCatalog:
         return vocabulary
 
     def _load(self, ids: list[str] | None, *, session: Session | None = None) -> list[Product]:
-        products = self._where(select(ProductRow), ProductRow).order_by(ProductRow.position)
-        variants = self._where(select(VariantRow), VariantRow).order_by(VariantRow.position)
+        # Plain rows, not ORM objects: a search loads its hits' variants for every reply, and
+        # building ORM instances took most of that time (Luma: ~70 variants for 5 hits).
+        products = self._where(select(*ProductRow.__table__.columns), ProductRow).order_by(
+            ProductRow.position)
+        variants = self._where(select(*VariantRow.__table__.columns), VariantRow).order_by(
+            VariantRow.position)
         ratings = self._where(
             select(ReviewRow.product_id, func.avg(ReviewRow.rating), func.count(ReviewRow.id)),
             ReviewRow,
@@ -302,9 +311,9 @@ class SqlCatalog:
             ratings = ratings.where(ReviewRow.product_id.in_(ids))
         with Session(self.engine) as own:
             reader = session or own
-            rows = list(reader.scalars(products))
+            rows = list(reader.execute(products))
             by_parent: dict[str, list[Variant]] = {}
-            for v in reader.scalars(variants):
+            for v in reader.execute(variants):
                 by_parent.setdefault(v.product_id, []).append(
                     Variant(v.sku, v.product_id, v.size, v.color, v.qty, v.in_stock, v.price)
                 )
@@ -312,7 +321,7 @@ class SqlCatalog:
         return [_product(row, by_parent.get(row.id, []), stats.get(row.id)) for row in rows]
 
 
-def _product(row: ProductRow, variants: list[Variant], stats: tuple[float, int] | None) -> Product:
+def _product(row: Any, variants: list[Variant], stats: tuple[float, int] | None) -> Product:
     return Product(
         id=row.id,
         name=row.name,

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from copy import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,18 +41,13 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    and_,
     delete,
-    exists,
     func,
     insert,
-    literal_column,
-    or_,
     select,
     text,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.sql.elements import ColumnElement
 
 from catalog import text as text_normaliser
 from catalog.domain import Product
@@ -68,10 +65,12 @@ search_products = Table(
     Column("in_stock", Boolean, nullable=False),
     Column("eco_friendly", Boolean, nullable=False),
     Column("has_variants", Boolean, nullable=False),
+    Column("doc", Integer, nullable=False),  # the keyword row's id (FTS5 rowid)
     Index("ix_search_products_price", "store", "price"),
     Index("ix_search_products_gender", "store", "gender"),
     Index("ix_search_products_type", "store", "product_type"),
     Index("ix_search_products_position", "store", "position"),
+    Index("ix_search_products_doc", "doc", unique=True),
 )
 search_variants = Table(
     "search_variants", metadata,
@@ -94,15 +93,20 @@ search_facets = Table(
 search_index_meta = Table(
     "search_index_meta", metadata,
     Column("store", String(32), primary_key=True),
-    Column("fingerprint", String(64), nullable=False),
+    Column("fingerprint", String(96), nullable=False),  # the catalog's, "@" the version
     Column("types", JSON, nullable=False),
     Column("capable", JSON, nullable=False),
 )
-#: The keyword table; created by hand because its shape depends on the database.
-search_text = Table(
-    "search_text", MetaData(),
-    Column("store", String(32)), Column("product_id", String(64)), Column("terms", String),
-)
+#: The keyword table, created by hand because its shape depends on the database: on SQLite an
+#: FTS5 table whose rowid is the product's ``doc``, on PostgreSQL a table keyed by ``doc``.
+_fts_rows = Table("search_text", MetaData(), Column("rowid", Integer),
+                  Column("store", String(32)), Column("product_id", String(64)),
+                  Column("terms", String))
+_pg_rows = Table("search_text", MetaData(), Column("doc", Integer),
+                 Column("store", String(32)), Column("product_id", String(64)),
+                 Column("terms", String))
+#: Bumped when the index tables change shape; an index of another version is rebuilt.
+INDEX_VERSION = 2
 
 _BATCH = 500
 _TAG = re.compile(r"<[^>]+>")
@@ -183,34 +187,51 @@ def create_tables(connection: Connection) -> None:
             "terms, store UNINDEXED, product_id UNINDEXED, tokenize='unicode61')"))
     else:
         connection.execute(text(
-            "CREATE TABLE IF NOT EXISTS search_text (store varchar(32) NOT NULL, "
-            "product_id varchar(64) NOT NULL, terms text NOT NULL, "
-            "document tsvector GENERATED ALWAYS AS (to_tsvector('simple', terms)) STORED, "
-            "PRIMARY KEY (store, product_id))"))
+            "CREATE TABLE IF NOT EXISTS search_text (doc integer PRIMARY KEY, "
+            "store varchar(32) NOT NULL, product_id varchar(64) NOT NULL, terms text NOT NULL, "
+            "document tsvector GENERATED ALWAYS AS (to_tsvector('simple', terms)) STORED)"))
         connection.execute(text(
             "CREATE INDEX IF NOT EXISTS ix_search_text_document "
             "ON search_text USING GIN (document)"))
 
 
 def indexed_fingerprint(connection: Connection, store: str) -> str | None:
-    """The catalog fingerprint the store's index was built from (``None``: no index)."""
+    """The catalog fingerprint the store's index was built from (``None``: no index, or one
+    of another :data:`INDEX_VERSION`)."""
     if not connection.dialect.has_table(connection, "search_index_meta"):
         return None
-    return connection.execute(select(search_index_meta.c.fingerprint)
-                              .where(search_index_meta.c.store == store)).scalar()
+    stored = connection.execute(select(search_index_meta.c.fingerprint)
+                                .where(search_index_meta.c.store == store)).scalar()
+    fingerprint, _, version = (stored or "").rpartition("@")
+    return fingerprint if stored and version == str(INDEX_VERSION) else None
 
 
-def _product_rows(store: str, position: int, p: Product,
+def _drop_outdated(connection: Connection) -> None:
+    """Drop index tables of another version (derived data: each store's index is rebuilt
+    on its next import or open)."""
+    if not connection.dialect.has_table(connection, "search_index_meta"):
+        return
+    versions = {f.rpartition("@")[2] for f in connection.execute(
+        select(search_index_meta.c.fingerprint)).scalars()}
+    if versions <= {str(INDEX_VERSION)}:
+        return
+    for table in ("search_text", "search_facets", "search_variants", "search_products",
+                  "search_index_meta"):
+        connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+
+
+def _product_rows(store: str, position: int, doc: int, p: Product,
                   document: Callable[[Product], str]) -> dict[str, list[dict[str, Any]]]:
     rows: dict[str, list[dict[str, Any]]] = {
         "products": [{"store": store, "product_id": p.id, "position": position, "price": p.price,
                       "gender": p.gender.lower() if p.gender else None,
                       "product_type": p.product_type or "", "in_stock": bool(p.in_stock),
-                      "eco_friendly": bool(p.eco_friendly), "has_variants": bool(p.variants)}],
+                      "eco_friendly": bool(p.eco_friendly), "has_variants": bool(p.variants),
+                      "doc": doc}],
         "variants": [{"store": store, "product_id": p.id, "color": (v.color or "").lower(),
                       "size": (v.size or "").lower(), "in_stock": bool(v.in_stock)}
                      for v in p.variants],
-        "text": [{"store": store, "product_id": p.id,
+        "text": [{"doc": doc, "store": store, "product_id": p.id,
                   "terms": " ".join(keyword_terms(document(p)))}],
     }
     facets = {("category", k) for k in category_keys([p.category, *p.categories])}
@@ -222,20 +243,25 @@ def _product_rows(store: str, position: int, p: Product,
     return rows
 
 
-_TABLES = {"products": search_products, "variants": search_variants,
-           "facets": search_facets, "text": search_text}
+_TABLES = {"products": search_products, "variants": search_variants, "facets": search_facets}
 
 
 def write_index(connection: Connection, store: str, products: Iterable[Product],
                 fingerprint: str, document: Callable[[Product], str] = keyword_document) -> None:
     """Replace the store's index with one over ``products`` (in catalog order), in batches,
     inside the caller's transaction."""
+    _drop_outdated(connection)
     create_tables(connection)
+    key = "rowid" if _is_sqlite(connection) else "doc"
+    connection.execute(text("DELETE FROM search_text WHERE store = :store"), {"store": store})
     for table in (*_TABLES.values(), search_index_meta):
         connection.execute(delete(table).where(table.c.store == store))
+    first_doc = 1 + max(  # keyword rows' ids are unique across the stores of one database
+        connection.execute(select(func.max(search_products.c.doc))).scalar() or 0,
+        connection.execute(text(f"SELECT max({key}) FROM search_text")).scalar() or 0)
     types: set[str] = set()
     capable = dict.fromkeys(CAPABILITIES, False)
-    pending: dict[str, list[dict[str, Any]]] = {name: [] for name in _TABLES}
+    pending: dict[str, list[dict[str, Any]]] = {name: [] for name in (*_TABLES, "text")}
     for position, p in enumerate(products):
         types.update([p.product_type] if p.product_type else [])
         capable["price_min"] = capable["price_max"] = capable["price_min"] or p.price is not None
@@ -244,24 +270,47 @@ def write_index(connection: Connection, store: str, products: Iterable[Product],
         capable["gender"] |= bool(p.gender)
         capable["material"] |= bool(p.materials)
         capable["eco_friendly"] |= bool(p.eco_friendly)
-        for name, rows in _product_rows(store, position, p, document).items():
+        for name, rows in _product_rows(store, position, first_doc + position, p,
+                                        document).items():
             pending[name].extend(rows)
         if len(pending["products"]) >= _BATCH:
             _flush(connection, pending)
     _flush(connection, pending)
     connection.execute(insert(search_index_meta).values(
-        store=store, fingerprint=fingerprint, types=sorted(types), capable=capable))
+        store=store, fingerprint=f"{fingerprint}@{INDEX_VERSION}", types=sorted(types),
+        capable=capable))
 
 
 def _flush(connection: Connection, pending: dict[str, list[dict[str, Any]]]) -> None:
+    sqlite = _is_sqlite(connection)
     for name, rows in pending.items():
-        if rows:
+        if rows and name == "text":
+            table = _fts_rows if sqlite else _pg_rows
+            connection.execute(insert(table), [
+                {**r, "rowid": r.pop("doc")} if sqlite else r for r in rows])
+        elif rows:
             connection.execute(insert(_TABLES[name]), rows)
         rows.clear()
 
 
+def _in(column: str, name: str, values: Sequence[str], params: dict[str, Any]) -> str:
+    """``column IN (:name0, :name1, ...)`` with the values bound."""
+    names = [f"{name}{i}" for i in range(len(values))]
+    params.update(zip(names, values, strict=True))
+    return f"{column} IN ({', '.join(':' + n for n in names)})"
+
+
+#: One product's facet row exists (the facet name is ours, the value a bound parameter).
+_FACET = ("EXISTS (SELECT 1 FROM search_facets f WHERE f.store = :store AND f.facet = '{facet}'"
+          " AND f.value = :{name} AND f.product_id = p.product_id)")
+
+
 class ProductIndex:
     """Exact filtering, counting and keyword ranking of one store's products, by index.
+
+    The statements are plain SQL with bound parameters (the same on SQLite and PostgreSQL but
+    for the keyword match): building them as SQLAlchemy expressions cost about ten times what
+    the database took to answer them.
 
     Args:
         engine: the catalog database (SQLite or PostgreSQL) holding the index tables.
@@ -271,10 +320,26 @@ class ProductIndex:
     def __init__(self, engine: Engine, store: str) -> None:
         self.engine = engine
         self.store = store
+        self._connection: Connection | None = None
+
+    @contextmanager
+    def reading(self) -> Iterator[ProductIndex]:
+        """This index on one connection, for the few queries of one search."""
+        with self._read() as connection:
+            bound = copy(self)
+            bound._connection = connection
+            yield bound
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        """A connection for reading: no transaction of its own, so a search never takes the
+        write lock that SQLite engines (:func:`aisle.db.make_engine`) take on ``BEGIN``."""
+        if self._connection is not None:
+            return nullcontext(self._connection)
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def facts(self) -> IndexFacts:
         """The store's product types and which filters its data supports."""
-        with self.engine.connect() as connection:
+        with self._read() as connection:
             row = connection.execute(
                 select(search_index_meta.c.types, search_index_meta.c.capable)
                 .where(search_index_meta.c.store == self.store)).first()
@@ -282,113 +347,117 @@ class ProductIndex:
             return IndexFacts((), dict.fromkeys(CAPABILITIES, False))
         return IndexFacts(tuple(row.types), dict(row.capable))
 
-    def _condition(self, c: Criteria) -> ColumnElement[bool]:
-        """The SQL condition on ``search_products`` equivalent to ``c``."""
-        p = search_products.c
-        clauses: list[ColumnElement[bool]] = [p.store == self.store]
+    def _condition(self, c: Criteria) -> tuple[str, dict[str, Any]]:
+        """The SQL condition on ``search_products p`` equivalent to ``c``, and its parameters."""
+        params: dict[str, Any] = {"store": self.store}
+        clauses = ["p.store = :store"]
         if c.in_stock_only:
-            clauses.append(p.in_stock.is_(True))
+            clauses.append("p.in_stock")
         if c.price_min is not None:
-            clauses.append(p.price >= c.price_min)
+            clauses.append("p.price >= :price_min")
+            params["price_min"] = c.price_min
         if c.price_max is not None:
-            clauses.append(p.price <= c.price_max)
+            clauses.append("p.price <= :price_max")
+            params["price_max"] = c.price_max
         if c.genders:
-            clauses.append(p.gender.in_(c.genders))
+            clauses.append(_in("p.gender", "gender", c.genders, params))
         if c.types:
-            clauses.append(p.product_type.in_(c.types))
-        if c.category:
-            clauses.append(self._facet("category", c.category))
-        if c.material:
-            clauses.append(self._facet("material", c.material))
+            clauses.append(_in("p.product_type", "type", c.types, params))
+        for facet, value in (("category", c.category), ("material", c.material)):
+            if value:
+                clauses.append(_FACET.format(facet=facet, name=facet))
+                params[facet] = value
         if c.eco_friendly:
-            clauses.append(p.eco_friendly.is_(True))
+            clauses.append("p.eco_friendly")
         if c.color or c.size:
-            clauses.append(self._variant(c))
-        return and_(*clauses)
+            clauses.append(self._variant(c, params))
+        return " AND ".join(clauses), params
 
-    def _facet(self, facet: str, value: str) -> ColumnElement[bool]:
-        f = search_facets.c
-        return exists().where(f.store == self.store, f.facet == facet, f.value == value,
-                              f.product_id == search_products.c.product_id)
-
-    def _variant(self, c: Criteria) -> ColumnElement[bool]:
+    @staticmethod
+    def _variant(c: Criteria, params: dict[str, Any]) -> str:
         """A variant with the colour and the size (in stock, when asked); a product without
         variants needs the colour and the size among its own lists."""
-        v = search_variants.c
-        on_variant = [v.store == self.store, v.product_id == search_products.c.product_id]
-        if c.color:
-            on_variant.append(v.color == c.color)
-        if c.size:
-            on_variant.append(v.size == c.size)
+        on_variant = ["v.store = :store", "v.product_id = p.product_id"]
+        own = []
+        for name, value in (("color", c.color), ("size", c.size)):
+            if value:
+                on_variant.append(f"v.{name} = :{name}")
+                own.append(_FACET.format(facet=name, name=name))
+                params[name] = value
         if c.in_stock_only:
-            on_variant.append(v.in_stock.is_(True))
-        own = [self._facet(name, value) for name, value in (("color", c.color), ("size", c.size))
-               if value]
-        return or_(and_(search_products.c.has_variants.is_(True), exists().where(*on_variant)),
-                   and_(search_products.c.has_variants.is_(False), *own))
+            on_variant.append("v.in_stock")
+        variant = f"EXISTS (SELECT 1 FROM search_variants v WHERE {' AND '.join(on_variant)})"
+        return (f"((p.has_variants AND {variant}) OR "
+                f"(NOT p.has_variants AND {' AND '.join(own)}))")
+
+    def _rows(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        with self._read() as connection:
+            return list(connection.execute(text(sql), params))
 
     def exists(self, c: Criteria) -> bool:
         """Whether any product satisfies ``c``."""
-        stmt = select(exists().where(self._condition(c)))
-        with self.engine.connect() as connection:
-            return bool(connection.execute(stmt).scalar())
+        where, params = self._condition(c)
+        return bool(self._rows(
+            f"SELECT EXISTS (SELECT 1 FROM search_products p WHERE {where})", params)[0][0])
 
     def count(self, c: Criteria) -> int:
         """How many products satisfy ``c``."""
-        stmt = select(func.count()).select_from(search_products).where(self._condition(c))
-        with self.engine.connect() as connection:
-            return int(connection.execute(stmt).scalar() or 0)
+        where, params = self._condition(c)
+        return int(self._rows(f"SELECT count(*) FROM search_products p WHERE {where}",
+                              params)[0][0])
 
     def first(self, c: Criteria, n: int) -> list[str]:
         """Ids of the first ``n`` products satisfying ``c``, in catalog order."""
-        stmt = (select(search_products.c.product_id).where(self._condition(c))
-                .order_by(search_products.c.position).limit(n))
-        with self.engine.connect() as connection:
-            return list(connection.execute(stmt).scalars())
+        where, params = self._condition(c)
+        return [r[0] for r in self._rows(
+            f"SELECT p.product_id FROM search_products p WHERE {where} "
+            "ORDER BY p.position LIMIT :limit", {**params, "limit": n})]
 
     def among(self, c: Criteria, ids: Sequence[str]) -> list[str]:
         """The ``ids`` that satisfy ``c``, in the order given."""
         if not ids:
             return []
-        stmt = (select(search_products.c.product_id)
-                .where(self._condition(c), search_products.c.product_id.in_(list(ids))))
-        with self.engine.connect() as connection:
-            allowed = set(connection.execute(stmt).scalars())
+        where, params = self._condition(c)
+        wanted = _in("p.product_id", "id", list(dict.fromkeys(ids)), params)
+        allowed = {r[0] for r in self._rows(
+            f"SELECT p.product_id FROM search_products p WHERE {where} AND {wanted}", params)}
         return [i for i in ids if i in allowed]
 
     def keyword(self, query: str, c: Criteria, limit: int) -> list[tuple[str, float]]:
         """Products satisfying ``c`` that share a term with ``query``, best first, with a
-        positive score (FTS5 ``bm25()`` negated, or ``ts_rank_cd``); ties in catalog order."""
+        positive score (FTS5 ``bm25()`` negated, or ``ts_rank_cd``); ties in catalog order.
+
+        Every term is quoted (FTS5 phrase, tsquery lexeme) and bound as a parameter, so the
+        shopper's text is never read as query syntax."""
         terms = list(dict.fromkeys(keyword_terms(query)))
         if not terms:
             return []
-        t = search_text.c
-        if _is_sqlite(self.engine):
-            match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
-            score = (-literal_column("bm25(search_text)")).label("score")
-            condition = text("search_text MATCH :match").bindparams(match=match)
+        where, params = self._condition(c)
+        sqlite = _is_sqlite(self.engine)
+        if sqlite:
+            params["match"] = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+            score, match = "-bm25(search_text)", "search_text MATCH :match"
         else:
-            query_ = func.to_tsquery("simple", " | ".join(
-                "'" + term.replace("'", "''").replace("\\", "") + "'" for term in terms))
-            score = func.ts_rank_cd(literal_column("search_text.document"), query_).label("score")
-            condition = literal_column("search_text.document").op("@@")(query_)
-        stmt = (select(t.product_id, score)
-                .join(search_products, and_(search_products.c.store == t.store,
-                                            search_products.c.product_id == t.product_id))
-                .where(condition, t.store == self.store, self._condition(c))
-                .order_by(score.desc(), search_products.c.position).limit(limit))
-        with self.engine.connect() as connection:
-            return [(pid, float(s)) for pid, s in connection.execute(stmt)]
+            params["match"] = " | ".join(
+                "'" + t.replace("\\", "").replace("'", "''") + "'" for t in terms)
+            score = "ts_rank_cd(search_text.document, to_tsquery('simple', :match))"
+            match = "search_text.document @@ to_tsquery('simple', :match)"
+        rows = self._rows(
+            f"SELECT p.product_id, {score} AS score FROM search_text JOIN search_products p "
+            f"ON p.doc = search_text.{'rowid' if sqlite else 'doc'} WHERE {match} AND {where} "
+            "ORDER BY score DESC, p.position LIMIT :limit", {**params, "limit": limit})
+        return [(pid, float(score_)) for pid, score_ in rows]
 
     def terms_of(self, ids: Sequence[str]) -> dict[str, set[str]]:
         """The indexed terms of each of ``ids`` (to say which query words a hit matched)."""
         if not ids:
             return {}
-        t = search_text.c
-        stmt = select(t.product_id, t.terms).where(t.store == self.store,
-                                                   t.product_id.in_(list(ids)))
-        with self.engine.connect() as connection:
-            return {pid: set(terms.split()) for pid, terms in connection.execute(stmt)}
+        params: dict[str, Any] = {"store": self.store}
+        wanted = _in("p.product_id", "id", list(dict.fromkeys(ids)), params)
+        key = "rowid" if _is_sqlite(self.engine) else "doc"
+        return {pid: set(terms.split()) for pid, terms in self._rows(
+            f"SELECT p.product_id, t.terms FROM search_products p JOIN search_text t "
+            f"ON t.{key} = p.doc WHERE p.store = :store AND {wanted}", params)}
 
 
 def build_index(engine: Engine, store: str, products: Iterable[Product], fingerprint: str,

@@ -14,7 +14,7 @@ from aisle.settings import Settings
 from catalog import SqlCatalog
 from catalog.filters import ProductFilters
 from catalog.importers import load
-from catalog.search_index import ProductIndex, indexed_fingerprint, search_products
+from catalog.search_index import Criteria, ProductIndex, indexed_fingerprint, search_products
 from knowledge.search import FilterCheck
 from tests.integration.test_catalog_load import _catalog
 
@@ -156,3 +156,19 @@ def test_a_state_database_from_before_the_index_gets_it(tmp_path: Path) -> None:
     assert not load.write_catalog(_catalog(), engine).changed  # unchanged catalog: a rerun
     with engine.connect() as connection:  # of the import builds the missing index too
         assert connection.execute(select(func.count()).select_from(search_products)).scalar() == 1
+
+
+def test_an_index_of_another_version_is_rebuilt(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    engine = create_engine(url)
+    load.write_catalog(_catalog(), engine)
+    with engine.begin() as connection:  # an index written by an older shape of these tables
+        connection.execute(text("UPDATE search_index_meta SET fingerprint = "
+                                "substr(fingerprint, 1, 64) || '@1'"))
+        connection.execute(text("DROP INDEX ix_search_products_doc"))
+        connection.execute(text("ALTER TABLE search_products DROP COLUMN doc"))
+    index = SqlCatalog(url, "luma").search_index()
+    assert index is not None
+    with engine.connect() as connection:
+        assert indexed_fingerprint(connection, "luma") == SqlCatalog(url, "luma").fingerprint()
+    assert [pid for pid, _ in index.keyword("chaz", Criteria(), 3)] == ["MH01"]
