@@ -11,7 +11,8 @@ gate re-scores each history item ``h`` on the model's own scale:
 where ``k`` is how many items the shopper saw after ``h`` and ``count(h)`` how often ``h`` occurs
 in the history; new items keep ``score``. The five weights are fitted on the VALID split only
 (``fit_repeat_gate``: softmax cross-entropy of the next item over all items, the model's
-temperature fixed), then kept only if they beat "history items last" on valid NDCG@10. Evaluation
+temperature fixed), then kept only if they beat "history items last" (``NEVER``) on valid
+NDCG@10 by more than one standard error (``choose_repeat_gate``). Evaluation
 (``recommender.evaluate``) and serving (``recommender.service``) apply the same gate, read from the
 model folder's ``config.json`` (``repeat_gate``).
 """
@@ -143,22 +144,33 @@ def fit_repeat_gate(scores: torch.Tensor, examples: Sequence[Example], temperatu
     return RepeatGate(scale=scale, offset=offset, last=last, recency=recency, repeats=repeats)
 
 
-def _ndcg10(scores: torch.Tensor, examples: Sequence[Example], gate: RepeatGate) -> float:
-    from recommender.metrics import ranking_metrics, target_ranks
+def _ndcg10_each(scores: torch.Tensor, examples: Sequence[Example],
+                 gate: RepeatGate) -> torch.Tensor:
+    """Each example's NDCG@10 (history kept) under ``gate`` → ``(examples,)``."""
+    from recommender.metrics import target_ranks
 
     gated = apply_gate(scores.float().clone(), [e.history for e in examples], gate)
     targets = torch.tensor([e.target for e in examples], dtype=torch.long)
-    ranks = target_ranks(gated, targets, [e.history for e in examples], exclude_history=False)
-    return ranking_metrics(ranks)["ndcg@10"]
+    ranks = target_ranks(gated, targets, [e.history for e in examples],
+                         exclude_history=False).double()
+    return torch.where(ranks < 10, 1.0 / torch.log2(ranks + 2.0), torch.zeros_like(ranks))
 
 
 def choose_repeat_gate(scores: torch.Tensor, examples: Sequence[Example], temperature: float
-                       ) -> tuple[RepeatGate, dict[str, float]]:
-    """The fitted gate or "history items last", whichever ranks the split better (NDCG@10,
-    history kept); the split is VALID. Returns the gate and each candidate's NDCG@10."""
+                       ) -> tuple[RepeatGate, dict[str, float | str]]:
+    """The fitted gate, or "history items last" unless the fitted gate beats it by more than one
+    standard error of the paired difference in NDCG@10 (history kept): the simpler rule wins a
+    tie, and it never shows a shopper what they saw unless nothing new passes their filters.
+    The split is VALID. Returns the gate and each candidate's NDCG@10 (and the margin)."""
     candidates = {"fitted": fit_repeat_gate(scores, examples, temperature),
                   "history_last": RepeatGate(offset=NEVER),
                   "ungated": RepeatGate()}
-    measured = {name: _ndcg10(scores, examples, gate) for name, gate in candidates.items()}
-    best = max(("fitted", "history_last"), key=lambda name: measured[name])
+    each = {name: _ndcg10_each(scores, examples, gate) for name, gate in candidates.items()}
+    measured: dict[str, float | str] = {name: float(values.mean()) for name, values in each.items()}
+    difference = each["fitted"] - each["history_last"]
+    standard_error = float(difference.std() / math.sqrt(max(len(difference), 1)))
+    measured["fitted_minus_history_last_se"] = standard_error
+    margin = float(difference.mean())
+    best = "fitted" if margin > standard_error else "history_last"
+    measured["chosen"] = best
     return candidates[best], measured

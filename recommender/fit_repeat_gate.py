@@ -40,7 +40,7 @@ def fit_gate(model_dir: Path, dataset_dir: Path, device: str = "cpu",
     valid = dataset.splits["valid"]
     score = model_scorer(model, vectors)
     scores = torch.cat([score(valid[i:i + 512]).float().cpu() for i in range(0, len(valid), 512)])
-    temperature = float(model.temperature)
+    temperature = float(model.temperature.detach())
     gate, measured = choose_repeat_gate(scores, valid, temperature)
     record = {
         "weights": gate.to_dict(),

@@ -87,8 +87,18 @@ def test_fitted_gate_keeps_items_seen_twice_when_they_come_back() -> None:
     assert gate.repeats > 0
     chosen, measured = choose_repeat_gate(scores, examples, temperature=0.05)
     assert chosen == gate
-    assert measured["fitted"] > measured["history_last"]
+    assert measured["chosen"] == "fitted"
+    assert measured["fitted"] > measured["history_last"] + measured["fitted_minus_history_last_se"]
     assert measured["fitted"] > measured["ungated"]
+
+
+def test_history_last_is_chosen_when_the_fitted_gate_is_no_better() -> None:
+    scores, examples = _synthetic(repeat_when_seen_twice=False)
+    chosen, measured = choose_repeat_gate(scores, examples, temperature=0.05)
+    # every target is new: both rank them first, so the simpler rule wins the tie
+    assert measured["fitted"] == pytest.approx(measured["history_last"])
+    assert chosen == RepeatGate(offset=NEVER) and measured["chosen"] == "history_last"
+    assert measured["ungated"] < measured["history_last"]
 
 
 def test_gate_weights_round_trip_and_bad_ones_are_refused() -> None:
