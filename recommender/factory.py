@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.domain import CatalogReader
+from recommender.calibration import RepeatGate
 from recommender.index import ItemIndex, ItemTowerEmbedder
 from recommender.service import Recommender
 
@@ -49,4 +50,20 @@ def build_recommender(settings: Any, catalog: CatalogReader, chroma_client: Any,
     links = {p.id: catalog.links(p.id) for p in products}
     popularity = (interaction_popularity(settings.store_data_dir)
                   if settings.store == "scientific" else None)
-    return Recommender(index, {p.id: p for p in products}, links, popularity or None)
+    return Recommender(index, {p.id: p for p in products}, links, popularity or None,
+                       store_repeat_gate(loaded, settings.store_data_dir))
+
+
+def store_repeat_gate(loaded: Any, store_data_dir: Path) -> RepeatGate | None:
+    """The model's repeat/new gate when it was fitted on this store's own interaction log.
+
+    The gate's weights are calibrated against the scores of that catalog's new items; on a
+    store without a log (Luma), or another one, it would be an uncalibrated guess, so history
+    items stay out of its recommendations there.
+    """
+    gate = loaded.repeat_gate
+    if gate is None:
+        return None
+    fitted_on = str(loaded.meta["repeat_gate"].get("fitted_on", "")).split(" ")[0]
+    logs = {p.name[: -len(".train.inter")] for p in Path(store_data_dir).glob("*.train.inter")}
+    return gate if fitted_on in logs else None

@@ -33,6 +33,7 @@ class Signals:
     query: str = ""
     query_similarity: float = 0.0
     in_cart: bool = False
+    seen_before: bool = False  # the shopper looked at this product earlier in the session
 
     @property
     def total(self) -> float:
@@ -78,7 +79,9 @@ def build_reason(product: Product, signals: Signals, filters: ProductFilters,
 
     where = "in your cart" if signals.in_cart else "you looked at"
     history_share = signals.nearest_similarity if signals.nearest else 0.0
-    if signals.link_kind and signals.link >= signals.popularity:
+    if signals.seen_before:
+        reason = "you looked at this earlier"
+    elif signals.link_kind and signals.link >= signals.popularity:
         reason = LINK_PHRASE.get(signals.link_kind, "goes with the {name}").format(
             name=name(signals.link_source)) + f" {where}"
     elif signals.query and signals.query_similarity >= history_share:

@@ -9,8 +9,12 @@ How the signals combine (for each candidate item ``i``):
              + POPULARITY_WEIGHT · popularity(i)     log-scaled review count (or interaction
                                                      count), normalised to [0, 1]
 
-Every indexed item that satisfies the search filters exactly is scored (see ``ItemIndex``);
-history items are never recommended again. With no history
+Every indexed item that satisfies the search filters exactly is scored (see ``ItemIndex``).
+Items in the cart are never recommended. Given a repeat/new gate (``recommender.calibration``;
+the factory passes the model's gate to a store whose interaction log it was fitted on), an item
+the shopper only looked at gets its two-tower score re-scored by it, as ``recommender.evaluate``
+scores it, so it comes back only when the gate rates it above the new items; without a gate
+(a store with no interaction log, such as Luma) history items are never recommended again. ``similar`` and ``goes_with`` never return the product they start from. With no history
 and no request, the ranking is popularity alone (cold start). The reason shown on a card names the
 signal that contributed most (see ``recommender.reasons``).
 """
@@ -27,6 +31,7 @@ import torch
 from catalog.domain import Product, ProductLink
 from catalog.filters import ProductFilters
 from knowledge.search import FilterCheck
+from recommender.calibration import RepeatGate, history_features
 from recommender.encoding import autocast
 from recommender.index import ItemIndex
 from recommender.reasons import Signals, build_reason
@@ -63,9 +68,11 @@ class Recommender:
 
     def __init__(self, index: ItemIndex, products: Mapping[str, Product],
                  links: Mapping[str, Sequence[ProductLink]],
-                 popularity: Mapping[str, float] | None = None) -> None:
+                 popularity: Mapping[str, float] | None = None,
+                 repeat_gate: RepeatGate | None = None) -> None:
         self.index = index
         self.embedder = index.embedder
+        self.repeat_gate = repeat_gate
         self.refresh(products, links, popularity)
 
     def refresh(self, products: Mapping[str, Product], links: Mapping[str, Sequence[ProductLink]],
@@ -115,6 +122,11 @@ class Recommender:
         """The ``k`` best products for this shopper under ``filters``, each with its reason."""
         if k <= 0:
             raise ValueError("k must be positive")
+        return self._rank(context, k, filters, exclude=frozenset(context.carted))
+
+    def _rank(self, context: ShopperContext, k: int, filters: ProductFilters | None,
+              exclude: frozenset[str]) -> list[Recommendation]:
+        """``recommend`` with the products in ``exclude`` never returned."""
         filters = filters or ProductFilters()
         for name in self.check.unsupported(filters):
             filters = filters.without(name)
@@ -122,6 +134,12 @@ class Recommender:
         shopper = self.shopper_vector(context)
         tower = (self.index.scores(shopper) if shopper is not None
                  else np.zeros(len(self.index), dtype=np.float32))
+        gate = self.repeat_gate
+        seen = history_features(list(context.history)) if gate is not None else {}
+        for pid, (since, count) in seen.items():
+            row = self.index.row.get(pid)
+            if row is not None:
+                tower[row] = gate.adjusted(float(tower[row]), since, count)
         total = tower + self._popularity_vector
         linked = self._linked(history)
         for pid, (kind, _) in linked.items():
@@ -131,7 +149,7 @@ class Recommender:
         allowed = self._allowed(filters).copy()
         for pid in history:
             row = self.index.row.get(pid)
-            if row is not None:
+            if row is not None and (pid in exclude or pid not in seen):
                 allowed[row] = False
         total[~allowed] = -np.inf
         count = min(k, int(allowed.sum()))
@@ -142,7 +160,8 @@ class Recommender:
         found = []
         for row in top:
             pid = self.index.ids[row]
-            signals = self._signals(pid, float(tower[row]), context, history, linked)
+            signals = self._signals(pid, float(tower[row]), context, history, linked,
+                                    seen_before=pid in seen)
             product = self.products[pid]
             found.append(Recommendation(product, float(total[row]),
                                         build_reason(product, signals, filters, self.products),
@@ -165,7 +184,8 @@ class Recommender:
         """Products like ``product_id`` (it stands in for the shopper's history)."""
         if product_id not in self.products:
             raise KeyError(product_id)
-        return self.recommend(ShopperContext(history=(product_id,)), k, filters)
+        return self._rank(ShopperContext(history=(product_id,)), k, filters,
+                          exclude=frozenset({product_id}))
 
     def goes_with(self, product_id: str, k: int = 5) -> list[Recommendation]:
         """What to pair with ``product_id``: its merchandiser links first, then other kinds of item
@@ -173,7 +193,8 @@ class Recommender:
         if product_id not in self.products:
             raise KeyError(product_id)
         own_type = self.products[product_id].product_type
-        found = self.recommend(ShopperContext(history=(product_id,)), max(4 * k, 20))
+        found = self._rank(ShopperContext(history=(product_id,)), max(4 * k, 20), None,
+                           exclude=frozenset({product_id}))
         linked = [r for r in found if r.signals.link_kind]
         others = [r for r in found if not r.signals.link_kind
                   and r.product.product_type != own_type]
@@ -231,11 +252,11 @@ class Recommender:
         return found
 
     def _signals(self, pid: str, cosine: float, context: ShopperContext, history: Sequence[str],
-                 linked: Mapping[str, tuple[str, str]]) -> Signals:
+                 linked: Mapping[str, tuple[str, str]], seen_before: bool = False) -> Signals:
         vector = self.index.vector(pid)
         nearest, nearest_sim = None, 0.0
         if vector is not None:
-            for source in history:
+            for source in (h for h in history if h != pid):
                 other = self.index.vector(source)
                 if other is not None and float(vector @ other) > nearest_sim:
                     nearest, nearest_sim = source, float(vector @ other)
@@ -251,4 +272,5 @@ class Recommender:
             nearest=nearest, nearest_similarity=nearest_sim,
             query=context.query.strip(), query_similarity=query_sim,
             in_cart=source in context.carted if source else False,
+            seen_before=seen_before,
         )

@@ -162,7 +162,11 @@ def bench_serving(settings: Settings, calls: int = 300) -> list[str]:
     from catalog.importers.load import import_catalog
     from catalog.repository import SqlCatalog
     from knowledge.store import persistent_client
-    from recommender.factory import interaction_popularity, weights_fingerprint
+    from recommender.factory import (
+        interaction_popularity,
+        store_repeat_gate,
+        weights_fingerprint,
+    )
     from recommender.index import ItemIndex, ItemTowerEmbedder
     from recommender.service import Recommender, ShopperContext
 
@@ -173,14 +177,15 @@ def bench_serving(settings: Settings, calls: int = 300) -> list[str]:
         import_catalog("scientific", settings.data_dir, url)
         catalog = SqlCatalog(url, "scientific")
         products = catalog.products()
-        embedder = ItemTowerEmbedder(load_model(settings.recommender_model),
-                                     weights_fingerprint(settings.recommender_model))
+        loaded = load_model(settings.recommender_model)
+        embedder = ItemTowerEmbedder(loaded, weights_fingerprint(settings.recommender_model))
         index = ItemIndex(persistent_client(Path(tmp) / "chroma"), embedder)
         started = time.perf_counter()
         index.sync(products)
         index_seconds = time.perf_counter() - started
         recommender = Recommender(index, {p.id: p for p in products}, {},
-                                  interaction_popularity(data_dir))
+                                  interaction_popularity(data_dir),
+                                  store_repeat_gate(loaded, data_dir))
         rng = random.Random(1)
         examples = rng.sample(list(dataset.splits["test"]), calls)
         contexts = [ShopperContext(history=tuple(dataset.item_ids[i] for i in e.history[-10:]))

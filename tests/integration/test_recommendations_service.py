@@ -147,3 +147,35 @@ def replace_name(embedder: ItemTowerEmbedder, name: str) -> ItemTowerEmbedder:
     return clone
 
 
+
+
+
+def test_a_gate_that_favours_repeats_brings_a_viewed_item_back_but_never_a_carted_one(
+        recommender: Recommender) -> None:
+    from recommender.calibration import RepeatGate
+
+    gated = Recommender(recommender.index, recommender.products, LINKS,
+                        repeat_gate=RepeatGate(offset=5.0))
+    found = gated.recommend(ShopperContext(history=("H1", "Y1")), k=3)
+    assert [r.product.id for r in found][:2] == ["Y1", "H1"]  # the most recent first
+    assert found[0].reason == "you looked at this earlier"
+    carted = gated.recommend(ShopperContext(history=("H1", "Y1"), carted=("Y1",)), k=3)
+    assert "Y1" not in [r.product.id for r in carted]
+    assert carted[0].product.id == "H1"
+    # "like this one" never answers with the product itself
+    assert "H1" not in [r.product.id for r in gated.similar("H1", k=5)]
+    assert "H1" not in [r.product.id for r in gated.goes_with("H1", k=5)]
+
+
+def test_the_shipped_gate_is_used_only_on_the_store_it_was_fitted_on(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from recommender.factory import store_repeat_gate
+
+    loaded = load_model(Settings().recommender_model)
+    gate = loaded.repeat_gate
+    assert gate is not None, "the shipped model folder records its repeat/new gate"
+    assert loaded.meta["repeat_gate"]["fitted_on"].startswith("Scientific valid")
+    scientific = tmp_path / "scientific"
+    scientific.mkdir()
+    (scientific / "Scientific.train.inter").write_text("user_id:token\n")
+    assert store_repeat_gate(loaded, scientific) == gate
+    assert store_repeat_gate(loaded, tmp_path / "luma") is None  # no interaction log
