@@ -61,6 +61,31 @@ def _other_personal_tables(connection: Connection, column: str = "sender_id") ->
             if name not in _NAMED and column in table.c and name in existing]
 
 
+def _linked_tables(connection: Connection) -> list[Table]:
+    """Tables of the same database that other packages own (the agent console's audit log) and
+    that name a conversation in a ``conversation_id`` column: reflected, so commerce needs no
+    import of their code."""
+    reflected = MetaData()
+    names = [name for name in inspect(connection).get_table_names()
+             if name not in CommerceBase.metadata.tables]
+    reflected.reflect(connection, only=names)
+    return [table for table in reflected.tables.values() if "conversation_id" in table.c]
+
+
+def _unlink(connection: Connection, senders: Collection[str]) -> int:
+    """Cut the rows of other tables loose from the erased conversations: a nullable
+    ``conversation_id`` becomes NULL (the audit line of what an agent did stays, without
+    whose conversation it was), a required one takes its row with it."""
+    count = 0
+    for table in _linked_tables(connection):
+        column = table.c.conversation_id
+        ours = column.in_(list(senders))
+        statement = (update(table).where(ours).values(conversation_id=None) if column.nullable
+                     else delete(table).where(ours))
+        count += connection.execute(statement).rowcount
+    return count
+
+
 def erase_shopper(engine: Engine, sender_ids: Collection[str] = (),
                   email: str | None = None, email_tokens: Collection[str] = ()) -> dict[str, int]:
     """Erase the conversations ``sender_ids`` and (when given) everything under ``email`` or
@@ -89,6 +114,7 @@ def erase_shopper(engine: Engine, sender_ids: Collection[str] = (),
                                     .values(email=None, sender_id=None)).rowcount
         other = sum(connection.execute(delete(table).where(table.c.sender_id.in_(senders))).rowcount
                     for table in _other_personal_tables(connection))
+        other += _unlink(connection, senders) if senders else 0
         if email_tokens:
             other += sum(connection.execute(delete(table).where(
                 table.c.email_hash.in_(list(email_tokens)))).rowcount
@@ -98,10 +124,13 @@ def erase_shopper(engine: Engine, sender_ids: Collection[str] = (),
 
 
 def expire_before(engine: Engine, cutoff: datetime,
-                  orders_cutoff: datetime | None = None) -> dict[str, int]:
+                  orders_cutoff: datetime | None = None,
+                  audit_cutoff: datetime | None = None) -> dict[str, int]:
     """Retention: delete carts (with their lines), checkout contacts and other conversation
     rows last changed before ``cutoff``; anonymise orders placed before ``orders_cutoff``
-    (orders are kept longer, as the shop's books, so they have their own period)."""
+    (orders are kept longer, as the shop's books, so they have their own period); delete the
+    lines of other tables that name conversations (the agent console's audit log, which also
+    holds agents' addresses) dated before ``audit_cutoff`` (a security record: its own period)."""
     cutoff = _naive(cutoff)
     with engine.begin() as connection:
         old_carts = select(CartRow.sender_id).where(CartRow.updated_at < cutoff)
@@ -122,8 +151,15 @@ def expire_before(engine: Engine, cutoff: datetime,
                                        or_(OrderRow.email.is_not(None),
                                            OrderRow.sender_id.is_not(None)))
                 .values(email=None, sender_id=None)).rowcount
+        audit = 0
+        if audit_cutoff is not None:
+            for table in _linked_tables(connection):
+                moment = next((c for c in table.c if isinstance(c.type, DateTime)), None)
+                if moment is not None:
+                    audit += connection.execute(
+                        delete(table).where(moment < _naive(audit_cutoff))).rowcount
     return {"cart lines": items, "carts": carts, "checkout emails": contacts,
-            "other rows": other, "orders anonymised": orders}
+            "other rows": other, "orders anonymised": orders, "audit lines": audit}
 
 
 def _naive(moment: datetime) -> datetime:

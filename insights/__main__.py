@@ -111,7 +111,7 @@ def _retention(settings: Settings, store: EventStore, args: argparse.Namespace) 
 
     removed = apply_retention(args.days, make_engine(settings.tracker_url), store,
                               commerce=commerce_engine(settings.state_url),
-                              order_days=args.order_days)
+                              order_days=args.order_days, audit_days=args.audit_days)
     kept = "" if args.order_days else " (orders kept: no --order-days)"
     print(f"deleted what is older than {args.days} days: "
           + ", ".join(f"{count} {kind}" for kind, count in removed.items()) + kept)
@@ -157,6 +157,9 @@ def parser() -> argparse.ArgumentParser:
     retention.add_argument("--days", type=int, required=True)
     retention.add_argument("--order-days", type=int,
                            help="anonymise orders placed longer ago (default: orders are kept)")
+    retention.add_argument("--audit-days", type=int, default=365,
+                           help="delete older lines of the agent console's audit log, which "
+                                "holds agents' addresses (default: 365)")
     forget = commands.add_parser(
         "forget", help="erase one shopper everywhere: by conversation, or by email (every "
                        "conversation and order of that address)")

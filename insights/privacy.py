@@ -29,13 +29,17 @@ def _tracker_delete(tracker: Engine, where: str, params: dict[str, object]) -> i
 
 def apply_retention(days: int, tracker: Engine, store: EventStore,
                     now: datetime | None = None, commerce: Engine | None = None,
-                    order_days: int | None = None) -> dict[str, int]:
+                    order_days: int | None = None,
+                    audit_days: int | None = None) -> dict[str, int]:
     """Delete events, tracker rows and (given ``commerce``) carts, checkout contacts and other
     conversation rows older than ``days`` days; with ``order_days``, anonymise orders placed
-    longer ago than that (orders are the shop's books: their own, longer period). Counts by
-    kind."""
+    longer ago than that (orders are the shop's books: their own, longer period); with
+    ``audit_days``, delete older lines of the agent console's audit log (agents' addresses and
+    the conversations they took over). Counts by kind."""
     if days < 1:
         raise ValueError("retention needs at least 1 day")
+    if audit_days is not None and audit_days < 1:
+        raise ValueError("the audit log needs at least 1 day of retention")
     if order_days is not None and order_days < days:
         raise ValueError("orders cannot be kept for less time than conversations "
                          f"(--order-days {order_days} < --days {days})")
@@ -48,7 +52,8 @@ def apply_retention(days: int, tracker: Engine, store: EventStore,
     }
     if commerce is not None:
         orders_cutoff = moment - timedelta(days=order_days) if order_days is not None else None
-        removed.update(expire_before(commerce, cutoff, orders_cutoff))
+        audit_cutoff = moment - timedelta(days=audit_days) if audit_days is not None else None
+        removed.update(expire_before(commerce, cutoff, orders_cutoff, audit_cutoff))
     _compact(tracker, store.engine, *([commerce] if commerce is not None else []))
     return removed
 

@@ -233,3 +233,43 @@ def test_order_check_attempts_are_erased_by_conversation_and_by_the_email_s_hash
     with sqlite3.connect(tmp_path / "shop.sqlite") as db:
         assert db.execute("SELECT sender_id FROM commerce_verification_attempts").fetchall() == [
             ("ann",)]
+
+
+def _audit_log(tmp_path: Path) -> None:
+    """The agent console's audit log in the same database: an agent took over Bob's
+    conversation, signed in from their address, and an old line from a year before."""
+    from web.accounts import AgentAccounts
+
+    AgentAccounts(f"sqlite:///{tmp_path / 'shop.sqlite'}", rounds=4)
+    with sqlite3.connect(tmp_path / "shop.sqlite") as db:
+        for at, action, client, conversation in (
+                (NOW, "taken_over", "10.0.0.7", "bob-ordered"),
+                (NOW, "signed_in", "10.0.0.7", None),
+                (NOW - timedelta(days=400), "taken_over", "10.0.0.8", "ann")):
+            db.execute("INSERT INTO agent_audit (at, account, action, client, conversation_id) "
+                       "VALUES (?, 'alice', ?, ?, ?)", (at, action, client, conversation))
+
+
+def test_forget_unlinks_the_audit_log_from_the_erased_conversations(
+        tmp_path: Path, shop: tuple[Engine, EventStore, Engine]) -> None:
+    tracker, store, commerce = shop
+    _audit_log(tmp_path)
+    forget(tracker, store, commerce, email=BOB, email_tokens=[email_token(BOB, KEY)])
+    with sqlite3.connect(tmp_path / "shop.sqlite") as db:
+        lines = db.execute("SELECT action, conversation_id FROM agent_audit ORDER BY id").fetchall()
+    # What the agent did stays on record; whose conversation it was does not.
+    assert lines == [("taken_over", None), ("signed_in", None), ("taken_over", "ann")]
+
+
+def test_retention_covers_the_agent_audit_log(
+        tmp_path: Path, shop: tuple[Engine, EventStore, Engine]) -> None:
+    tracker, store, commerce = shop
+    _audit_log(tmp_path)
+    now = NOW.replace(tzinfo=UTC)
+    removed = apply_retention(30, tracker, store, now=now, commerce=commerce, audit_days=365)
+    assert removed["audit lines"] == 1
+    with sqlite3.connect(tmp_path / "shop.sqlite") as db:
+        assert db.execute("SELECT client FROM agent_audit").fetchall() == [("10.0.0.7",)] * 2
+    assert b"10.0.0.8" not in (tmp_path / "shop.sqlite").read_bytes()
+    with pytest.raises(ValueError, match="audit log"):
+        apply_retention(30, tracker, store, now=now, commerce=commerce, audit_days=0)
