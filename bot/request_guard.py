@@ -11,20 +11,15 @@ and other control characters, lone surrogates) from the text.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
+
+from aisle.text_input import clean_text
 
 #: The tracker store keys conversations by sender id in a ``VARCHAR(255)`` column.
 MAX_SENDER_CHARS = 255
 #: Defaults of the metadata limits (``AISLE_CHANNEL_MAX_METADATA_*``, bot.channel_limits).
 MAX_METADATA_DEPTH = 8
 MAX_METADATA_BYTES = 8_192
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(text: str) -> str:
-    """``text`` without control characters (tab and newlines kept) or lone surrogates."""
-    return _CONTROL.sub("", text.encode("utf-8", "ignore").decode("utf-8"))
 
 
 def too_long(text: str, max_chars: int) -> str | None:

@@ -106,6 +106,7 @@ UNICODE_TEXTS = [
     "𝕳𝖊𝖑𝖑𝖔 𝖜𝖔𝖗𝖑𝖉", "🙂" * 2001, "👩\u200d👩\u200d👧\u200d👦" * 300, "ﬁne ﬂour ①②③ ＡＢＣ１２３",
     "Grüße aus Köln — naïve café", "مرحبا بالعالم", "你好，世界" * 100,
     "\u0000\u0001 control \u001b[31m red", "x\u00ad\u2060y\u200bz",
+    "\udc00 lone surrogate \ud83d",
 ]
 
 

@@ -21,7 +21,7 @@ from web.assist_client import AssistClient, AssistUnavailable
 from web.auth import Agent, AgentAuth, SignInRefused
 from web.rasa_api import RasaClient, RasaError
 from web.script_export import NothingToExport, conversation_script
-from web.shop_routes import SESSION_ID
+from web.shop_routes import SESSION_ID, CleanStr
 from web.tracker import Conversation, TrackerReader
 
 logger = logging.getLogger(__name__)
@@ -30,12 +30,12 @@ logger = logging.getLogger(__name__)
 class SignIn(BaseModel):
     """An account name (case-insensitive) and its password."""
 
-    password: str = Field(max_length=200)
-    name: str = Field(default="agent", min_length=1, max_length=40)
+    password: CleanStr = Field(max_length=200)
+    name: CleanStr = Field(default="agent", min_length=1, max_length=40)
 
 
 class AgentMessage(BaseModel):
-    text: str = Field(min_length=1, max_length=2000)
+    text: CleanStr = Field(min_length=1, max_length=2000)
 
 
 def build_agent_router(templates: Any, auth: AgentAuth, tracker: TrackerReader,

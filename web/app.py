@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -63,6 +65,7 @@ def create_app(settings: Settings,
     app.state.settings = settings
     # Outermost but for Starlette's error handler: bodies are capped before anything reads them.
     app.add_middleware(BodyLimit, limits=body_limits(settings.max_message_chars, MAX_EVENT_BYTES))
+    app.add_exception_handler(RequestValidationError, _validation_error)
     app.mount("/static", StaticFiles(directory=bundle_dir), name="static")
     routers = [
         build_shop_router(templates, settings.data_dir / "luma" / "images", rasa, tracker,
@@ -75,3 +78,13 @@ def create_app(settings: Settings,
     for router in routers:
         app.include_router(router)
     return app
+
+
+async def _validation_error(_: Request, error: Exception) -> JSONResponse:
+    """A 422 that names each field and its problem but never echoes the value sent: FastAPI's
+    own would return a mistyped password, and fail to encode a lone surrogate."""
+    problems = error.errors() if isinstance(error, RequestValidationError) else []
+    detail = [{"loc": [str(part) for part in problem.get("loc", ())],
+               "msg": str(problem.get("msg", "invalid")), "type": str(problem.get("type", ""))}
+              for problem in problems]
+    return JSONResponse(status_code=422, content={"detail": detail})

@@ -11,12 +11,13 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
+from aisle.text_input import clean_value
 from insights.events import Event, EventStore
 from web.rasa_api import RasaClient, RasaError
 from web.rate_limit import RateLimiter
@@ -26,13 +27,16 @@ from web.tracker import TrackerReader
 SESSION_ID = r"^[A-Za-z0-9_.:-]{1,128}$"
 IMAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\.(jpe?g|png|webp)$")
 MAX_EVENT_BYTES = 8_192
+#: Text from a request body, cleaned before validation (lone surrogates and control characters
+#: would fail every encoder after this: the database, the call to Rasa, the response).
+CleanStr = Annotated[str, BeforeValidator(clean_value)]
 
 
 class ChatMessage(BaseModel):
     """A shopper's message; its length is checked against ``AISLE_MAX_MESSAGE_CHARS``."""
 
     session_id: str = Field(pattern=SESSION_ID)
-    message: str
+    message: CleanStr
 
 
 class ClickEvent(BaseModel):
@@ -41,9 +45,9 @@ class ClickEvent(BaseModel):
     kind: Literal["card_click", "button_click"]
     conversation_id: str = Field(pattern=SESSION_ID)
     product_ids: list[str] = Field(default_factory=list, max_length=20)
-    action: str = Field(default="", max_length=64)
-    title: str = Field(default="", max_length=200)
-    payload: str = Field(default="", max_length=500)
+    action: CleanStr = Field(default="", max_length=64)
+    title: CleanStr = Field(default="", max_length=200)
+    payload: CleanStr = Field(default="", max_length=500)
 
 
 def _history_message(message: dict[str, Any]) -> dict[str, Any]:

@@ -265,3 +265,34 @@ def test_a_flooding_conversation_gets_429_and_others_do_not(tmp_path: Path,
         assert "please wait" in refused.json()["detail"] and int(refused.headers["Retry-After"]) >= 1
         other = {**click, "conversation_id": "someone-else"}
         assert client.post("/api/events", json=other).status_code == 204
+
+
+LONE_SURROGATES = b'"\\udc00 lone surrogate \\ud83d"'
+
+
+def test_lone_surrogates_get_an_answer_not_a_500(client: TestClient) -> None:
+    """JSON may spell a lone surrogate (\\udc00), which no UTF-8 encoder accepts: the routes
+    that take text answer such input instead of failing while passing or echoing it on."""
+    headers = {"Content-Type": "application/json"}
+    login = client.post("/api/agent/login", headers=headers,
+                        content=b'{"name": "dana", "password": ' + LONE_SURROGATES + b"}")
+    assert login.status_code == 401
+    bad_name = client.post("/api/agent/login", headers=headers,
+                           content=b'{"name": ' + LONE_SURROGATES[:-1] + b'!!!" , "password": '
+                                   + LONE_SURROGATES + b"}")
+    assert bad_name.status_code in (401, 422)
+    click = client.post("/api/events", headers=headers, content=(
+        b'{"kind": "button_click", "conversation_id": "c1", "title": ' + LONE_SURROGATES + b"}"))
+    assert click.status_code == 422  # "invalid event": pydantic's JSON parser refuses it
+    chat = client.post("/api/chat", headers=headers, content=(
+        b'{"session_id": "c1", "message": ' + LONE_SURROGATES + b"}"))
+    assert chat.status_code == 502  # cleaned and passed on; no Rasa server runs in this test
+
+
+def test_validation_errors_do_not_echo_what_was_sent(client: TestClient) -> None:
+    """A 422 names the field and the problem, not the value: a password sent in the wrong
+    shape must not come back in the response."""
+    response = client.post("/api/agent/login",
+                           json={"name": "dana", "password": "hunter2-secret" * 20})
+    assert response.status_code == 422
+    assert "hunter2" not in response.text and "password" in response.text
