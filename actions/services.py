@@ -49,9 +49,10 @@ def _build_commerce(settings: Settings) -> Commerce:
     from commerce.verification import VerificationLimits
     from insights.recording import commerce_recorder
 
+    catalog = SqlCatalog(settings.catalog_url, settings.store)
     return CommerceService.from_files(
-        settings.state_url, SqlCatalog(settings.catalog_url, settings.store),
-        settings.data_dir / "luma", pii_secret=settings.pii_key(),
+        settings.state_url, catalog, settings.store_rules_dir, pii_secret=settings.pii_key(),
+        pages=catalog.policy_sections(),
         on_event=commerce_recorder(settings.state_url),
         limits=VerificationLimits(settings.order_check_failures,
                                   timedelta(minutes=settings.order_check_window_minutes)),

@@ -7,6 +7,7 @@ pass the values down; library code takes plain parameters and never reads the en
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from pathlib import Path
@@ -17,6 +18,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 PROFILES = ("embedded", "production")
+#: A store name: it becomes part of file names (catalog-<store>.sqlite), so no path in it.
+#: The same rule as catalog.importers.summary.STORE_NAME (aisle imports no catalog code).
+STORE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+#: The sample stores' folders under data_dir; both take their shop rules (shipping rates,
+#: promotions, Customer Service page) from the Luma sample, since the Amazon data has none.
+SAMPLE_STORES = {"luma": "luma", "scientific": "amazon-scientific"}
+SAMPLE_RULES = "luma"
 #: Settings the production profile requires: every piece of state lives in a server.
 PRODUCTION_URLS = ("tracker_database_url", "state_database_url", "database_url", "redis_url",
                    "chroma_url")
@@ -42,7 +50,16 @@ class Settings(BaseSettings):
     )
     store: str = Field(
         default="luma",
-        description="Which catalog to run on: 'luma' (Magento sample store) or 'scientific'.",
+        description="Which catalog to run on: 'luma' (Magento sample store), 'scientific', or "
+                    "any store imported with `python -m catalog.import_catalog --store NAME "
+                    "--file PATH` (1-32 lower-case letters, digits, - or _).",
+    )
+    store_pages: Path | None = Field(
+        default=None,
+        description="Folder of the store's own files: its pages (*.md, *.html: shipping, "
+                    "returns, privacy; imported with --pages), optional shipping_table_rates.csv "
+                    "and promotions.csv, and images/. Default: the Luma sample's files for the "
+                    "sample stores, none for another store (default rules, logged).",
     )
     chroma_url: str | None = Field(
         default=None,
@@ -173,7 +190,7 @@ class Settings(BaseSettings):
                     "Rasa process's shopper channels per minute.",
     )
 
-    @field_validator("data_dir", "state_dir", "recommender_model", "tracker_db")
+    @field_validator("data_dir", "state_dir", "recommender_model", "tracker_db", "store_pages")
     @classmethod
     def _absolute(cls, path: Path | None) -> Path | None:
         if path is None:
@@ -184,8 +201,9 @@ class Settings(BaseSettings):
     @field_validator("store")
     @classmethod
     def _known_store(cls, store: str) -> str:
-        if store not in {"luma", "scientific"}:
-            raise ValueError(f"AISLE_STORE must be 'luma' or 'scientific', not {store!r}")
+        if not STORE_NAME.match(store):
+            raise ValueError(f"AISLE_STORE must be 1-32 lower-case letters, digits, - or _ "
+                             f"(a store name), not {store!r}")
         return store
 
     @field_validator("profile")
@@ -270,8 +288,22 @@ class Settings(BaseSettings):
 
     @property
     def store_data_dir(self) -> Path:
-        """Folder of the selected store's source files."""
-        return self.data_dir / ("luma" if self.store == "luma" else "amazon-scientific")
+        """Folder of the selected store's source files (``store_pages`` for an imported store)."""
+        if self.store in SAMPLE_STORES:
+            return self.data_dir / SAMPLE_STORES[self.store]
+        return self.store_pages or self.data_dir / self.store
+
+    @property
+    def store_rules_dir(self) -> Path | None:
+        """Folder of the store's shop rules and pages; ``None``: the store brings none."""
+        if self.store_pages is not None:
+            return self.store_pages
+        return self.data_dir / SAMPLE_RULES if self.store in SAMPLE_STORES else None
+
+    @property
+    def store_images_dir(self) -> Path:
+        """Folder of the product images the web app serves."""
+        return (self.store_rules_dir or self.store_data_dir) / "images"
 
 
 def read_or_create_key(path: Path) -> str:

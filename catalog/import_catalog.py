@@ -2,10 +2,11 @@
 
     python -m catalog.import_catalog [--store luma|scientific] [--data-dir DIR] [--db URL]
     python -m catalog.import_catalog --store NAME --file PATH [--format jsonl|csv] [--prune]
-                                     [--db URL]
+                                     [--pages DIR] [--db URL]
 
 The first form reads a known store's own files (Magento Luma, Amazon Scientific); the second
-any store's catalog in the documented format (docs/catalog-schema.md), streamed in batches.
+any store's catalog in the documented format (docs/catalog-schema.md), streamed in batches;
+``--pages DIR`` imports the store's own pages (Markdown or HTML) as its policy sections.
 Defaults come from :func:`aisle.settings.load_settings` (``AISLE_*`` variables). Exit code 0
 even when rows were skipped (they are listed as ``file:line: reason``); 2 with a one-line
 message when the data folder or a required file is missing, or the file cannot be read.
@@ -24,6 +25,7 @@ from catalog.domain import ImportIssue
 from catalog.importers.base import CatalogSourceMissing
 from catalog.importers.generic import FORMATS, CatalogFileError
 from catalog.importers.load import PARSERS, import_catalog
+from catalog.importers.pages import StorePagesError, read_store_pages, save_store_pages
 from catalog.importers.summary import check_store_name
 from catalog.importers.upsert import import_catalog_file
 
@@ -57,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
              "row was skipped)",
     )
     parser.add_argument(
+        "--pages", type=Path, default=None,
+        help="with --file: a folder of the store's pages (*.md, *.html: shipping, returns, "
+             "privacy) imported as its policy sections, replacing earlier ones",
+    )
+    parser.add_argument(
         "--db", default=None, help="SQLAlchemy URL (default: the store's catalog URL from settings)"
     )
     args = parser.parse_args(argv)
@@ -69,17 +76,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: store {args.store!r} has no importer of its own files; import it with "
               "--file PATH (docs/catalog-schema.md)", file=sys.stderr)
         return 2
+    if args.pages is not None and args.file is None:
+        print("error: --pages goes with --file (a known store's pages come with its files)",
+              file=sys.stderr)
+        return 2
     # model_copy, not a new Settings: the store name only picks the database file here.
     url = args.db or settings.model_copy(update={"store": args.store}).catalog_url
     try:
         if args.file is not None:
+            # Pages are read first: a folder that cannot be read stops before any import.
+            pages = read_store_pages(args.pages) if args.pages is not None else None
             lines = import_catalog_file(
                 args.file, args.store, url, fmt=args.format, progress=True,
                 on_issue=_print_issue, prune=args.prune,
             ).lines(issues=False)
+            if args.pages is not None and pages is not None:
+                lines += save_store_pages(args.pages, pages, args.store, url,
+                                          on_issue=_print_issue)
         else:
             lines = import_catalog(args.store, args.data_dir, url, progress=True).lines()
-    except (CatalogSourceMissing, CatalogFileError) as error:
+    except (CatalogSourceMissing, CatalogFileError, StorePagesError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print("\n".join(lines))

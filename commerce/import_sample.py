@@ -4,10 +4,12 @@
 
 Settings come from :func:`aisle.settings.load_settings`: the catalog database (prices and
 variants, so run ``python -m catalog.import_catalog`` first), ``AISLE_STATE_DATABASE_URL``
-for carts and orders, and ``AISLE_DATA_DIR/luma`` for ``customers.csv`` and ``orders.csv``.
+for carts and orders, and the store's folder (``AISLE_DATA_DIR/luma``, or ``AISLE_STORE_PAGES`` for an imported
+store) for ``customers.csv`` and ``orders.csv``.
 The sample file has no order dates, so every imported order gets the fixed :data:`PLACED_AT`
 (or ``--placed-at``); a fixed date keeps the import idempotent and return windows predictable.
-Only the Luma store has sample orders: on another store this does nothing. Exit code 2 with a
+A store whose folder has no ``orders.csv`` (the Amazon sample) has no sample orders: nothing
+is done. Exit code 2 with a
 one-line message when a file is missing.
 """
 
@@ -34,12 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--placed-at", type=datetime.fromisoformat, default=PLACED_AT,
                         help=f"order date of every sample order (default {PLACED_AT:%Y-%m-%dT%H:%M})")
     args = parser.parse_args(argv)
-    if settings.store != "luma":
-        print(f"no sample orders for store {settings.store!r}: nothing imported")
+    sample_dir = settings.store_data_dir
+    if not (sample_dir / "orders.csv").exists():
+        print(f"no sample orders (orders.csv) in {sample_dir} for store {settings.store!r}: "
+              "nothing imported")
         return 0
     engine = commerce_engine(settings.state_url)
     try:
-        summary = import_sample(settings.data_dir / "luma",
+        summary = import_sample(sample_dir,
                                 SqlCatalog(settings.catalog_url, settings.store), engine,
                                 args.placed_at)
     except CatalogSourceMissing as error:

@@ -6,14 +6,16 @@ policy; :func:`price_cart` is pure arithmetic over cart lines, so unit tests nee
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from catalog.domain import ImportIssue
+from catalog.domain import ImportIssue, PolicySection
 from commerce.conditions import CartFacts, ItemFacts
 from commerce.money import ZERO, money
-from commerce.policy import StorePolicy, load_store_policy
+from commerce.policy import StorePolicy, load_store_policy, store_policy
 from commerce.promotions import (
     AppliedPromotion,
     Promotion,
@@ -23,7 +25,11 @@ from commerce.promotions import (
 )
 from commerce.shipping import Destination, NoShippingRate, ShippingTable, load_shipping_table
 
+log = logging.getLogger(__name__)
+
 STANDARD = "standard"
+#: Standard delivery's price everywhere for a store that brings no shipping_table_rates.csv.
+DEFAULT_FLAT_SHIPPING = Decimal("0.00")
 DEFAULT_DESTINATION = Destination()
 
 
@@ -92,25 +98,62 @@ class StoreRules:
     currency: str = "USD"
 
 
-def load_store_rules(luma_dir: Path) -> tuple[StoreRules, list[ImportIssue]]:
-    """Read rate table, promotions (with category paths) and the Customer Service page."""
-    table, issues = load_shipping_table(luma_dir / "shipping_table_rates.csv")
-    categories = load_category_paths(sorted(luma_dir.glob("categories*.csv")))
-    promotions, promo_issues = load_promotions(luma_dir / "promotions.csv", categories)
-    policy = load_store_policy(luma_dir / "cms_pages.csv")
-    return StoreRules(table, tuple(promotions), policy), issues + promo_issues
+def load_store_rules(
+    rules_dir: Path | None, sections: Sequence[PolicySection] = ()
+) -> tuple[StoreRules, list[ImportIssue]]:
+    """Read the store's rate table, promotions (with category paths) and policy.
+
+    A folder holding ``cms_pages.csv`` (the Magento sample) gives its Customer Service page;
+    any other store's policy (return window, delivery speeds) is read from ``sections``, the
+    pages it imported (``import_catalog --pages``). Files a store does not bring get defaults,
+    each logged once: standard delivery at :data:`DEFAULT_FLAT_SHIPPING` everywhere, no
+    promotions, the default return window.
+    """
+    folder = rules_dir if rules_dir is not None and rules_dir.is_dir() else None
+    if rules_dir is not None and folder is None:
+        log.warning("store rules folder %s does not exist: default rules", rules_dir)
+    issues: list[ImportIssue] = []
+    rates = folder / "shipping_table_rates.csv" if folder else None
+    if rates is not None and rates.exists():
+        table, issues = load_shipping_table(rates)
+    else:
+        log.info("the store brings no shipping_table_rates.csv: standard delivery costs %s "
+                 "everywhere", DEFAULT_FLAT_SHIPPING)
+        table = ShippingTable((), flat_price=DEFAULT_FLAT_SHIPPING)
+    promotions: list[Promotion] = []
+    if folder is not None and (folder / "promotions.csv").exists():
+        categories = load_category_paths(sorted(folder.glob("categories*.csv")))
+        promotions, promo_issues = load_promotions(folder / "promotions.csv", categories)
+        issues += promo_issues
+    else:
+        log.info("the store brings no promotions.csv: no promotions")
+    if folder is not None and (folder / "cms_pages.csv").exists():
+        policy = load_store_policy(folder / "cms_pages.csv")
+    else:
+        policy = store_policy(sections)
+        if not sections:
+            log.info("the store brings no pages: return window %d days, no delivery speeds "
+                     "beyond standard", policy.return_days)
+    return StoreRules(table, tuple(promotions), policy), issues
 
 
 def shipping_options(
     rules: StoreRules, destination: Destination, subtotal: Decimal, free_standard: bool
 ) -> tuple[ShippingOption, ...]:
-    """Standard delivery at the table rate (free when a promotion says so), then the faster
-    speeds the Customer Service page prices by merchandise total."""
+    """Standard delivery at the table rate (free when a promotion says so; at the store page's
+    Standard price when the store has no rate table), then the faster speeds the store's
+    pages price by merchandise total."""
     speeds = rules.policy.speeds_for(subtotal)
-    standard_days = next((s.days for s in speeds if s.method == STANDARD), "")
+    standard = next((s for s in speeds if s.method == STANDARD), None)
+    standard_days = standard.days if standard else ""
     options: list[ShippingOption] = []
     try:
-        price = ZERO if free_standard else rules.shipping.price(destination, subtotal)
+        if free_standard:
+            price = ZERO
+        elif standard is not None and not rules.shipping.rates:
+            price = standard.price  # no rate table: the store's own page prices Standard
+        else:
+            price = rules.shipping.price(destination, subtotal)
         options.append(ShippingOption(STANDARD, "Standard", standard_days, price))
     except NoShippingRate:
         pass

@@ -2,13 +2,13 @@
 
 Actions type against :class:`Commerce` (tests fake it); :class:`CommerceService` implements
 it over a SQL database and a catalog. Build it lazily in the action server, e.g.
-``CommerceService.from_files(url, SqlCatalog(catalog_url, "luma"), data_dir / "luma")``.
+``CommerceService.from_files(url, catalog, settings.store_rules_dir, pages=catalog.policy_sections())``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.domain import ImportIssue
+from catalog.domain import ImportIssue, PolicySection
 from commerce import orders
 from commerce.cart import CartStore
 from commerce.contacts import ContactStore
@@ -97,14 +97,18 @@ class CommerceService:
         self.issues: list[ImportIssue] = []
 
     @classmethod
-    def from_files(cls, url: str, catalog: ProductLookup, luma_dir: Path, pii_secret: str = "",
-                   on_event: EventHook | None = None,
-                   limits: VerificationLimits | None = None) -> CommerceService:
-        """Open the database at ``url`` and read the store's rules from ``luma_dir``.
+    def from_files(cls, url: str, catalog: ProductLookup, rules_dir: Path | None,
+                   pii_secret: str = "", on_event: EventHook | None = None,
+                   limits: VerificationLimits | None = None,
+                   pages: Sequence[PolicySection] = ()) -> CommerceService:
+        """Open the database at ``url`` and read the store's rules from ``rules_dir``.
 
+        ``pages`` are the store's imported page sections, read for the return window and
+        delivery speeds when ``rules_dir`` has no Magento ``cms_pages.csv``
+        (:func:`commerce.pricing.load_store_rules`); ``rules_dir`` ``None``: default rules.
         Rule rows that could not be used are in ``service.issues``.
         """
-        rules, issues = load_store_rules(luma_dir)
+        rules, issues = load_store_rules(rules_dir, pages)
         service = cls(commerce_engine(url), catalog, rules, pii_secret=pii_secret,
                       on_event=on_event, limits=limits)
         service.issues = issues

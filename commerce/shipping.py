@@ -72,6 +72,8 @@ class ShippingTable:
     """The store's table rates."""
 
     rates: tuple[TableRate, ...]
+    #: Price of standard delivery anywhere when the store brings no rate table at all.
+    flat_price: Decimal | None = None
 
     def price(self, destination: Destination, subtotal: Decimal) -> Decimal:
         """Shipping price for ``destination`` and merchandise ``subtotal``.
@@ -98,6 +100,8 @@ class ShippingTable:
             ]
             if tiers:
                 return max(tiers, key=lambda r: r.min_subtotal).price
+        if not self.rates and self.flat_price is not None:
+            return self.flat_price
         raise NoShippingRate(f"no shipping rate for {country}/{region} at {subtotal}")
 
 

@@ -1,6 +1,6 @@
 """Aisle's operations commands.
 
-    python -m ops test-conversations PATH... [--store luma|scientific] [--url URL] [--junit FILE]
+    python -m ops test-conversations PATH... [--store NAME] [--url URL] [--junit FILE]
                                              [--typos SEED]
 
 ``test-conversations`` plays conversation scripts (``docs/conversation-tests.md``) against the
@@ -17,7 +17,14 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from aisle.settings import load_settings
+from aisle.settings import STORE_NAME, load_settings
+
+
+def _store_name(value: str) -> str:
+    if not STORE_NAME.match(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a store name (1-32 lower-case letters, digits, - or _)")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("test-conversations", help="run conversation scripts",
                               description="Play conversation scripts against the assistant.")
     run.add_argument("paths", nargs="+", type=Path, help="script files or folders (*.yml)")
-    run.add_argument("--store", choices=["luma", "scientific"], default=None,
+    run.add_argument("--store", type=_store_name, default=None,
                      help="the store to run (default: AISLE_STORE, else luma); files written "
                           "for another store are skipped")
     run.add_argument("--url", help="a running Rasa server (HTTP API enabled); default: start one")

@@ -48,8 +48,9 @@ def build_recommender(settings: Any, catalog: CatalogReader, chroma_client: Any,
     products = catalog.products()
     index.sync(products, progress=progress)
     links = {p.id: catalog.links(p.id) for p in products}
-    popularity = (interaction_popularity(settings.store_data_dir)
-                  if settings.store == "scientific" else None)
+    # Any store whose folder holds an interaction log (<name>.train.inter) gets popularity
+    # from it; one without (Luma, a file-imported store) gets none.
+    popularity = interaction_popularity(settings.store_data_dir)
     return Recommender(index, {p.id: p for p in products}, links, popularity or None,
                        store_repeat_gate(loaded, settings.store_data_dir))
 

@@ -46,6 +46,8 @@ UNDERSTANDING_SETS = REPO_ROOT / "tests" / "understanding"
 QUESTION_INTENTS = frozenset({"ask_product_question", "compare_products", "ask_similar",
                               "ask_complementary", "ask_policy", "ask_shipping", "ask_payment"})
 SECTION = "understanding"
+#: The store of an understanding set written for every store (no catalog vocabulary).
+ANY_STORE = "any"
 #: The entities the frozen sets label (tests/understanding/README.md). The NLU's other entities
 #: (``mention`` for "it"/"the second one", ``activity``) are not labelled there, so the
 #: normalised score leaves them out instead of counting each one as a false positive.
@@ -70,7 +72,7 @@ def epqa_questions(path: Path) -> list[str]:
 def labelled_set(path: Path) -> tuple[str, list[Labelled]]:
     """The set's store (``scientific``, or ``any``) and its labelled messages."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return str(data.get("store", "any")), [
+    return str(data.get("store", ANY_STORE)), [
         Labelled(m["text"], m["intent"], dict(m.get("entities") or {}))
         for m in data["messages"]]
 
@@ -114,7 +116,7 @@ def canonical(name: str, value: str, vocabulary: CatalogVocabulary | None) -> st
 def store_vocabulary(store: str) -> CatalogVocabulary | None:
     """The imported catalog's vocabulary of ``store`` (``None`` for the any-store set, or when
     that store was not imported)."""
-    if store not in {"luma", "scientific"}:
+    if store == ANY_STORE:
         return None
     settings = load_settings().model_copy(update={"store": store})
     catalog = SqlCatalog(settings.catalog_url, store)

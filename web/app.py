@@ -68,7 +68,7 @@ def create_app(settings: Settings,
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.mount("/static", StaticFiles(directory=bundle_dir), name="static")
     routers = [
-        build_shop_router(templates, settings.data_dir / "luma" / "images", rasa, tracker,
+        build_shop_router(templates, settings.store_images_dir, rasa, tracker,
                           events, page_config, settings.messages_per_minute,
                           settings.max_message_chars, auth.client),
         build_agent_router(templates, auth, tracker, rasa, assist, events, require_agent,
