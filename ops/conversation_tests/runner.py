@@ -172,8 +172,8 @@ def own_assistant(settings: Settings, store: str) -> Iterator[Target]:
         shop_url = f"sqlite:///{workdir / 'shop.sqlite'}"
         engine = commerce_engine(shop_url)
         try:
-            if store == "luma":
-                import_sample(settings.data_dir / "luma", catalog, engine, PLACED_AT)
+            if (settings.store_data_dir / "orders.csv").exists():  # the Luma sample's
+                import_sample(settings.store_data_dir, catalog, engine, PLACED_AT)
         finally:
             engine.dispose()
         token = secrets.token_urlsafe(16)

@@ -8,12 +8,23 @@ clear error naming the file, the script and the key, never a check that silently
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-Store = Literal["luma", "scientific"]
+from aisle.settings import STORE_NAME
+
+#: Any store's name (luma, scientific, or one imported from a file).
+Store = Annotated[str, StringConstraints(pattern=STORE_NAME.pattern)]
 
 
 class Strict(BaseModel):

@@ -18,6 +18,7 @@ from catalog.importers.upsert import import_catalog_file
 from commerce.pricing import DEFAULT_FLAT_SHIPPING, load_store_rules, shipping_options
 from commerce.service import CommerceService
 from commerce.shipping import Destination
+from ops.conversation_tests.script import ScriptFile
 from tests.lab_store import LAB_PAGES, write_lab_catalog
 
 DATA_DIR = Settings().data_dir
@@ -156,6 +157,10 @@ def test_the_tools_take_any_store_name(lab: tuple[str, Path], monkeypatch: pytes
 
     _, tmp_path = lab
     assert _parser().parse_args(["test-conversations", "x", "--store", "lab"]).store == "lab"
+    script = {"scripts": [{"name": "x", "turns": [{"user": "hi"}]}]}
+    assert ScriptFile.model_validate({"store": "lab", **script}).store == "lab"
+    with pytest.raises(ValidationError):
+        ScriptFile.model_validate({"store": "../lab", **script})
     with pytest.raises(SystemExit):
         _parser().parse_args(["test-conversations", "x", "--store", "../lab"])
     monkeypatch.setenv("AISLE_STATE_DIR", str(tmp_path))

@@ -81,7 +81,7 @@ scripts:
     ("scripts: [", "not valid YAML"),
     ("- just a list", "a mapping with a `scripts` list"),
     ("scripts:\n  - name: x\n    turns: []", "turns"),
-    ("store: amazon\nscripts:\n  - name: x\n    turns: [{user: hi}]", "store"),
+    ("store: Amazon Shop\nscripts:\n  - name: x\n    turns: [{user: hi}]", "store"),
     ("scripts:\n  - {name: x, turns: [{user: a}]}\n  - {name: x, turns: [{user: b}]}",
      "unique"),
     ("scripts:\n  - {name: x, turns: [{user: yes}]}", "quote it"),
