@@ -96,6 +96,9 @@ def read_store_pages(folder: Path) -> tuple[list[PolicySection], list[ImportIssu
     sections: list[PolicySection] = []
     issues: list[ImportIssue] = []
     for path in files:
+        if path.is_symlink():  # a link could pull in any file the importing user can read
+            issues.append(ImportIssue(path.name, 0, "a symbolic link, not read"))
+            continue
         if path.stat().st_size > MAX_PAGE_BYTES:
             issues.append(ImportIssue(path.name, 0, f"larger than {MAX_PAGE_BYTES} bytes"))
             continue

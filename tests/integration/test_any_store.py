@@ -100,12 +100,16 @@ def test_a_pages_folder_that_cannot_be_read_changes_nothing(
     assert "--pages goes with --file" in capsys.readouterr().err
 
 
-def test_a_page_that_is_not_utf8_is_reported_and_the_others_read(tmp_path: Path) -> None:
+def test_pages_not_utf8_linked_or_too_large_are_reported_and_the_others_read(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("# A\n\nShips in two days.\n")
     (tmp_path / "b.html").write_bytes(b"<p>caf\xe9</p>")
+    (tmp_path / "c.md").symlink_to(Path(__file__))
+    (tmp_path / "d.html").write_text("<p>" + "x" * 1_000_001 + "</p>")
+    (tmp_path / "e.html").write_text("<script>alert(1)</script><p>Fine <b>print</b>.</p>")
     sections, issues = read_store_pages(tmp_path)
-    assert [s.text for s in sections] == ["Ships in two days."]
-    assert [i.file for i in issues] == ["b.html"]
+    assert [s.text for s in sections] == ["Ships in two days.", "Fine print."]
+    assert [(i.file, i.reason.split(" ")[0]) for i in issues] == [
+        ("b.html", "cannot"), ("c.md", "a"), ("d.html", "larger")]
     assert "UTF-8" in issues[0].reason
 
 
