@@ -115,17 +115,24 @@ def _tensorboard_into(folder: Path) -> None:
     recbole_trainer.get_tensorboard = lambda logger: SummaryWriter(str(folder))
 
 
-def _linked_dataset(dataset_dir: Path, name: str, workdir: Path) -> Path:
-    """RecBole reads ``data_path/NAME/NAME.*``: link the atomic files there, unchanged."""
+def _linked_dataset(dataset_dir: Path, name: str, workdir: Path, max_length: int) -> Path:
+    """RecBole reads ``data_path/NAME/NAME.*``: the atomic files, each history cut to its last
+    ``max_length`` items (RecBole takes benchmark files' sequences as they are, and its position
+    embeddings stop at ``MAX_ITEM_LIST_LENGTH``). Rows, order and targets are unchanged."""
     folder = workdir / name
     folder.mkdir(parents=True, exist_ok=True)
     for split in ("train", "valid", "test"):
         source = Path(dataset_dir) / f"{name}.{split}.inter"
         if not source.is_file():
             raise PeerError(f"{source}: file not found")
-        target = folder / source.name
-        if not target.exists():
-            target.symlink_to(source.resolve())
+        with source.open(encoding="utf-8") as rows, \
+                (folder / source.name).open("w", encoding="utf-8") as out:
+            out.write(next(rows))  # header
+            for line in rows:
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) == 3:
+                    cols[1] = " ".join(cols[1].split()[-max_length:])
+                    out.write("\t".join(cols) + "\n")
     return workdir
 
 
@@ -156,7 +163,9 @@ def train_peer(model_name: str, dataset_dir: Path, name: str, params: Mapping[st
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(workdir or tmp)
         config = Config(model=model_name, dataset=name, config_dict={
-            **BASE_CONFIG, "data_path": str(_linked_dataset(dataset_dir, name, root / "data")),
+            **BASE_CONFIG, "data_path": str(_linked_dataset(
+                dataset_dir, name, root / "data", int(params.get(
+                    "MAX_ITEM_LIST_LENGTH", BASE_CONFIG["MAX_ITEM_LIST_LENGTH"])))),
             "checkpoint_dir": str(root / "checkpoints"), "epochs": epochs, **params})
         logging.getLogger().setLevel(logging.WARNING)
         init_seed(config["seed"], config["reproducibility"])

@@ -65,3 +65,15 @@ def test_an_unknown_peer_or_missing_split_is_refused(cycles: Path, tmp_path: Pat
         train_peer("LightGCN", cycles, "Cycles", {}, ITEMS)
     with pytest.raises(PeerError, match="file not found"):
         train_peer("SASRec", tmp_path, "Cycles", {}, ITEMS)
+
+
+def test_histories_longer_than_the_peer_reads_are_cut_to_their_most_recent_items(
+        cycles: Path, tmp_path: Path) -> None:
+    data = load_dataset(cycles, with_descriptions=False)
+    assert max(len(e.history) for e in data.splits["test"]) == 8
+    # SASRec's position embeddings stop at MAX_ITEM_LIST_LENGTH: longer rows must be cut
+    run = train_peer("SASRec", cycles, "Cycles", {"MAX_ITEM_LIST_LENGTH": 4,
+                                                  "eval_batch_size": 64},
+                     data.num_items, epochs=2, workdir=tmp_path)
+    ours = score_by_protocol(run.scorer, data.splits["test"], ("kept",))
+    assert ours["kept"]["recall@20"] == pytest.approx(run.test_recbole["recall@20"], abs=1.5e-4)
