@@ -237,7 +237,13 @@ PEER_GRID: dict[str, list[dict]] = {
 }
 
 
-def bench_peers(settings: Settings, models: tuple[str, ...] = ("SASRec", "GRU4Rec", "BERT4Rec"),
+DEFAULT_PEERS = ("SASRec", "GRU4Rec")
+"""BERT4Rec is opt-in (``--peer BERT4Rec``): RecBole 1.2.1's BERT4Rec stopped in its training
+batch masking on a small dataset here (ValueError: expected sequence of length 1 at dim 1 (got 0)),
+not investigated yet."""
+
+
+def bench_peers(settings: Settings, models: tuple[str, ...] = DEFAULT_PEERS,
                 max_seconds: float = 420.0, out: Path | None = None) -> list[str]:
     """Train RecBole peers on the Scientific atomic files (tuned on valid) and score test with
     RecBole's full-sort evaluator and with ours under both protocols, beside our model."""
@@ -311,8 +317,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", choices=[f.__name__ for _, f in SECTIONS], action="append")
     parser.add_argument("--peers", action="store_true",
-                        help="also train the RecBole peers (SASRec, GRU4Rec, BERT4Rec) on CPU: "
-                             "about 7 min per grid point; needs requirements/bench.txt")
+                        help="also train the RecBole peers (SASRec, GRU4Rec) on CPU: at most "
+                             "--peer-seconds per grid point; needs requirements/bench.txt")
     parser.add_argument("--peer", choices=("SASRec", "GRU4Rec", "BERT4Rec"), action="append",
                         help="with --peers: only these peers")
     parser.add_argument("--peer-seconds", type=float, default=420.0,
@@ -321,7 +327,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = load_settings()
     if args.peers:
-        rows = bench_peers(settings, tuple(args.peer or PEER_GRID), args.peer_seconds,
+        rows = bench_peers(settings, tuple(args.peer or DEFAULT_PEERS), args.peer_seconds,
                            args.peers_json)
         print("## Recommender peers (RecBole) in the same run\n\n" + "\n".join(rows) + "\n",
               flush=True)
