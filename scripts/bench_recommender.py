@@ -1,8 +1,12 @@
 """Recommender benchmarks (part of ``make bench``; also ``python -m scripts.bench_recommender``).
 
 Measured in one run on this machine:
-  * quality of the shipped model on the Amazon Scientific test split next to the baselines
-    (popularity, item-kNN, zero-shot MiniLM), the propensity head's AUC / ECE;
+  * quality of the shipped model (with its repeat/new gate, and without it) on the Amazon
+    Scientific test split next to the baselines (popularity, item-kNN, zero-shot MiniLM), under
+    both history protocols (kept: the published results' protocol; excluded), the propensity
+    head's AUC / ECE;
+  * with ``--peers`` only (not part of ``make bench``): RecBole SASRec and GRU4Rec trained on the
+    same files, tuned on valid, scored by RecBole's full sort and by our evaluator;
   * the same model with dynamic int8 quantisation of its Linear layers: Recall@10 and speed;
   * item-encoding throughput (items/s) and the shopper tower's latency, float32 vs int8;
   * ``Recommender.recommend()`` latency on the 4,385-item Scientific catalog (imported into a
