@@ -1,7 +1,7 @@
 """A sliding-window rate limiter kept in one process's memory.
 
-Used by the Rasa channels (:mod:`bot.channel_limits`), which may not import the web app's own
-limiter (``web.rate_limit``, same design) across the layers. Keys are conversation ids and
+Used by the Rasa channels (:mod:`bot.channel_limits`) and the web app (:mod:`web.shop_routes`,
+:mod:`web.rate_limit`'s sign-in throttle). Keys are conversation ids and
 client addresses; the least recently seen keys are forgotten past ``max_keys``, so a flood of
 made-up keys costs bounded memory. With several processes each limits its own share.
 """

@@ -17,10 +17,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel, BeforeValidator, Field
 
+from aisle.rate_limit import SlidingWindowLimiter
 from aisle.text_input import clean_value
 from insights.events import Event, EventStore
 from web.rasa_api import RasaClient, RasaError
-from web.rate_limit import RateLimiter
 from web.tracker import TrackerReader
 
 #: Conversation ids the widget makes (hex uuids) and those the tests and tools use.
@@ -67,10 +67,10 @@ def build_shop_router(templates: Any, images_dir: Path, rasa: RasaClient,
     """The shopper's routes; a conversation may send ``messages_per_minute`` REST messages and
     history reads (and four times as many click events), a client address ten times that."""
     router = APIRouter()
-    messages_limiter = RateLimiter(messages_per_minute)
-    history_limiter = RateLimiter(messages_per_minute)
-    events_limiter = RateLimiter(4 * messages_per_minute)
-    per_client = RateLimiter(10 * messages_per_minute)
+    messages_limiter = SlidingWindowLimiter(messages_per_minute)
+    history_limiter = SlidingWindowLimiter(messages_per_minute)
+    events_limiter = SlidingWindowLimiter(4 * messages_per_minute)
+    per_client = SlidingWindowLimiter(10 * messages_per_minute)
 
     @router.get("/", response_class=HTMLResponse)
     async def storefront(request: Request) -> HTMLResponse:
@@ -85,7 +85,7 @@ def build_shop_router(templates: Any, images_dir: Path, rasa: RasaClient,
             raise HTTPException(status_code=404, detail="no such image")
         return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
 
-    def limit(request: Request, conversation_id: str, per_conversation: RateLimiter) -> None:
+    def limit(request: Request, conversation_id: str, per_conversation: SlidingWindowLimiter) -> None:
         """429 with Retry-After when this conversation or this client sends too much."""
         client = client_of(request)
         for key, limiter in ((conversation_id, per_conversation), (client, per_client)):

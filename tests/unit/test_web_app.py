@@ -236,10 +236,10 @@ def test_takeover_message_and_handback_are_tracker_events_sent_to_the_widget() -
 
 
 def test_rate_limiter_counts_a_sliding_window_per_key() -> None:
-    from web.rate_limit import RateLimiter
+    from aisle.rate_limit import SlidingWindowLimiter
 
     now = [0.0]
-    limiter = RateLimiter(2, window=60, clock=lambda: now[0])
+    limiter = SlidingWindowLimiter(2, window=60, clock=lambda: now[0])
     assert limiter.retry_after("a") is None and limiter.retry_after("a") is None
     assert limiter.retry_after("a") == 60
     assert limiter.retry_after("b") is None, "another sender is not slowed down"
