@@ -18,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from catalog.domain import CatalogReader, PolicySection, Product, Review
+from catalog.search_index import category_keys, material_keys
 
 SOURCES = ("description", "review", "attribute", "policy")
 MAX_CHUNK_SENTENCES = 3
@@ -179,26 +180,6 @@ def catalog_passages(catalog: CatalogReader,
         yield from product_passages(product, reviews_by_product.get(product.id, ()))
     for section in catalog.policy_sections():
         yield from policy_passages(section)
-
-
-def category_keys(paths: Sequence[str]) -> list[str]:
-    """Lowercased prefixes and segments of category paths, for ``$contains`` filtering."""
-    keys: dict[str, None] = {}
-    for path in paths:
-        segments = [s.strip().lower() for s in path.split("/") if s.strip()]
-        for i, segment in enumerate(segments):
-            keys["/".join(segments[: i + 1])] = None
-            keys[segment] = None
-    return list(keys)
-
-
-def material_keys(materials: Sequence[str]) -> list[str]:
-    """Lowercased materials and their single words (``Organic Cotton`` → also ``cotton``)."""
-    keys: dict[str, None] = {}
-    for material in materials:
-        keys[material.lower()] = None
-        keys.update((w, None) for w in material.lower().replace("-", " ").split())
-    return list(keys)
 
 
 def product_metadata(product: Product) -> dict[str, Any]:
