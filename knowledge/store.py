@@ -116,13 +116,19 @@ class StoredPassage:
     vector: np.ndarray
 
 
-def open_collection(client: Any, name: str, embedder: Embedder) -> Any:
-    """Open (or create) collection ``name``, refusing one built with another embedding model."""
+def open_collection(client: Any, name: str, embedder: Embedder,
+                    hnsw: dict[str, Any] | None = None) -> Any:
+    """Open (or create) collection ``name``, refusing one built with another embedding model.
+
+    ``hnsw`` is Chroma's HNSW configuration for a new collection (``space``,
+    ``ef_construction``, ``max_neighbors`` = M, ``ef_search``); default cosine with Chroma's
+    other defaults. An existing collection keeps the graph it was built with.
+    """
     wanted = {"embedding_model": embedder.model_name, "embedding_dim": int(embedder.dim)}
     try:
         collection = client.get_or_create_collection(
             name, embedding_function=None, metadata=wanted,
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": dict(hnsw or {"space": "cosine"})},
         )
     except Exception as exc:  # chromadb raises many unrelated types for this
         raise StoreUnavailable(f"cannot open Chroma collection {name!r}: {exc}") from exc
@@ -136,7 +142,16 @@ def open_collection(client: Any, name: str, embedder: Embedder) -> Any:
             " was asked for. Rebuild it with the new model: delete the store folder "
             "(or the collection on the Chroma server) and run `python -m knowledge.ingest`."
         )
+    _apply_ef_search(collection, hnsw)
     return collection
+
+
+def _apply_ef_search(collection: Any, hnsw: dict[str, Any] | None) -> None:
+    """``ef_search`` is a query-time setting: bring a collection built earlier up to it too."""
+    wanted = (hnsw or {}).get("ef_search")
+    current = ((collection.configuration_json or {}).get("hnsw") or {}).get("ef_search")
+    if wanted is not None and current is not None and current != wanted:
+        collection.modify(configuration={"hnsw": {"ef_search": int(wanted)}})
 
 
 def sync_collection(collection: Any, docs: dict[str, tuple[str, dict[str, Any]]],
