@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -83,3 +83,24 @@ def expected_calibration_error(labels: np.ndarray, probs: np.ndarray, bins: int 
         if in_bin.any():
             total += in_bin.mean() * abs(labels[in_bin].mean() - probs[in_bin].mean())
     return float(total)
+
+
+def graded_metrics(ranked: Sequence[str], gains: Mapping[str, int],
+                   cutoffs: Sequence[int] = (5, 10)) -> dict[str, float]:
+    """Recall@K and NDCG@K of one ranked list against judged graded gains (several relevant).
+
+    Recall@K = |top-K ∩ relevant| / min(K, |relevant|) (capped: a perfect top K scores 1);
+    NDCG@K = DCG@K / ideal DCG@K with DCG@K = Σ_{i<K} (2^gain_i − 1) / log2(i + 2).
+    ``relevant`` is the items with a gain above 0; with none, every metric is 0.
+    """
+    relevant = {item for item, gain in gains.items() if gain > 0}
+    ideal = sorted((g for g in gains.values() if g > 0), reverse=True)
+    out: dict[str, float] = {}
+    for k in cutoffs:
+        top = list(ranked[:k])
+        hits = sum(1 for item in top if item in relevant)
+        dcg = sum((2.0 ** gains.get(item, 0) - 1.0) / math.log2(i + 2) for i, item in enumerate(top))
+        idcg = sum((2.0 ** g - 1.0) / math.log2(i + 2) for i, g in enumerate(ideal[:k]))
+        out[f"recall@{k}"] = hits / min(k, len(relevant)) if relevant else 0.0
+        out[f"ndcg@{k}"] = dcg / idcg if idcg else 0.0
+    return out
