@@ -1,6 +1,7 @@
 """How well the trained NLU understands text nobody here tuned on (issue 14's measure).
 
     .venv/bin/python -m scripts.evaluate_understanding [--write] [--errors N]
+        [--epqa-half dev|report|all] [--sets ...]
 
 Starts the Rasa server with the trained model (``models/aisle.tar.gz``) on a free port and
 parses, through its HTTP API (``/model/parse``, the same pipeline a conversation runs):
@@ -14,12 +15,18 @@ parses, through its HTTP API (``/model/parse``, the same pipeline a conversation
   corrected against the set's store catalog, measures in one spelling, size words as letters).
 
 ``--write`` puts the figures in docs/benchmarks.md and docs/nlu.md (marked sections).
+
+ePQA's questions fall into two fixed halves by a hash of their text (:func:`epqa_half`): work on
+the NLU looks only at the *development* half's aggregate share (``--epqa-half dev``, with
+``--sets`` and nothing after it to skip the frozen sets); the *report* half shows whether a
+change generalises. ``all`` (the default) scores every question and prints each half's share.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import re
 import statistics
@@ -56,6 +63,10 @@ LABELLED_ENTITIES = frozenset({"product_type", "brand", "color", "size", "materi
                                "order_id", "email"})
 
 
+#: The two halves of the ePQA questions (:func:`epqa_half`), and both.
+EPQA_HALVES = ("dev", "report", "all")
+
+
 @dataclass
 class Labelled:
     text: str
@@ -67,6 +78,21 @@ def epqa_questions(path: Path) -> list[str]:
     """The unique questions of the ePQA file (:func:`knowledge.qa_data.load_epqa`), in file
     order, whitespace collapsed."""
     return list(dict.fromkeys(" ".join(q.question.split()) for q in load_epqa(path)))
+
+
+def epqa_half(question: str) -> str:
+    """``"dev"`` or ``"report"``: the parity of the first byte of the SHA-256 of the question's
+    text (whitespace collapsed, as :func:`epqa_questions` gives it), so a question stays in its
+    half whatever else the file holds or in which order."""
+    digest = hashlib.sha256(" ".join(question.split()).encode("utf-8")).digest()
+    return "dev" if digest[0] % 2 == 0 else "report"
+
+
+def select_half(questions: list[str], half: str) -> list[str]:
+    """The questions of one half (``dev`` / ``report``), or all of them (``all``)."""
+    if half not in EPQA_HALVES:
+        raise ValueError(f"unknown ePQA half {half!r}: choose one of {', '.join(EPQA_HALVES)}")
+    return questions if half == "all" else [q for q in questions if epqa_half(q) == half]
 
 
 def labelled_set(path: Path) -> tuple[str, list[Labelled]]:
@@ -214,19 +240,28 @@ def score_set(name: str, items: list[Labelled], parser: Parser,
                      normalised, per_entity, confusions, errors)
 
 
-def score_epqa(questions: list[str], parser: Parser) -> tuple[float, Counter[str], list[str]]:
+def score_epqa(questions: list[str], parser: Parser
+               ) -> tuple[float, Counter[str], list[str], dict[str, float]]:
+    """The share of ``questions`` parsed as a question intent, the parsed intents, the misses,
+    and the share within each half (:func:`epqa_half`) that ``questions`` holds."""
     intents: Counter[str] = Counter()
     misses: list[str] = []
+    hits: Counter[str] = Counter()
+    sizes: Counter[str] = Counter()
     for question in questions:
         intent = str((parser.parse(question).get("intent") or {}).get("name"))
         intents[intent] += 1
+        half = epqa_half(question)
+        sizes[half] += 1
+        hits[half] += intent in QUESTION_INTENTS
         if intent not in QUESTION_INTENTS:
             misses.append(f"{question!r} -> {intent}")
     share = sum(n for i, n in intents.items() if i in QUESTION_INTENTS) / len(questions)
-    return share, intents, misses
+    return share, intents, misses, {half: hits[half] / sizes[half] for half in sorted(sizes)}
 
 
-def section(epqa: tuple[float, Counter[str], int], sets: list[SetResult]) -> str:
+def section(epqa: tuple[float, Counter[str], int], sets: list[SetResult],
+            halves: dict[str, float] | None = None) -> str:
     share, intents, total = epqa
     top = ", ".join(f"{intent} {n / total:.0%}" for intent, n in intents.most_common(6))
     lines = [
@@ -255,7 +290,13 @@ def section(epqa: tuple[float, Counter[str], int], sets: list[SetResult]) -> str
         lines.append(f"| {result.name} | {result.size} | entity P / R / F1, normalised | "
                      f"{score.precision:.2f} / {score.recall:.2f} / **{score.f1:.3f}** | "
                      "F1 ≥ 0.90 |")
-    lines += ["", f"ePQA questions by parsed intent: {top}.", ""]
+    lines += ["", f"ePQA questions by parsed intent: {top}."]
+    if halves:
+        lines += ["", "The share within each half of the ePQA questions (a SHA-256 of the text "
+                  "splits them; work on the NLU looked only at the development half's share): "
+                  + ", ".join(f"{'development' if half == 'dev' else half} half "
+                              f"{value:.3f}" for half, value in halves.items()) + "."]
+    lines += [""]
     for result in sets:
         common = "; ".join(f"{gold} → {got} ×{n}" for (gold, got), n in
                            result.confusions.most_common(6))
@@ -280,17 +321,27 @@ def main(argv: list[str] | None = None) -> int:
                         help="write the section into docs/benchmarks.md and docs/nlu.md")
     parser.add_argument("--errors", type=int, default=0, help="print this many errors per set")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--epqa-half", choices=EPQA_HALVES, default="all",
+                        help="score one half of the ePQA questions (dev while working on the "
+                             "NLU, report to check it generalises) or all of them")
     args = parser.parse_args(argv)
-    questions = epqa_questions(args.epqa)
+    if args.write and args.epqa_half != "all":
+        parser.error("--write publishes the figures for all ePQA questions: use --epqa-half all")
+    questions = select_half(epqa_questions(args.epqa), args.epqa_half)
     with tempfile.TemporaryDirectory(prefix="aisle-nlu-eval-") as folder, \
             running_assistant(Path(folder), token="evaluate") as running:
         nlu = Parser(running.rasa_url, running.token)
-        share, intents, misses = score_epqa(questions, nlu)
+        share, intents, misses, halves = score_epqa(questions, nlu)
         results = []
         for path in args.sets:
             store, items = labelled_set(path)
             results.append(score_set(path.stem, items, nlu, store_vocabulary(store)))
-    text = section((share, intents, len(questions)), results)
+    print(f"ePQA ({args.epqa_half}, {len(questions)} questions): question share {share:.3f}; "
+          + ", ".join(f"{half} half {value:.3f}" for half, value in halves.items()))
+    for result in results:
+        print(f"{result.name}: intent accuracy {result.intent_accuracy:.3f}, "
+              f"normalised entity F1 {result.normalised.f1:.3f}")
+    text = section((share, intents, len(questions)), results, halves)
     for name, errors in [("ePQA", misses), *((r.name, r.errors) for r in results)]:
         for line in errors[:args.errors]:
             print(f"{name}: {line}")
@@ -300,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({
             "epqa_question_share": share, "epqa_questions": len(questions),
+            "epqa_half": args.epqa_half, "epqa_half_shares": halves,
             "sets": {r.name: {"size": r.size, "intent_accuracy": r.intent_accuracy,
                               "entity_f1": r.entity_f1,
                               "entity_f1_normalised": r.normalised.f1} for r in results},

@@ -1,6 +1,7 @@
 """Quick k-fold cross-validation of the intent model alone (about a minute, not 25).
 
-    .venv/bin/python -m scripts.intent_quick_cv [--folds 5] [--errors]
+    .venv/bin/python -m scripts.intent_quick_cv [--folds 5] [--errors] [--fallback]
+    .venv/bin/python -m scripts.intent_quick_cv --epqa-half dev [--finetune]
 
 Reads the intents' examples from ``bot/data/nlu`` (entity annotations removed), computes the
 MiniLM sentence vectors once with the ONNX export the pipeline uses, then fits and scores
@@ -8,6 +9,13 @@ MiniLM sentence vectors once with the ONNX export the pipeline uses, then fits a
 the Rasa pipeline's ``IntentClassifier`` but not the full pipeline: the figures of record come
 from ``scripts/nlu_cross_validation.sh`` (``rasa test nlu --cross-validation``). Use this while
 editing training data; ``--errors`` lists every held-out mistake.
+
+``--fallback`` chooses the ``FallbackClassifier`` thresholds of ``config.yml`` on the held-out
+probabilities: the (threshold, ambiguity threshold) pair with the fewest costly turns, a
+held-out message whose intent is right but falls back plus one whose intent is wrong and does
+not (:func:`fallback_costs`). ``--epqa-half dev`` fits on all the training data instead and
+prints only the aggregate share of that half of the ePQA questions
+(``scripts.evaluate_understanding.epqa_half``) given a question intent after the fallback.
 """
 
 from __future__ import annotations
@@ -22,11 +30,18 @@ import yaml
 from sklearn.metrics import classification_report, f1_score
 from sklearn.model_selection import StratifiedKFold
 
+from aisle.settings import load_settings
 from bot.components.intent_encoder_onnx import IntentEncoderOnnx
 from bot.components.intent_finetune import FinetuneConfig, finetune
 from bot.components.intent_model import IntentModel, blend
 from bot.components.minilm_onnx import load_minilm
 from knowledge.embedding import minilm_path
+from scripts.evaluate_understanding import (
+    EPQA_HALVES,
+    QUESTION_INTENTS,
+    epqa_questions,
+    select_half,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 # [text](entity), [text]{"entity": ...} -> text
@@ -55,6 +70,48 @@ def sentence_vectors(texts: list[str], model_path: Path) -> np.ndarray:
     return np.stack([encoding.sentence for encoding in encodings])
 
 
+def after_fallback(probabilities: np.ndarray, classes: list[str], threshold: float,
+                   ambiguity: float) -> np.ndarray:
+    """The intent of each row ``(n, n_intents)`` as Rasa's ``FallbackClassifier`` leaves it:
+    ``nlu_fallback`` when the top probability is under ``threshold`` or within ``ambiguity``
+    of the second."""
+    ordered = np.sort(probabilities, axis=1)
+    top, second = ordered[:, -1], ordered[:, -2]
+    names = np.array(classes, dtype=object)[probabilities.argmax(axis=1)]
+    return np.where((top < threshold) | (top - second < ambiguity), "nlu_fallback", names)
+
+
+def fallback_costs(probabilities: np.ndarray, classes: list[str], labels: np.ndarray,
+                   thresholds: list[float], ambiguities: list[float]
+                   ) -> list[tuple[int, float, float, int, int]]:
+    """(cost, threshold, ambiguity, right but fallen back, wrong and kept) per pair, cheapest
+    first; held-out ``probabilities`` of messages whose intents are ``labels``."""
+    right = np.array(classes, dtype=object)[probabilities.argmax(axis=1)] == labels
+    rows = []
+    for threshold in thresholds:
+        for ambiguity in ambiguities:
+            fallen = after_fallback(probabilities, classes, threshold, ambiguity) == "nlu_fallback"
+            lost, kept_wrong = int((right & fallen).sum()), int((~right & ~fallen).sum())
+            rows.append((lost + kept_wrong, threshold, ambiguity, lost, kept_wrong))
+    return sorted(rows)
+
+
+def epqa_share(texts: list[str], labels: np.ndarray, dense: np.ndarray, args: argparse.Namespace
+               ) -> float:
+    """Fit on all the training data; the share of one half of the ePQA questions given a
+    question intent after the fallback thresholds."""
+    questions = select_half(epqa_questions(args.epqa), args.epqa_half)
+    model = IntentModel().fit(texts, dense, labels)
+    probabilities = model.predict_proba(questions, sentence_vectors(questions, args.model))
+    if args.finetune:
+        encoder = _finetuned(texts, list(labels), FinetuneConfig(
+            epochs=args.epochs, frozen_layers=args.frozen_layers))
+        probabilities = blend(probabilities, model.classes, encoder.predict_proba(questions),
+                              encoder.classes, args.finetune_weight)
+    intents = after_fallback(probabilities, model.classes, args.threshold, args.ambiguity)
+    return float(np.isin(intents, list(QUESTION_INTENTS)).mean())
+
+
 def _finetuned(texts: list[str], intents: list[str], config: FinetuneConfig) -> IntentEncoderOnnx:
     """Fine-tune MiniLM on one fold's training part and load the ONNX export (into memory)."""
     with tempfile.TemporaryDirectory(prefix="intent-cv-") as folder:
@@ -77,14 +134,31 @@ def main() -> None:
     parser.add_argument("--finetune-weight", type=float, default=0.5)
     parser.add_argument("--epochs", type=int, default=FinetuneConfig.epochs)
     parser.add_argument("--frozen-layers", type=int, default=FinetuneConfig.frozen_layers)
+    parser.add_argument("--fallback", action="store_true",
+                        help="choose the FallbackClassifier thresholds on the held-out folds")
+    parser.add_argument("--threshold", type=float, default=0.4,
+                        help="FallbackClassifier threshold for --epqa-half")
+    parser.add_argument("--ambiguity", type=float, default=0.1,
+                        help="FallbackClassifier ambiguity_threshold for --epqa-half")
+    parser.add_argument("--epqa-half", choices=EPQA_HALVES,
+                        help="fit on all the data and print this ePQA half's question share")
+    parser.add_argument("--epqa", type=Path,
+                        default=load_settings().data_dir / "epqa" / "ePQA_dev.csv")
     args = parser.parse_args()
 
     texts, intents = load_examples(args.data)
     dense = sentence_vectors(texts, args.model)
     labels = np.array(intents)
+    if args.epqa_half:
+        share = epqa_share(texts, labels, dense, args)
+        print(f"{len(texts)} examples; ePQA {args.epqa_half} half: question share {share:.3f} "
+              f"(fallback {args.threshold} / {args.ambiguity}"
+              f"{', fine-tuned blend' if args.finetune else ', linear model only'})")
+        return
     predicted = np.empty(len(texts), dtype=object)
     folds = StratifiedKFold(args.folds, shuffle=True, random_state=args.seed)
     linear_only = np.empty(len(texts), dtype=object)
+    held_out: np.ndarray | None = None
     for fold, (train, test) in enumerate(folds.split(texts, labels)):
         model = IntentModel().fit([texts[i] for i in train], dense[train], labels[train])
         probabilities = model.predict_proba([texts[i] for i in test], dense[test])
@@ -100,12 +174,24 @@ def main() -> None:
                                average="macro")
             print(f"fold {fold + 1}: blended macro F1 {fold_f1:.4f}", flush=True)
         predicted[test] = np.array(model.classes)[probabilities.argmax(axis=1)]
+        if held_out is None:
+            held_out, classes = np.zeros((len(texts), len(model.classes))), model.classes
+        held_out[test] = probabilities
     if args.finetune:
         print(f"linear model alone: intent macro F1 "
               f"{f1_score(labels, linear_only.astype(str), average='macro'):.4f}")
     macro = f1_score(labels, predicted.astype(str), average="macro")
     print(f"{len(texts)} examples, {len(set(intents))} intents, {args.folds} folds: "
           f"intent macro F1 {macro:.4f}, accuracy {(predicted == labels).mean():.4f}")
+    if args.fallback and held_out is not None:
+        costs = fallback_costs(held_out, classes, labels,
+                               [round(0.05 * i, 2) for i in range(1, 13)],
+                               [0.0, 0.025, 0.05, 0.075, 0.1, 0.15])
+        print("fallback threshold / ambiguity: right but fallen back + wrong and kept = cost")
+        for cost, threshold, ambiguity, lost, kept_wrong in costs[:8]:
+            print(f"  {threshold:.2f} / {ambiguity:.3f}: {lost} + {kept_wrong} = {cost}")
+        current = next(row for row in costs if row[1:3] == (0.4, 0.1))
+        print(f"  0.40 / 0.100 (config.yml before): {current[3]} + {current[4]} = {current[0]}")
     if args.report:
         print(classification_report(labels, predicted.astype(str), digits=3))
     if args.errors:
