@@ -91,6 +91,12 @@ class Settings(BaseSettings):
         default=Path("recommender/pretrained/scientific-minilm"),
         description="Folder of the trained two-tower recommender (see docs/recommender.md).",
     )
+    recommender_exact_max: int = Field(
+        default=20_000, ge=0,
+        description="Up to this many items the recommender ranks every item exactly from memory; "
+                    "above it, candidates come from Chroma's HNSW index and no item vectors are "
+                    "held in memory (docs/recommender.md).",
+    )
     rasa_token: str | None = Field(default=None, description="Token for Rasa's HTTP API.")
     rasa_host: str = Field(default="127.0.0.1", description="Interface the Rasa server binds.")
     rasa_port: int = Field(default=5005)

@@ -44,7 +44,7 @@ def build_recommender(settings: Any, catalog: CatalogReader, chroma_client: Any,
 
     loaded = load_model(settings.recommender_model)
     embedder = ItemTowerEmbedder(loaded, weights_fingerprint(settings.recommender_model))
-    index = ItemIndex(chroma_client, embedder)
+    index = ItemIndex(chroma_client, embedder, exact_max=settings.recommender_exact_max)
     products = catalog.products()
     index.sync(products, progress=progress)
     links = {p.id: catalog.links(p.id) for p in products}

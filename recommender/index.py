@@ -9,6 +9,7 @@ product is recommendable as soon as it is ingested.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -83,30 +84,60 @@ class ItemTowerEmbedder:
         return vector[0].float().cpu().numpy()
 
 
+EXACT_MAX = 20_000
+"""Default size up to which the index ranks exactly from memory (``AISLE_RECOMMENDER_EXACT_MAX``)."""
+
+ITEM_HNSW: dict[str, Any] = {
+    # Why these values: docs/recommender.md, "The item index at scale" (recall@10 against exact
+    # search at 100k vectors for three settings, measured by scripts/bench_recommender_scale.py).
+    "space": "cosine",  # the towers emit unit vectors; the service reads 1 - distance as cosine
+    "max_neighbors": 32,  # M: 16 (Chroma's default) lost recall on clustered catalog vectors
+    "ef_construction": 200,
+    "ef_search": 128,  # >= the candidate pool the service asks for (POOL in recommender.service)
+}
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """An item the ANN returned: its id, cosine with the query and stored vector ``(dim,)``."""
+
+    id: str
+    cosine: float
+    vector: np.ndarray
+
+
 class ItemIndex:
-    """Item vectors stored in Chroma, ranked exactly from an in-memory copy.
+    """Item vectors stored in Chroma; ranked exactly from memory up to ``exact_max`` items.
 
     Chroma is where the vectors live (synced incrementally, tagged with the model that made them,
-    shared with search). For ranking, the service loads them once into a ``(items, dim)`` matrix:
-    an exact dot product over a few thousand items takes well under a millisecond, faster and
-    more predictable than an approximate-neighbour round trip with metadata filters.
+    shared with search). Up to ``exact_max`` items the service loads them once into an
+    ``(items, dim)`` matrix: an exact dot product over a few thousand items takes well under a
+    millisecond, faster and more predictable than an approximate-neighbour round trip. Above it
+    (:attr:`exact` is False) nothing proportional to the catalog is held: candidates come from
+    Chroma's HNSW index (:meth:`nearest`, with the filters' ``where``), and the few vectors a
+    request needs besides (history, links) are read by id (:meth:`vectors`).
     """
 
     def __init__(self, client: Any, embedder: ItemTowerEmbedder | Embedder,
-                 rebuild_on_model_change: bool = True) -> None:
+                 rebuild_on_model_change: bool = True, exact_max: int = EXACT_MAX) -> None:
+        if exact_max < 0:
+            raise ValueError("exact_max must be >= 0")
         self.embedder = embedder
+        self.exact_max = exact_max
         try:
-            self.collection = open_collection(client, ITEMS, embedder)
+            self.collection = open_collection(client, ITEMS, embedder, hnsw=ITEM_HNSW)
         except EmbeddingModelMismatch:
             if not rebuild_on_model_change:
                 raise
             # The collection only caches item-tower vectors of the catalog: after a model
             # change it is rebuilt (by the next sync) rather than mixed with the new vectors.
             client.delete_collection(ITEMS)
-            self.collection = open_collection(client, ITEMS, embedder)
+            self.collection = open_collection(client, ITEMS, embedder, hnsw=ITEM_HNSW)
         self.ids: list[str] = []
         self.row: dict[str, int] = {}
         self.matrix = np.zeros((0, embedder.dim), dtype=np.float32)
+        self.exact = True
+        self._count = 0
 
     def sync(self, products: Sequence[Product], progress: bool = False) -> CollectionReport:
         """Bring the index in line with ``products`` (embeds only new or changed ones)."""
@@ -116,7 +147,13 @@ class ItemIndex:
         return report
 
     def reload(self) -> None:
-        """Re-read every stored vector into the in-memory matrix."""
+        """Re-read the stored vectors into memory, or, above ``exact_max`` items, only count them."""
+        self._count = self.collection.count()
+        self.exact = self._count <= self.exact_max
+        if not self.exact:
+            self.ids, self.row = [], {}
+            self.matrix = np.zeros((0, self.embedder.dim), dtype=np.float32)
+            return
         stored = self.collection.get(include=["embeddings"])
         embeddings = stored["embeddings"]
         self.ids = list(stored["ids"])
@@ -126,12 +163,46 @@ class ItemIndex:
 
     def vector(self, product_id: str) -> np.ndarray | None:
         """The stored item vector ``(dim,)`` of a product, if indexed."""
-        row = self.row.get(product_id)
-        return None if row is None else self.matrix[row]
+        if self.exact:
+            row = self.row.get(product_id)
+            return None if row is None else self.matrix[row]
+        return self.vectors([product_id]).get(product_id)
+
+    def vectors(self, product_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors ``(dim,)`` of those of ``product_ids`` that are indexed."""
+        wanted = list(dict.fromkeys(product_ids))
+        if self.exact:
+            return {pid: self.matrix[self.row[pid]] for pid in wanted if pid in self.row}
+        if not wanted:
+            return {}
+        stored = self.collection.get(ids=wanted, include=["embeddings"])
+        return {pid: np.asarray(v, dtype=np.float32)
+                for pid, v in zip(stored["ids"], stored["embeddings"], strict=True)}
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.ids) if self.exact else self._count
 
     def scores(self, vector: np.ndarray) -> np.ndarray:
-        """Cosine of ``vector`` ``(dim,)`` with every item → ``(items,)``, in ``self.ids`` order."""
+        """Cosine of ``vector`` ``(dim,)`` with every item → ``(items,)``, in ``self.ids`` order.
+
+        Exact mode only: above ``exact_max`` items use :meth:`nearest`.
+        """
+        if not self.exact:
+            raise RuntimeError("the item index is above exact_max: rank with nearest()")
         return self.matrix @ np.asarray(vector, dtype=np.float32)
+
+    def nearest(self, vector: np.ndarray, n: int,
+                where: dict[str, Any] | None = None) -> list[Neighbour]:
+        """The ``n`` items nearest to ``vector`` ``(dim,)`` among those matching ``where``, best
+        first, from Chroma's HNSW index (approximate)."""
+        if n <= 0:
+            raise ValueError("n must be positive")
+        n = min(n, self._count)
+        if n == 0:
+            return []
+        found = self.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                                      n_results=n, where=where or None,
+                                      include=["distances", "embeddings"])
+        return [Neighbour(pid, 1.0 - float(d), np.asarray(v, dtype=np.float32))
+                for pid, d, v in zip(found["ids"][0], found["distances"][0],
+                                     found["embeddings"][0], strict=True)]

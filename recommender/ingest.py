@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         embedder = LazyEmbedder(item_tower_name(fingerprint),
                                 model_config_from(read_config(folder)).dim,
                                 lambda: ItemTowerEmbedder(load_model(folder), fingerprint))
-        index = ItemIndex(store.client, embedder)
+        index = ItemIndex(store.client, embedder, exact_max=settings.recommender_exact_max)
         products = SqlCatalog(settings.catalog_url, settings.store).products()
         report = index.sync(products, progress=not args.no_progress)
     except (KnowledgeStoreError, ModelFolderError, FileNotFoundError) as exc:

@@ -9,7 +9,12 @@ How the signals combine (for each candidate item ``i``):
              + POPULARITY_WEIGHT · popularity(i)     log-scaled review count (or interaction
                                                      count), normalised to [0, 1]
 
-Every indexed item that satisfies the search filters exactly is scored (see ``ItemIndex``).
+Every indexed item that satisfies the search filters exactly is scored while the catalog is
+small (up to ``AISLE_RECOMMENDER_EXACT_MAX`` items, see ``ItemIndex``). Above that the candidates
+are the ``POOL`` items nearest to the shopper in Chroma's HNSW index under the filters' ``where``,
+plus the items linked from the history and the history items a repeat gate may bring back (or,
+with no shopper vector, the most popular items that pass the filters); the filters are then
+checked exactly on those candidates only, and they are scored and explained as above.
 Items in the cart are never recommended. Given a repeat/new gate (``recommender.calibration``;
 the factory passes the model's gate to a store whose interaction log it was fitted on), an item
 the shopper only looked at gets its two-tower score re-scored by it, as ``recommender.evaluate``
@@ -22,7 +27,7 @@ signal that contributed most (see ``recommender.reasons``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,11 +38,19 @@ from catalog.filters import ProductFilters
 from knowledge.search import FilterCheck
 from recommender.calibration import RepeatGate, history_features
 from recommender.encoding import autocast
-from recommender.index import ItemIndex
+from recommender.index import ItemIndex, Neighbour
 from recommender.reasons import Signals, build_reason
 
 LINK_WEIGHT = {"crosssell": 0.12, "related": 0.10, "upsell": 0.06}
 POPULARITY_WEIGHT = 0.03
+POOL = 100
+"""Candidates asked of the ANN index above ``exact_max`` items (at least 5 × k). The other
+signals add at most 0.15 to a cosine, so an item outside the pool wins only when its cosine is
+within that of the pool's last; scripts/bench_recommender_scale.py measures the agreement."""
+POPULARITY_WALK = 2_000
+"""Cold start above ``exact_max``: products checked in popularity order before the filters are
+asked of Chroma's metadata index instead (a filter that rejects the popular items is selective)."""
+WHERE_LIMIT = 5_000
 
 
 @dataclass(frozen=True)
@@ -90,12 +103,16 @@ class Recommender:
             [POPULARITY_WEIGHT * self.popularity.get(pid, 0.0) for pid in self.index.ids],
             dtype=np.float32)
         self._masks: dict[ProductFilters, np.ndarray] = {}
+        # One sort per catalog snapshot: the cold-start order above exact_max (ids only).
+        self._by_popularity = ([] if self.index.exact else
+                               sorted(self.products, key=lambda pid: -self.popularity.get(pid, 0.0)))
 
     # -- the shopper vector ---------------------------------------------------------------
     def shopper_vector(self, context: ShopperContext) -> np.ndarray | None:
         """The shopper tower over the context → ``(dim,)``, or None with nothing to go on."""
-        history = [v for v in (self.index.vector(pid) for pid in self._history(context))
-                   if v is not None]
+        ids = self._history(context)
+        found = self.index.vectors(ids)
+        history = [found[pid] for pid in ids if pid in found]
         query = context.query.strip()
         if not history and not query:
             return None
@@ -130,6 +147,8 @@ class Recommender:
         filters = filters or ProductFilters()
         for name in self.check.unsupported(filters):
             filters = filters.without(name)
+        if not self.index.exact:
+            return self._rank_nearest(context, k, filters, exclude)
         history = self._history(context)
         shopper = self.shopper_vector(context)
         tower = (self.index.scores(shopper) if shopper is not None
@@ -167,6 +186,72 @@ class Recommender:
                                         build_reason(product, signals, filters, self.products),
                                         signals))
         return found
+
+    def _rank_nearest(self, context: ShopperContext, k: int, filters: ProductFilters,
+                      exclude: frozenset[str]) -> list[Recommendation]:
+        """``_rank`` above ``exact_max``: the same scores over the ANN's candidates only."""
+        history = self._history(context)
+        shopper = self.shopper_vector(context)
+        gate = self.repeat_gate
+        seen = history_features(list(context.history)) if gate is not None else {}
+        linked = self._linked(history)
+
+        verdicts: dict[str, bool] = {}
+
+        def allowed(pid: str) -> bool:
+            if pid not in verdicts:
+                product = self.products.get(pid)
+                verdicts[pid] = (product is not None
+                                 and not (pid in history and (pid in exclude or pid not in seen))
+                                 and self.check.matches(product, filters))
+            return verdicts[pid]
+
+        if shopper is not None:
+            pool = self.index.nearest(shopper, max(POOL, 5 * k), self.check.where(filters))
+        else:
+            pool = [Neighbour(pid, 0.0, np.zeros(0, dtype=np.float32))
+                    for pid in self._most_popular(k, filters, allowed)]
+        vectors = {n.id: n.vector for n in pool if n.vector.size}
+        tower = {n.id: n.cosine for n in pool}
+        extra = [pid for pid in (*linked, *seen, *history) if pid not in vectors]
+        vectors.update(self.index.vectors(extra))
+        for pid in (*linked, *seen):
+            if pid not in tower and pid in vectors:
+                tower[pid] = float(vectors[pid] @ shopper) if shopper is not None else 0.0
+        for pid, (since, count) in seen.items():
+            if pid in tower:
+                tower[pid] = gate.adjusted(tower[pid], since, count)
+        total = {pid: cosine + POPULARITY_WEIGHT * self.popularity.get(pid, 0.0)
+                 + (LINK_WEIGHT.get(linked[pid][0], 0.0) if pid in linked else 0.0)
+                 for pid, cosine in tower.items() if allowed(pid)}
+        top = sorted(total, key=lambda pid: -total[pid])[:k]
+        found = []
+        for pid in top:
+            signals = self._signals(pid, tower[pid], context, history, linked,
+                                    seen_before=pid in seen, vectors=vectors)
+            product = self.products[pid]
+            found.append(Recommendation(product, total[pid],
+                                        build_reason(product, signals, filters, self.products),
+                                        signals))
+        return found
+
+    def _most_popular(self, k: int, filters: ProductFilters,
+                      allowed: Callable[[str], bool]) -> list[str]:
+        """The ``k`` most popular allowed products, without a pass over the catalog: popularity
+        order for up to ``POPULARITY_WALK`` products, then Chroma's metadata index."""
+        found = []
+        for pid in self._by_popularity[:POPULARITY_WALK]:
+            if allowed(pid):
+                found.append(pid)
+                if len(found) == k:
+                    return found
+        where = self.check.where(filters)
+        if where is None or len(self._by_popularity) <= POPULARITY_WALK:
+            return found
+        matching = self.index.collection.get(where=where, limit=WHERE_LIMIT, include=[])["ids"]
+        ranked = sorted((pid for pid in matching if allowed(pid)),
+                        key=lambda pid: -self.popularity.get(pid, 0.0))
+        return ranked[:k]
 
     def _allowed(self, filters: ProductFilters) -> np.ndarray:
         """Bool mask over the index rows: products that exist and satisfy ``filters`` exactly."""
@@ -221,17 +306,23 @@ class Recommender:
         shopper = self.shopper_vector(context)
         if shopper is None or not product_ids:
             return {pid: 0.0 for pid in product_ids}
-        scores = self.index.scores(shopper)
-        order = np.argsort(-scores, kind="stable")
-        position = {self.index.ids[row]: rank for rank, row in enumerate(order)}
-        rows = [(pid, self.index.vector(pid)) for pid in product_ids]
-        known = [(pid, v) for pid, v in rows if v is not None]
+        if self.index.exact:
+            scores = self.index.scores(shopper)
+            order = np.argsort(-scores, kind="stable")
+            position = {self.index.ids[row]: rank for rank, row in enumerate(order)}
+            unranked = len(order)
+        else:  # rank among the ANN's candidates; one beyond them counts as the pool's size
+            pool = self.index.nearest(shopper, max(POOL, len(product_ids)))
+            position = {n.id: rank for rank, n in enumerate(pool)}
+            unranked = len(pool)
+        stored = self.index.vectors(product_ids)
+        known = [(pid, stored[pid]) for pid in product_ids if pid in stored]
         if not known:
             return {pid: 0.0 for pid in product_ids}
         head = self.embedder.loaded.propensity
         features = head.features(
             torch.tensor([float(v @ shopper) for _, v in known]),
-            torch.tensor([position.get(pid, len(order)) for pid, _ in known]),
+            torch.tensor([position.get(pid, unranked) for pid, _ in known]),
             torch.tensor([math.log1p(self.raw_popularity.get(pid, 0.0)) for pid, _ in known]),
             torch.full((len(known),), float(len(self._history(context)))),
         )
@@ -252,12 +343,18 @@ class Recommender:
         return found
 
     def _signals(self, pid: str, cosine: float, context: ShopperContext, history: Sequence[str],
-                 linked: Mapping[str, tuple[str, str]], seen_before: bool = False) -> Signals:
-        vector = self.index.vector(pid)
+                 linked: Mapping[str, tuple[str, str]], seen_before: bool = False,
+                 vectors: Mapping[str, np.ndarray] | None = None) -> Signals:
+        """The signals behind ``pid``'s score; ``vectors`` holds those of ``pid`` and the history
+        when the caller has them (above ``exact_max`` they come from Chroma, not memory)."""
+        def vector_of(item: str) -> np.ndarray | None:
+            return vectors.get(item) if vectors is not None else self.index.vector(item)
+
+        vector = vector_of(pid)
         nearest, nearest_sim = None, 0.0
         if vector is not None:
             for source in (h for h in history if h != pid):
-                other = self.index.vector(source)
+                other = vector_of(source)
                 if other is not None and float(vector @ other) > nearest_sim:
                     nearest, nearest_sim = source, float(vector @ other)
         query_sim = 0.0
