@@ -9,7 +9,6 @@ product is recommendable as soon as it is ingested.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -95,15 +94,6 @@ ITEM_HNSW: dict[str, Any] = {
     "ef_construction": 200,
     "ef_search": 128,  # >= the candidate pool the service asks for (POOL in recommender.service)
 }
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    """An item the ANN returned: its id, cosine with the query and stored vector ``(dim,)``."""
-
-    id: str
-    cosine: float
-    vector: np.ndarray
 
 
 class ItemIndex:
@@ -192,9 +182,10 @@ class ItemIndex:
         return self.matrix @ np.asarray(vector, dtype=np.float32)
 
     def nearest(self, vector: np.ndarray, n: int,
-                where: dict[str, Any] | None = None) -> list[Neighbour]:
-        """The ``n`` items nearest to ``vector`` ``(dim,)`` among those matching ``where``, best
-        first, from Chroma's HNSW index (approximate)."""
+                where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """``(id, cosine)`` of the ``n`` items nearest to ``vector`` ``(dim,)`` among those
+        matching ``where``, best first, from Chroma's HNSW index (approximate). Vectors are not
+        returned: decoding a hundred of them costs more than the search (ask :meth:`vectors`)."""
         if n <= 0:
             raise ValueError("n must be positive")
         n = min(n, self._count)
@@ -202,7 +193,6 @@ class ItemIndex:
             return []
         found = self.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
                                       n_results=n, where=where or None,
-                                      include=["distances", "embeddings"])
-        return [Neighbour(pid, 1.0 - float(d), np.asarray(v, dtype=np.float32))
-                for pid, d, v in zip(found["ids"][0], found["distances"][0],
-                                     found["embeddings"][0], strict=True)]
+                                      include=["distances"])
+        return [(pid, 1.0 - float(d))
+                for pid, d in zip(found["ids"][0], found["distances"][0], strict=True)]

@@ -38,7 +38,7 @@ from catalog.filters import ProductFilters
 from knowledge.search import FilterCheck
 from recommender.calibration import RepeatGate, history_features
 from recommender.encoding import autocast
-from recommender.index import ItemIndex, Neighbour
+from recommender.index import ItemIndex
 from recommender.reasons import Signals, build_reason
 
 LINK_WEIGHT = {"crosssell": 0.12, "related": 0.10, "upsell": 0.06}
@@ -108,10 +108,14 @@ class Recommender:
                                sorted(self.products, key=lambda pid: -self.popularity.get(pid, 0.0)))
 
     # -- the shopper vector ---------------------------------------------------------------
-    def shopper_vector(self, context: ShopperContext) -> np.ndarray | None:
-        """The shopper tower over the context → ``(dim,)``, or None with nothing to go on."""
+    def shopper_vector(self, context: ShopperContext,
+                       vectors: Mapping[str, np.ndarray] | None = None) -> np.ndarray | None:
+        """The shopper tower over the context → ``(dim,)``, or None with nothing to go on.
+
+        ``vectors``: the history's item vectors when the caller has read them already.
+        """
         ids = self._history(context)
-        found = self.index.vectors(ids)
+        found = vectors if vectors is not None else self.index.vectors(ids)
         history = [found[pid] for pid in ids if pid in found]
         query = context.query.strip()
         if not history and not query:
@@ -191,10 +195,11 @@ class Recommender:
                       exclude: frozenset[str]) -> list[Recommendation]:
         """``_rank`` above ``exact_max``: the same scores over the ANN's candidates only."""
         history = self._history(context)
-        shopper = self.shopper_vector(context)
         gate = self.repeat_gate
         seen = history_features(list(context.history)) if gate is not None else {}
         linked = self._linked(history)
+        vectors = self.index.vectors([*history, *linked])  # one read for all of them
+        shopper = self.shopper_vector(context, vectors)
 
         verdicts: dict[str, bool] = {}
 
@@ -207,14 +212,10 @@ class Recommender:
             return verdicts[pid]
 
         if shopper is not None:
-            pool = self.index.nearest(shopper, max(POOL, 5 * k), self.check.where(filters))
+            tower = dict(self.index.nearest(shopper, max(POOL, 5 * k),
+                                            self.check.where(filters)))
         else:
-            pool = [Neighbour(pid, 0.0, np.zeros(0, dtype=np.float32))
-                    for pid in self._most_popular(k, filters, allowed)]
-        vectors = {n.id: n.vector for n in pool if n.vector.size}
-        tower = {n.id: n.cosine for n in pool}
-        extra = [pid for pid in (*linked, *seen, *history) if pid not in vectors]
-        vectors.update(self.index.vectors(extra))
+            tower = {pid: 0.0 for pid in self._most_popular(k, filters, allowed)}
         for pid in (*linked, *seen):
             if pid not in tower and pid in vectors:
                 tower[pid] = float(vectors[pid] @ shopper) if shopper is not None else 0.0
@@ -225,6 +226,7 @@ class Recommender:
                  + (LINK_WEIGHT.get(linked[pid][0], 0.0) if pid in linked else 0.0)
                  for pid, cosine in tower.items() if allowed(pid)}
         top = sorted(total, key=lambda pid: -total[pid])[:k]
+        vectors.update(self.index.vectors([pid for pid in top if pid not in vectors]))
         found = []
         for pid in top:
             signals = self._signals(pid, tower[pid], context, history, linked,
@@ -313,7 +315,7 @@ class Recommender:
             unranked = len(order)
         else:  # rank among the ANN's candidates; one beyond them counts as the pool's size
             pool = self.index.nearest(shopper, max(POOL, len(product_ids)))
-            position = {n.id: rank for rank, n in enumerate(pool)}
+            position = {pid: rank for rank, (pid, _) in enumerate(pool)}
             unranked = len(pool)
         stored = self.index.vectors(product_ids)
         known = [(pid, stored[pid]) for pid in product_ids if pid in stored]
