@@ -10,7 +10,10 @@ only, so any dataset in the atomic format can be scored (zero-shot transfer when
 saw it). Prints and
 writes JSON: Recall@10/20, NDCG@10/20, MRR for the model and each baseline under each protocol
 (``report["history_excluded"]``, ``report["history_kept"]``), and the propensity head's AUC / ECE
-on the split's top-50 candidates (history excluded).
+(10 bins) on the split's top-50 candidates under each protocol (``report["model"]["propensity"]``
+keyed like the ranking blocks; history kept is reported with raw scores, what serving's
+``Recommender.propensity`` reads, and, for a gated model, with the gate). ``--propensity``
+reports only that, without ranking metrics or baselines.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from recommender.encoding import encode_texts, tokenise
 from recommender.io import LoadedModel, load_model, new_model
 from recommender.metrics import ranking_metrics
 from recommender.model import ModelConfig
-from recommender.propensity import candidate_set, propensity_metrics
+from recommender.propensity import CANDIDATES, candidate_set, propensity_metrics
 from recommender.scoring import (
     HISTORY_PROTOCOLS,
     PROTOCOL_TEXT,
@@ -74,11 +77,53 @@ def score_model(loaded: LoadedModel, dataset: InteractionDataset, split: str,
                    "repeat_gate": gate.to_dict() if gate else None}
     if gate is not None:  # the same model without its gate, for the record
         facts["without_repeat_gate"] = score_by_protocol(raw, examples, protocols)
-    counts = torch.tensor(dataset.item_counts("train"), dtype=torch.float32)
-    candidates = candidate_set(model, vectors, examples, torch.log1p(counts))
-    facts["propensity"] = {"candidates": "top-50 per shopper, history excluded",
-                           **propensity_metrics(loaded.propensity, candidates)}
+    facts["propensity"] = propensity_by_protocol(loaded, vectors, dataset, split, protocols)
     return facts, per_protocol
+
+
+def propensity_by_protocol(loaded: LoadedModel, vectors: torch.Tensor,
+                           dataset: InteractionDataset, split: str,
+                           protocols: Sequence[str] = HISTORY_PROTOCOLS) -> dict[str, dict]:
+    """The propensity head's AUC / ECE on each protocol's top-``CANDIDATES`` candidates.
+
+    Returns:
+        ``{"history_excluded": metrics, "history_kept": metrics[, "history_kept_gated": ...]}``
+        for the protocols asked; ``history_kept`` ranks by the raw two-tower score (what
+        ``Recommender.propensity`` reads when serving), ``history_kept_gated`` (a model with a
+        gate only) by the gated score the evaluator ranks by under "kept".
+    """
+    model, examples, gate = loaded.model.eval(), dataset.splits[split], loaded.repeat_gate
+    log_popularity = torch.log1p(torch.tensor(dataset.item_counts("train"), dtype=torch.float32))
+    runs = [(protocol_key(p), p, None) for p in protocols]
+    if "kept" in protocols and gate is not None:
+        runs.append(("history_kept_gated", "kept", gate))
+    found = {}
+    for key, protocol, with_gate in runs:
+        candidates = candidate_set(model, vectors, examples, log_popularity, history=protocol,
+                                   gate=with_gate)
+        text = f"top-{CANDIDATES} per shopper, {PROTOCOL_TEXT[protocol].split(', ', 2)[-1]}"
+        found[key] = {"candidates": text + (", repeat/new gate applied" if with_gate else ""),
+                      **propensity_metrics(loaded.propensity, candidates)}
+    return found
+
+
+def evaluate_propensity(model_dir: Path, dataset_dir: Path, split: str = "test",
+                        device: str | None = None, base_dir: Path | None = None,
+                        protocols: Sequence[str] = HISTORY_PROTOCOLS) -> dict:
+    """Only the propensity head's AUC / ECE per protocol (``--propensity``): no ranking metrics."""
+    dev = _device(device)
+    dataset = load_dataset(dataset_dir)
+    if split not in dataset.splits:
+        raise SystemExit(f"{dataset_dir}: no {split} split")
+    loaded = load_model(model_dir, base_dir, device=str(dev))
+    model = loaded.model.to(dev).eval()
+    texts = tokenise(loaded.tokenizer, dataset.item_texts, model.config.max_item_tokens)
+    vectors = encode_texts(model, texts, dev, progress=True)
+    return {"dataset": dataset.name, "split": split, "items": dataset.num_items,
+            "protocols": list(dict.fromkeys(protocols)),
+            "model": {"path": str(model_dir),
+                      "propensity": propensity_by_protocol(loaded, vectors, dataset, split,
+                                                           tuple(dict.fromkeys(protocols)))}}
 
 
 def evaluate(model_dir: Path | None, dataset_dir: Path, split: str = "test",
@@ -145,15 +190,19 @@ def format_table(report: dict) -> str:
     cols = ("recall@10", "ndcg@10", "recall@20", "ndcg@20", "mrr")
     lines = []
     for protocol in report["protocols"]:
-        block = report[protocol_key(protocol)]
+        block = report.get(protocol_key(protocol))
+        if block is None:  # a --propensity report
+            continue
         lines += [f"history {protocol}: {block['protocol']}",
                   f"{'':25}" + "".join(f"{c:>11}" for c in cols)]
         for name in (n for n in ROWS if n in block):
             lines.append(f"{name[:25]:25}" + "".join(f"{block[name][c]:>11.4f}" for c in cols))
     if "model" in report:
-        p = report["model"]["propensity"]
-        lines.append(f"propensity ({p['candidates']}): AUC {p['auc']:.4f}  ECE {p['ece']:.4f}"
-                     f"  ({p['pairs']} pairs)")
+        for p in report["model"]["propensity"].values():
+            lines.append(f"propensity ({p['candidates']}): AUC {p['auc']:.4f}  "
+                         f"ECE ({p['ece_bins']} bins) {p['ece']:.4f}  mean predicted "
+                         f"{p['mean_predicted']:.4f} vs observed {p['observed_rate']:.4f}  "
+                         f"({p['pairs']} pairs)")
     return "\n".join(lines)
 
 
@@ -165,15 +214,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baselines", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--history", choices=HISTORY_PROTOCOLS, action="append", default=None,
                         help="history protocol: excluded or kept (repeat for both; default both)")
+    parser.add_argument("--propensity", action="store_true",
+                        help="report only the propensity head's AUC / ECE per protocol")
     parser.add_argument("--device", default=None)
     parser.add_argument("--base-dir", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None,
                         help="where to write the report (default: MODEL/eval-NAME-SPLIT.json)")
     args = parser.parse_args(argv)
-    report = evaluate(args.model, args.dataset, args.split, args.baselines, args.device,
-                      args.base_dir, protocols=args.history or HISTORY_PROTOCOLS)
+    protocols = args.history or HISTORY_PROTOCOLS
+    if args.propensity:
+        if args.model is None:
+            parser.error("--propensity needs --model")
+        report = evaluate_propensity(args.model, args.dataset, args.split, args.device,
+                                     args.base_dir, protocols)
+    else:
+        report = evaluate(args.model, args.dataset, args.split, args.baselines, args.device,
+                          args.base_dir, protocols=protocols)
     print(format_table(report))
-    target = args.json or (args.model / f"eval-{report['dataset']}-{args.split}.json"
+    suffix = "-propensity" if args.propensity else ""
+    target = args.json or (args.model / f"eval-{report['dataset']}-{args.split}{suffix}.json"
                            if args.model else None)
     if target is not None:
         target.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -3,7 +3,11 @@
 Propensity answers: given this shopper's context and an item shown to them among their top
 ``CANDIDATES`` recommendations, what is the probability that their next interaction is that item?
 It is fitted by logistic regression on the two-tower cosine, the candidate's rank, the item's
-log-popularity and the history length (``PropensityHead``), on one split's candidates.
+log-popularity and the history length (``PropensityHead``), on one split's candidates (history
+excluded). It is reported (AUC, ECE over ``ECE_BINS`` equal-width bins) on a split's candidates
+under each history protocol: ``excluded`` (history items are never shown), ``kept`` (every item
+is a candidate, ranked by the raw two-tower score: what ``Recommender.propensity`` computes when
+serving) and ``kept`` with the repeat/new gate (the ranking the evaluator scores under "kept").
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from recommender.calibration import RepeatGate, apply_gate
 from recommender.data import Example
 from recommender.encoding import shopper_vectors
 from recommender.metrics import expected_calibration_error, roc_auc
 from recommender.model import PropensityHead, TwoTowerRecommender
 
 CANDIDATES = 50
+ECE_BINS = 10
 
 
 @dataclass
@@ -35,16 +41,28 @@ class CandidateSet:
 @torch.no_grad()
 def candidate_set(model: TwoTowerRecommender, item_vectors: torch.Tensor,
                   examples: Sequence[Example], log_popularity: torch.Tensor,
-                  top: int = CANDIDATES, batch_size: int = 512) -> CandidateSet:
-    """Each shopper's top ``top`` items (history excluded), labelled 1 for their next item."""
+                  top: int = CANDIDATES, batch_size: int = 512, history: str = "excluded",
+                  gate: RepeatGate | None = None) -> CandidateSet:
+    """Each shopper's top ``top`` items, labelled 1 for their next item.
+
+    Args:
+        history: ``excluded``, the shopper's history items are never candidates; ``kept``, every
+            item is (see ``recommender.scoring.HISTORY_PROTOCOLS``).
+        gate: under ``kept``, re-score the history items with this repeat/new gate before
+            ranking; their cosine feature is then the gated score (None: raw scores).
+    """
+    if history not in ("excluded", "kept"):
+        raise ValueError(f"history must be 'excluded' or 'kept', got {history!r}")
     features, labels = [], []
     log_popularity = log_popularity.to(item_vectors.device)
     for start in range(0, len(examples), batch_size):
         chunk = examples[start:start + batch_size]
         shoppers = shopper_vectors(model, item_vectors, [e.history for e in chunk])
         scores = shoppers @ item_vectors.T  # (batch, items)
+        if history == "kept" and gate is not None:
+            scores = apply_gate(scores, [e.history for e in chunk], gate)
         for row, example in enumerate(chunk):
-            if example.history:
+            if example.history and history == "excluded":
                 scores[row, torch.tensor(example.history, device=scores.device)] = float("-inf")
         width = min(top, scores.shape[1])
         top_scores, top_items = scores.topk(width, dim=1)  # (batch, width)
@@ -83,13 +101,14 @@ def fit_propensity(head: PropensityHead, data: CandidateSet, steps: int = 200) -
 
 
 def propensity_metrics(head: PropensityHead, data: CandidateSet) -> dict[str, float]:
-    """AUC, expected calibration error, mean predicted vs observed rate, on ``data``."""
+    """AUC, expected calibration error (``ECE_BINS`` bins), mean predicted vs observed rate."""
     with torch.no_grad():
         probs = head.cpu()(data.features).numpy()
     labels = data.labels.numpy()
     return {
         "auc": roc_auc(labels, probs),
-        "ece": expected_calibration_error(labels, probs),
+        "ece": expected_calibration_error(labels, probs, bins=ECE_BINS),
+        "ece_bins": ECE_BINS,
         "mean_predicted": float(np.mean(probs)),
         "observed_rate": float(np.mean(labels)),
         "pairs": int(labels.size),
