@@ -44,6 +44,11 @@ TOP = 10
 BOOTSTRAP = 2000
 Ranker = Callable[[JudgedSession], list[str]]
 PRIMARY = ("shipped recommender", "zero-shot MiniLM", "popularity (review count)")
+TOWERS, ZERO_SERVICE = "trained towers alone", "service with zero-shot towers"
+#: The comparisons the README fixed: the verdict (shipped vs the two baselines), then what
+#: training does with the links left out (towers vs zero-shot) and with them in (service vs service).
+PAIRS = ((PRIMARY[0], PRIMARY[1]), (PRIMARY[0], PRIMARY[2]), (TOWERS, PRIMARY[1]),
+         (PRIMARY[0], ZERO_SERVICE), (PRIMARY[0], TOWERS))
 
 
 def popularity_ranker(products: Mapping[str, Product]) -> Ranker:
@@ -89,23 +94,26 @@ def bootstrap_interval(diffs: np.ndarray, resamples: int = BOOTSTRAP, seed: int 
     return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
 
 
+def paired(ours: Sequence[float], theirs: Sequence[float]) -> dict:
+    """Per-session NDCG@5 win / tie / loss of ``ours`` over ``theirs``, mean diff, 95 % interval."""
+    diffs = np.asarray(ours) - np.asarray(theirs)
+    low, high = bootstrap_interval(diffs)
+    return {"wins": int((diffs > 1e-12).sum()), "ties": int((abs(diffs) <= 1e-12).sum()),
+            "losses": int((diffs < -1e-12).sum()), "mean_diff": float(diffs.mean()),
+            "interval95": [low, high], "beats": bool(diffs.mean() > 0 and low > 0)}
+
+
 def score(rankers: Mapping[str, Ranker], sessions: Sequence[JudgedSession]) -> dict:
-    """Mean metrics per ranker, and the shipped recommender's paired comparison with each other."""
+    """Mean metrics per ranker and the paired NDCG@5 comparisons of ``PAIRS`` (README's verdict)."""
     per_session = {name: [graded_metrics(rank(s), s.gains) for s in sessions]
                    for name, rank in rankers.items()}
     means = {name: {m: float(np.mean([row[m] for row in rows])) for m in rows[0]}
              for name, rows in per_session.items()}
-    shipped = np.array([row["ndcg@5"] for row in per_session[PRIMARY[0]]])
-    paired = {}
-    for name, rows in per_session.items():
-        if name == PRIMARY[0]:
-            continue
-        diffs = shipped - np.array([row["ndcg@5"] for row in rows])
-        low, high = bootstrap_interval(diffs)
-        paired[name] = {"wins": int((diffs > 1e-12).sum()), "ties": int((abs(diffs) <= 1e-12).sum()),
-                        "losses": int((diffs < -1e-12).sum()), "mean_diff": float(diffs.mean()),
-                        "interval95": [low, high], "beats": bool(diffs.mean() > 0 and low > 0)}
-    return {"sessions": len(sessions), "means": means, "shipped_vs": paired}
+    ndcg5 = {name: [row["ndcg@5"] for row in rows] for name, rows in per_session.items()}
+    pairs = [(a, b) for a, b in PAIRS if a in ndcg5 and b in ndcg5]
+    return {"sessions": len(sessions), "means": means,
+            "paired_ndcg@5": [{"ranker": a, "against": b, **paired(ndcg5[a], ndcg5[b])}
+                              for a, b in pairs]}
 
 
 def format_report(report: dict) -> str:
@@ -113,9 +121,10 @@ def format_report(report: dict) -> str:
     lines = [f"{report['sessions']} judged sessions", f"{'':32}" + "".join(f"{c:>11}" for c in cols)]
     for name, m in report["means"].items():
         lines.append(f"{name[:32]:32}" + "".join(f"{m[c]:>11.4f}" for c in cols))
-    lines.append("shipped recommender vs, NDCG@5 per session (win/tie/loss, mean diff, 95% CI):")
-    for name, p in report["shipped_vs"].items():
-        lines.append(f"  {name[:30]:30} {p['wins']}/{p['ties']}/{p['losses']}  "
+    lines.append("NDCG@5 per session (win/tie/loss, mean diff, paired bootstrap 95% CI):")
+    for p in report["paired_ndcg@5"]:
+        name = f"{p['ranker']} vs {p['against']}"
+        lines.append(f"  {name[:52]:52} {p['wins']}/{p['ties']}/{p['losses']}  "
                      f"{p['mean_diff']:+.4f}  [{p['interval95'][0]:+.4f}, {p['interval95'][1]:+.4f}]"
                      f"  beats: {p['beats']}")
     return "\n".join(lines)
@@ -136,9 +145,9 @@ def evaluate_sessions(sessions: Sequence[JudgedSession], products: Sequence[Prod
         PRIMARY[1]: service_ranker(build_service(untrained, "zero-shot-minilm", work_dir / "zero",
                                                  products, links, towers_only=True)),
         PRIMARY[2]: popularity_ranker(by_id),
-        "trained towers alone": service_ranker(build_service(
+        TOWERS: service_ranker(build_service(
             shipped, fingerprint, work_dir / "shipped-towers", products, links, towers_only=True)),
-        "service with zero-shot towers": service_ranker(build_service(
+        ZERO_SERVICE: service_ranker(build_service(
             untrained, "zero-shot-minilm", work_dir / "zero-service", products, links)),
     }
     report = score(rankers, sessions)

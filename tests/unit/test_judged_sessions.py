@@ -114,3 +114,25 @@ def test_the_frozen_luma_sessions_are_what_the_rule_builds() -> None:
     assert len(frozen) >= 40
     assert frozen == built
     assert json.loads(FROZEN.read_text(encoding="utf-8"))["seed"] == 18
+
+
+def test_paired_comparison_and_popularity_ranker() -> None:
+    from recommender.judged_sessions import JudgedSession
+    from scripts.evaluate_luma_sessions import paired, popularity_ranker, score
+
+    sessions = [JudgedSession(("A1",), {"A2": 2, "C1": 1}), JudgedSession(("C1",), {"C2": 1}),
+                JudgedSession(("G1",), {"G2": 2})]
+    rankers = {"shipped recommender": lambda s: sorted(s.gains, key=lambda p: -s.gains[p]),
+               "zero-shot MiniLM": lambda s: ["B1"]}
+    report = score(rankers, sessions)
+    assert report["means"]["shipped recommender"]["ndcg@5"] == pytest.approx(1.0)
+    [verdict] = report["paired_ndcg@5"]
+    assert (verdict["wins"], verdict["ties"], verdict["losses"]) == (3, 0, 0)
+    assert verdict["beats"] and verdict["interval95"][0] > 0
+    same = paired([0.5, 0.2, 0.1], [0.5, 0.2, 0.1])
+    assert (same["ties"], same["beats"], same["interval95"]) == (3, False, [0.0, 0.0])
+    reviewed = {pid: p for pid, p in BY_ID.items()}
+    reviewed["C2"] = Product(id="C2", name="C2", description="", category="x", review_count=5)
+    reviewed["G2"] = Product(id="G2", name="G2", description="", category="x", review_count=5)
+    ranked = popularity_ranker(reviewed)(JudgedSession(("C2",), {}))
+    assert ranked[:3] == ["G2", "A1", "A2"]  # most reviews first, ties by id, viewed left out
