@@ -134,10 +134,11 @@ def bench_quality(settings: Settings) -> list[str]:
              "Recformer 0.1448 / 0.1027) are on its own Scientific split (about 2,213 users "
              "sampled from the reviews file), not this one: not comparable, so not in the tables.",
              ""]
-    p = report["model"]["propensity"]
-    rows.append(f"Propensity head on the test split's top-50 candidates, history excluded "
-                f"({p['pairs']:,} pairs): AUC {p['auc']:.4f}, ECE {p['ece']:.4f} (mean predicted "
-                f"{p['mean_predicted']:.4f} vs observed {p['observed_rate']:.4f}).")
+    for p in report["model"]["propensity"].values():
+        rows.append(f"Propensity head on the test split's {p['candidates']} "
+                    f"({p['pairs']:,} pairs): AUC {p['auc']:.4f}, ECE ({p['ece_bins']} bins) "
+                    f"{p['ece']:.4f} (mean predicted {p['mean_predicted']:.4f} vs observed "
+                    f"{p['observed_rate']:.4f}).")
     return rows
 
 

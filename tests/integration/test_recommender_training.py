@@ -78,10 +78,11 @@ def test_smoke_training_run_produces_a_folder_that_evaluate_scores(
         assert (report["history_kept"][name]["mrr"]
                 <= report["history_excluded"][name]["mrr"] + 1e-9), name
     assert report["model"]["zero_shot_transfer"] is False
-    propensity = report["model"]["propensity"]
-    assert propensity["pairs"] == users * 50
-    assert 0.0 <= propensity["ece"] <= 1.0
-    assert math.isnan(propensity["auc"]) or 0.0 <= propensity["auc"] <= 1.0
+    assert set(report["model"]["propensity"]) == {"history_excluded", "history_kept"}
+    for propensity in report["model"]["propensity"].values():
+        assert propensity["pairs"] == users * 50
+        assert 0.0 <= propensity["ece"] <= 1.0
+        assert math.isnan(propensity["auc"]) or 0.0 <= propensity["auc"] <= 1.0
 
 
 # --- (2), (3) a constructed catalog whose next items follow from the text ----------------------
