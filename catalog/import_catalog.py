@@ -22,12 +22,14 @@ from tqdm import tqdm
 
 from aisle.settings import load_settings
 from catalog.domain import ImportIssue
+from catalog.gazetteer import gazetteer_dir, write_store_gazetteer
 from catalog.importers.base import CatalogSourceMissing
 from catalog.importers.generic import FORMATS, CatalogFileError
 from catalog.importers.load import PARSERS, import_catalog
 from catalog.importers.pages import StorePagesError, read_store_pages, save_store_pages
 from catalog.importers.summary import check_store_name
 from catalog.importers.upsert import import_catalog_file
+from catalog.repository import SqlCatalog
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,7 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     except (CatalogSourceMissing, CatalogFileError, StorePagesError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print("\n".join(lines))
+    # The Rasa process tags this store's product types, brands and materials from it.
+    gazetteer = write_store_gazetteer(gazetteer_dir(url, settings.state_dir), args.store,
+                                      SqlCatalog(url, args.store).products())
+    print("\n".join([*lines, f"gazetteer: {gazetteer}"]))
     return 0
 
 

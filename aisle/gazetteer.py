@@ -1,0 +1,203 @@
+"""A store's gazetteer: the catalog's names for kinds of product, brands, materials, colours and
+sizes, written when the store is imported and read by the Rasa process.
+
+Pure Python, no Rasa or catalog imports: ``catalog.gazetteer`` builds it from the imported
+products (``python -m catalog.import_catalog``), ``bot.components.catalog_gazetteer`` tags the
+names a message holds. Both sides compare words through :func:`match_key`, so they agree on
+what matches without sharing the catalog's lemma tables (the Rasa venv has none).
+
+The file is ``<state_dir>/gazetteer-<store>.json``::
+
+    {"version": 1, "store": "scientific",
+     "terms": {"product_type": ["beakers", "nitrile gloves", ...], "brand": ["3M", ...], ...}}
+
+Each term is written as the catalog writes it (its canonical value); a missing file means the
+store has no gazetteer and nothing is tagged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import extractOne
+
+VERSION = 1
+#: The entity kinds a gazetteer holds.
+KINDS = ("product_type", "brand", "material", "color", "size")
+#: The repository root, where a relative ``AISLE_STATE_DIR`` starts (as in ``aisle.settings``).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+#: A word of a message as the gazetteer reads it: "3M", "WD-40", "o-rings", "bag,".
+_TOKEN = re.compile(r"\w(?:[\w'’+-]*\w)?")
+_NOT_PLURAL = ("ss", "us", "is")
+
+
+class GazetteerError(ValueError):
+    """A gazetteer file that cannot be read as one."""
+
+
+def gazetteer_path(state_dir: Path, store: str) -> Path:
+    """Where ``store``'s gazetteer lives."""
+    return state_dir / f"gazetteer-{store}.json"
+
+
+def path_from_env(environ: Mapping[str, str] | None = None) -> Path:
+    """The active store's gazetteer path from ``AISLE_STATE_DIR`` and ``AISLE_STORE`` (the Rasa
+    process cannot build ``aisle.settings.Settings``; same defaults: ``state``, ``luma``)."""
+    env = os.environ if environ is None else environ
+    state_dir = Path(env.get("AISLE_STATE_DIR") or "state")
+    if not state_dir.is_absolute():
+        state_dir = REPO_ROOT / state_dir
+    return gazetteer_path(state_dir, env.get("AISLE_STORE") or "luma")
+
+
+def message_words(text: str) -> list[tuple[int, int, str]]:
+    """Each word of ``text`` with its start and end offsets."""
+    return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+
+
+def singular(word: str) -> str:
+    """A plain English plural's singular, by spelling alone ("boxes" → "box", "batteries" →
+    "battery", "gloves" → "glove"); other words, and words of three letters or less, as given."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(_NOT_PLURAL):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses", "zes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def match_key(text: str) -> str:
+    """The words of ``text`` lower-cased and singular, joined by one space: the form in which
+    a message's words and the gazetteer's terms are compared ("Nitrile Gloves" → "nitrile
+    glove", "T-Shirts" → "t-shirt")."""
+    return " ".join(singular(w) for w in _WORD.findall(text.lower().replace("’", "'")))
+
+
+@dataclass
+class Gazetteer:
+    """A store's terms by entity kind, each in catalog spelling."""
+
+    store: str
+    terms: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"version": VERSION, "store": self.store,
+                           "terms": {k: self.terms.get(k, []) for k in KINDS}},
+                          ensure_ascii=False, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Gazetteer:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise GazetteerError(f"not JSON: {error}") from error
+        if not isinstance(data, dict) or data.get("version") != VERSION:
+            raise GazetteerError(f"not a version {VERSION} gazetteer")
+        terms = data.get("terms")
+        if not isinstance(terms, dict) or not all(
+                isinstance(v, list) and all(isinstance(t, str) for t in v) for v in terms.values()):
+            raise GazetteerError("'terms' must map each kind to a list of strings")
+        return cls(str(data.get("store", "")), {k: list(v) for k, v in terms.items()
+                                                 if k in KINDS})
+
+    def write(self, path: Path) -> Path:
+        """Write atomically (a reader never sees half a file), return ``path``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        partial.write_text(self.to_json(), encoding="utf-8")
+        partial.replace(path)
+        return path
+
+    @classmethod
+    def read(cls, path: Path) -> Gazetteer:
+        return cls.from_json(path.read_text(encoding="utf-8"))
+
+
+#: The entity kinds tagged from a gazetteer, in the order a term found under two is given.
+TAGGED = ("product_type", "material", "brand")
+#: Longest run of words matched against a term.
+MAX_WORDS = 4
+#: Fuzzy matches need this many letters; shorter words are real words too often.
+FUZZY_MIN_CHARS = 6
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of a message's words that names a gazetteer term."""
+
+    kind: str
+    start: int
+    end: int
+    value: str
+    exact: bool
+
+
+class GazetteerMatcher:
+    """Finds a gazetteer's terms in a message's words: exactly (in :func:`match_key` form) or,
+    for words the NLU's training data does not know, within one typo (two from ten letters),
+    the first letter kept, as RapidFuzz's optimal string alignment distance counts them.
+
+    ``common_words``: keys that alone never make a term (words the training data uses outside
+    any product, brand or material: "order", "cart", "gift"); ``known_words``: keys of words
+    the training data holds, never taken as misspellings of a term.
+    """
+
+    def __init__(self, gazetteer: Gazetteer, kinds: tuple[str, ...] = TAGGED,
+                 common_words: frozenset[str] = frozenset(),
+                 known_words: frozenset[str] = frozenset()) -> None:
+        self.common_words, self.known_words = common_words, known_words
+        self.by_key: dict[str, tuple[str, str]] = {}
+        for kind in kinds:
+            for term in gazetteer.terms.get(kind, []):
+                key = match_key(term)
+                if key and key not in self.by_key:
+                    self.by_key[key] = (kind, term)
+        self._fuzzy: dict[tuple[str, int], list[str]] = {}
+        for key in self.by_key:
+            if len(key.replace(" ", "")) >= FUZZY_MIN_CHARS:
+                self._fuzzy.setdefault((key[0], key.count(" ")), []).append(key)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_key)
+
+    def find(self, words: list[tuple[int, int, str]],
+             taken: list[tuple[int, int]] = ()) -> list[Span]:
+        """The terms named by ``words`` ((start, end, text) of each word, in order), longest
+        runs first, none overlapping another or a span of ``taken``."""
+        keys = [match_key(text) for _, _, text in words]
+        busy = list(taken)
+        found: list[Span] = []
+        for size in range(min(MAX_WORDS, len(words)), 0, -1):
+            for first in range(len(words) - size + 1):
+                run = keys[first:first + size]
+                start, end = words[first][0], words[first + size - 1][1]
+                if (not all(run) or any(" " in k for k in run)
+                        or any(s < end and start < e for s, e in busy)):
+                    continue
+                hit = self._lookup(" ".join(run), run)
+                if hit is not None:
+                    kind, value, exact = hit
+                    found.append(Span(kind, start, end, value, exact))
+                    busy.append((start, end))
+        return sorted(found, key=lambda span: span.start)
+
+    def _lookup(self, key: str, run: list[str]) -> tuple[str, str, bool] | None:
+        if len(run) == 1 and (key in self.common_words or len(key) < 2):
+            return None
+        if key in self.by_key:
+            return (*self.by_key[key], True)
+        letters = len(key.replace(" ", ""))
+        if letters < FUZZY_MIN_CHARS or all(w in self.known_words for w in run):
+            return None
+        edits = 1 if letters < 10 else 2
+        best = extractOne(key, self._fuzzy.get((key[0], key.count(" ")), []),
+                          scorer=OSA.distance, score_cutoff=edits)
+        return (*self.by_key[best[0]], False) if best else None
