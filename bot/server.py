@@ -29,6 +29,15 @@ so they are applied here, once, before its CLI runs, and each says why.
   tracker of 333 events took 12 ms, nearly all of it in that walk, and the tracker is loaded
   every turn, so a turn cost more the longer the conversation (``scripts/long_conversation.py``).
   The class found for a name is remembered; unknown names fail as before.
+* **The states of a conversation's history are replayed once per event.** Rasa 3.6's
+  policies (memoization, rules, agent hold) get the state before every action of the
+  conversation from ``Domain.states_for_tracker_history``, which replays every applied event
+  into a fresh tracker, several times per prediction and several predictions per message: a
+  turn late in a long conversation cost 1.6-1.75x the CPU of an early one. The replay is kept
+  per conversation (:mod:`bot.prior_states`) and extended by the events appended since; from
+  the first event that differs (reverted, restarted, a new session) it replays again. The
+  states are the same as Rasa's; ``AISLE_RASA_STATE_CACHE_ENTRIES`` (default 1000, one per
+  conversation and policy flags) bounds the memory.
 * **A request body is at most ``AISLE_RASA_MAX_REQUEST_BYTES`` (8 MiB by default).** Sanic
   reads bodies of up to 100 MB before any handler runs; ``SANIC_REQUEST_MAX_SIZE`` (set here
   unless given) makes it answer 413 from the ``Content-Length`` alone. The shopper channels
@@ -194,6 +203,34 @@ def resolve_event_types_once() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
+def cache_prior_states(environ: Mapping[str, str] | None = None) -> Any:
+    """Make Rasa's ``Domain.states_for_tracker_history`` extend a per-conversation replay.
+
+    Returns the :class:`bot.prior_states.PriorStatesCache` installed.
+    """
+    from rasa.shared.core.domain import Domain
+
+    from bot.prior_states import DEFAULT_ENTRIES, PriorStatesCache
+
+    text = (environ or {}).get("AISLE_RASA_STATE_CACHE_ENTRIES", "").strip()
+    if text and (not text.isdigit() or int(text) < 1):
+        raise StartRefused(f"AISLE_RASA_STATE_CACHE_ENTRIES must be a whole number of at least "
+                           f"1, not {text!r}")
+    cache = PriorStatesCache(int(text) if text else DEFAULT_ENTRIES)
+    rasa_states = Domain.states_for_tracker_history
+
+    @wraps(rasa_states)
+    def states_for_tracker_history(self: Domain, tracker: Any, omit_unset_slots: bool = False,
+                                   ignore_rule_only_turns: bool = False,
+                                   rule_only_data: dict[str, Any] | None = None) -> Any:
+        return cache.states(self, tracker, omit_unset_slots=omit_unset_slots,
+                            ignore_rule_only_turns=ignore_rule_only_turns,
+                            rule_only_data=rule_only_data, fallback=rasa_states)
+
+    Domain.states_for_tracker_history = states_for_tracker_history
+    return cache
+
+
 def cap_request_size(environ: MutableMapping[str, str]) -> int:
     """Set Sanic's ``REQUEST_MAX_SIZE`` (read from ``SANIC_*`` when Rasa creates its app)."""
     text = environ.get("AISLE_RASA_MAX_REQUEST_BYTES", "").strip() or str(MAX_REQUEST_BYTES)
@@ -220,6 +257,11 @@ def main() -> None:
     require_bearer_token(token)
     validate_action_results_with_one_validator()
     resolve_event_types_once()
+    try:
+        cache_prior_states(os.environ)
+    except StartRefused as refused:
+        print(f"bot.server: {refused.message}", file=sys.stderr)
+        raise
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
