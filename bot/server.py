@@ -37,7 +37,7 @@ so they are applied here, once, before its CLI runs, and each says why.
   per conversation (:mod:`bot.prior_states`) and extended by the events appended since; from
   the first event that differs (reverted, restarted, a new session) it replays again. The
   states are the same as Rasa's; ``AISLE_RASA_STATE_CACHE_ENTRIES`` (default 1000, one per
-  conversation and policy flags) bounds the memory.
+  conversation and policy flags) bounds the memory, and 0 leaves Rasa's method alone.
 * **A request body is at most ``AISLE_RASA_MAX_REQUEST_BYTES`` (8 MiB by default).** Sanic
   reads bodies of up to 100 MB before any handler runs; ``SANIC_REQUEST_MAX_SIZE`` (set here
   unless given) makes it answer 413 from the ``Content-Length`` alone. The shopper channels
@@ -203,19 +203,22 @@ def resolve_event_types_once() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
-def cache_prior_states(environ: Mapping[str, str] | None = None) -> Any:
+def cache_prior_states(environ: Mapping[str, str] | None = None) -> Any | None:
     """Make Rasa's ``Domain.states_for_tracker_history`` extend a per-conversation replay.
 
-    Returns the :class:`bot.prior_states.PriorStatesCache` installed.
+    Returns the :class:`bot.prior_states.PriorStatesCache` installed, or ``None`` when
+    ``AISLE_RASA_STATE_CACHE_ENTRIES`` is 0 (Rasa's own method stays: the benchmark's baseline).
     """
     from rasa.shared.core.domain import Domain
 
     from bot.prior_states import DEFAULT_ENTRIES, PriorStatesCache
 
     text = (environ or {}).get("AISLE_RASA_STATE_CACHE_ENTRIES", "").strip()
-    if text and (not text.isdigit() or int(text) < 1):
-        raise StartRefused(f"AISLE_RASA_STATE_CACHE_ENTRIES must be a whole number of at least "
-                           f"1, not {text!r}")
+    if text and not text.isdigit():
+        raise StartRefused(f"AISLE_RASA_STATE_CACHE_ENTRIES must be a whole number (0: Rasa's "
+                           f"own replay, no cache), not {text!r}")
+    if text and int(text) == 0:
+        return None
     cache = PriorStatesCache(int(text) if text else DEFAULT_ENTRIES)
     rasa_states = Domain.states_for_tracker_history
 

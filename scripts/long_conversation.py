@@ -1,17 +1,24 @@
 """Does a long conversation cost more per turn than a short one? (tracker growth)
 
-    python -m scripts.long_conversation [--turns 60] [--conversations 3] [--write docs/benchmarks.md]
+    python -m scripts.long_conversation [--turns 60] [--conversations 3] [--baseline]
+                                        [--write docs/benchmarks.md]
 
 Starts the embedded profile on free ports, then shoppers one after another each play ``--turns``
 turns of the load test's conversation (search, refine, question, add to cart, cart, policy...;
 every reply checked as in the load test) over REST. For every turn it records the reply time
 and the CPU time the Rasa and action servers spent on it (psutil, with their children), and
 compares the first ten turns of each conversation with its last ten.
+
+psutil counts CPU time in ticks of 10 ms, so a turn's CPU reads as 30, 40 or 50 ms: the means
+over each window are reported beside the medians. ``--baseline`` first runs the same
+conversations on a server started with ``AISLE_RASA_STATE_CACHE_ENTRIES=0`` (Rasa's own replay
+of the history on every call, no cache: ``bot/server.py``), so both come from one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -77,32 +84,61 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def section(costs: list[list[TurnCost]], problems: list[str], turns: int,
-            conversations: int) -> str:
+def mean(values: list[float]) -> float:
+    return statistics.fmean(values) if values else float("nan")
+
+
+def rows(costs: list[list[TurnCost]], label: str = "") -> list[str]:
+    """Table rows comparing the first and the last window of every conversation."""
     first = [c for run in costs for c in run[:WINDOW]]
     last = [c for run in costs for c in run[-WINDOW:]]
-    rows = []
-    for label, pick in (("reply ms", lambda c: 1000 * c.seconds),
-                        ("Rasa CPU ms", lambda c: c.rasa_cpu_ms),
-                        ("action server CPU ms", lambda c: c.actions_cpu_ms)):
-        a, b = median([pick(c) for c in first]), median([pick(c) for c in last])
-        rows.append(f"| {label} | {a:.1f} | {b:.1f} | {b / a:.2f}× |")
+    out = []
+    for name, pick, stats in (
+            ("reply ms, median", lambda c: 1000 * c.seconds, median),
+            ("Rasa CPU ms, median", lambda c: c.rasa_cpu_ms, median),
+            ("Rasa CPU ms, mean", lambda c: c.rasa_cpu_ms, mean),
+            ("action server CPU ms, mean", lambda c: c.actions_cpu_ms, mean)):
+        a, b = stats([pick(c) for c in first]), stats([pick(c) for c in last])
+        ratio = f"{b / a:.2f}×" if a else "—"
+        out.append(f"| {label}{name} | {a:.1f} | {b:.1f} | {ratio} |")
+    return out
+
+
+def late_comparison(baseline: list[list[TurnCost]], costs: list[list[TurnCost]]) -> str:
+    """One sentence: the last window's mean Rasa CPU with the cache against without it."""
+    without = mean([c.rasa_cpu_ms for run in baseline for c in run[-WINDOW:]])
+    with_cache = mean([c.rasa_cpu_ms for run in costs for c in run[-WINDOW:]])
+    return (f"Over the last {WINDOW} turns Rasa spent {with_cache:.1f} ms of CPU per turn with "
+            f"the cache against {without:.1f} without it ({with_cache / without:.2f}×).")
+
+
+def section(costs: list[list[TurnCost]], problems: list[str], turns: int,
+            conversations: int, baseline: list[list[TurnCost]] | None = None) -> str:
+    table = rows(costs)
+    command = (f"`python -m scripts.long_conversation --turns {turns} --conversations "
+               f"{conversations}{' --baseline' if baseline is not None else ''}`")
+    if baseline is not None:
+        table = [*rows(baseline, "without the prior-states cache: "),
+                 *rows(costs, "with it: ")]
+        command += (" (first on a server started with `AISLE_RASA_STATE_CACHE_ENTRIES=0`, "
+                    "Rasa replaying the whole history on every call, then on a fresh one with "
+                    "the cache)")
     return "\n".join([
         START,
         "## A long conversation: turn 50 against turn 1",
         "",
-        f"`python -m scripts.long_conversation --turns {turns} --conversations "
-        f"{conversations}`: on the embedded profile, {conversations} shoppers one "
+        f"{command}: on the embedded profile, {conversations} shoppers one "
         f"after another each play {turns} turns of the load test's conversation over REST "
-        f"(one shopper at a time). Medians over turns 1-{WINDOW} and over turns "
+        f"(one shopper at a time). Medians and means over turns 1-{WINDOW} and over turns "
         f"{turns - WINDOW + 1}-{turns} of every conversation (the same mix of turn "
-        "kinds in both windows); CPU from psutil, per turn.",
+        "kinds in both windows); CPU from psutil, per turn, in 10 ms ticks (so the means).",
         "",
         f"| per turn | turns 1-{WINDOW} | turns {turns - WINDOW + 1}-{turns} "
         "| last / first |",
         "|---|---:|---:|---:|",
-        *rows,
+        *table,
         "",
+        *([late_comparison(baseline, costs), ""] if baseline is not None else []),
         f"Replies that failed the load test's checks: {len(problems)}.",
         END,
     ])
@@ -113,28 +149,52 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--turns", type=int, default=60)
     parser.add_argument("--conversations", type=int, default=3)
+    parser.add_argument("--baseline", action="store_true",
+                        help="first measure without the prior-states cache, in the same run")
     parser.add_argument("--write", type=Path, default=None,
                         help="markdown file whose long-conversation section is replaced")
     args = parser.parse_args(argv)
     if args.turns < 2 * WINDOW or args.turns % len(TURN_PLAN):
         parser.error(f"--turns must be a multiple of {len(TURN_PLAN)} and at least {2 * WINDOW}")
-    text, problems = measure(args.turns, args.conversations)
+    text, problems = measure(args.turns, args.conversations, args.baseline)
     for problem in problems[:20]:
         print(problem)
     publish(text, "long-conversation", args.write)
     return 0 if not problems else 1
 
 
-def measure(turns: int = 60, conversations: int = 3) -> tuple[str, list[str]]:
-    """Run the measurement on a fresh embedded profile: the marked section, and the replies
-    that failed the load test's checks."""
-    with (tempfile.TemporaryDirectory(prefix="aisle-long-") as tmp,
-          running_profile("embedded", Path(tmp)) as running,
-          httpx.Client(timeout=120) as client):
-        results = [play(client, running.url, running.pids, turns, i)
-                   for i in range(conversations)]
-    problems = [p for _, found in results for p in found]
-    return section([c for c, _ in results], problems, turns, conversations), problems
+def measure(turns: int = 60, conversations: int = 3,
+            baseline: bool = False) -> tuple[str, list[str]]:
+    """Run the measurement on a fresh embedded profile (first one without the prior-states
+    cache when ``baseline``): the marked section, and the replies that failed the load
+    test's checks."""
+    before = None
+    problems: list[str] = []
+    if baseline:
+        before, problems = play_all(turns, conversations, {"AISLE_RASA_STATE_CACHE_ENTRIES": "0"})
+    costs, found = play_all(turns, conversations, {})
+    problems += found
+    return section(costs, problems, turns, conversations, before), problems
+
+
+def play_all(turns: int, conversations: int,
+             env: dict[str, str]) -> tuple[list[list[TurnCost]], list[str]]:
+    """The conversations on a fresh embedded profile started with ``env`` added."""
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)  # the servers inherit this process's environment
+    try:
+        with (tempfile.TemporaryDirectory(prefix="aisle-long-") as tmp,
+              running_profile("embedded", Path(tmp)) as running,
+              httpx.Client(timeout=120) as client):
+            results = [play(client, running.url, running.pids, turns, i)
+                       for i in range(conversations)]
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return [c for c, _ in results], [p for _, found in results for p in found]
 
 
 if __name__ == "__main__":

@@ -41,3 +41,48 @@ def test_a_message_late_in_a_long_conversation_builds_only_its_new_states(checke
     assert checked["long_events"] > 1000 and checked["long_same"] is True
     assert checked["rasa_builds"] > 500  # Rasa: one state per action of the conversation
     assert checked["cached_builds"] <= 3  # the message's action, the next listen, the end
+
+
+SWITCH_SCRIPT = """
+import json
+from rasa.shared.core.domain import Domain
+from bot.server import StartRefused, cache_prior_states
+
+rasa_method = Domain.states_for_tracker_history
+off = cache_prior_states({"AISLE_RASA_STATE_CACHE_ENTRIES": "0"})
+untouched = Domain.states_for_tracker_history is rasa_method
+try:
+    cache_prior_states({"AISLE_RASA_STATE_CACHE_ENTRIES": "lots"})
+    refused = None
+except StartRefused as error:
+    refused = str(error)
+still_untouched = Domain.states_for_tracker_history is rasa_method
+cache = cache_prior_states({"AISLE_RASA_STATE_CACHE_ENTRIES": "2"})
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+domain = Domain.load("domain.yml")
+events = [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet"}),
+          ActionExecuted("utter_greet"), ActionExecuted("action_listen")]
+same = []
+for sender in ("a", "b", "c"):
+    tracker = DialogueStateTracker.from_events(sender, events, slots=domain.slots)
+    same.append(domain.states_for_tracker_history(tracker) == rasa_method(domain, tracker))
+print(json.dumps({"kept": len(cache), "same": same,"off": off is None, "untouched": untouched, "refused": refused,
+                  "still_untouched": still_untouched, "entries": cache.entries,
+                  "patched": Domain.states_for_tracker_history is not rasa_method}))
+"""
+
+
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="no Rasa venv")
+def test_the_cache_size_comes_from_the_environment_and_zero_turns_it_off() -> None:
+    done = subprocess.run([str(RASA_PYTHON), "-c", SWITCH_SCRIPT], cwd=REPO_ROOT,
+                          env={"PYTHONPATH": str(REPO_ROOT), "RASA_TELEMETRY_ENABLED": "false",
+                               "TF_CPP_MIN_LOG_LEVEL": "2"},
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["off"] and result["untouched"]
+    assert "AISLE_RASA_STATE_CACHE_ENTRIES must be a whole number" in result["refused"]
+    assert "'lots'" in result["refused"] and result["still_untouched"]
+    assert result["entries"] == 2 and result["patched"]
+    assert result["kept"] == 2 and result["same"] == [True, True, True]  # oldest dropped
