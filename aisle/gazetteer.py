@@ -47,10 +47,16 @@ def gazetteer_path(state_dir: Path, store: str) -> Path:
     return state_dir / f"gazetteer-{store}.json"
 
 
-def path_from_env(environ: Mapping[str, str] | None = None) -> Path:
+def path_from_env(environ: Mapping[str, str] | None = None) -> Path | None:
     """The active store's gazetteer path from ``AISLE_STATE_DIR`` and ``AISLE_STORE`` (the Rasa
-    process cannot build ``aisle.settings.Settings``; same defaults: ``state``, ``luma``)."""
+    process cannot build ``aisle.settings.Settings``; same defaults: ``state``, ``luma``).
+
+    ``AISLE_GAZETTEER`` overrides it: another file, or ``none`` for no gazetteer (the
+    evaluation of requests written for no particular store; a switch to turn tagging off)."""
     env = os.environ if environ is None else environ
+    override = env.get("AISLE_GAZETTEER", "").strip()
+    if override:
+        return None if override.lower() == "none" else Path(override)
     state_dir = Path(env.get("AISLE_STATE_DIR") or "state")
     if not state_dir.is_absolute():
         state_dir = REPO_ROOT / state_dir

@@ -64,6 +64,8 @@ def test_the_rasa_process_finds_the_file_the_import_writes(tmp_path: Path) -> No
     assert path_from_env({"AISLE_STATE_DIR": str(tmp_path), "AISLE_STORE": "lab"}) == (
         tmp_path / "gazetteer-lab.json")
     assert path_from_env({}).name == "gazetteer-luma.json"
+    assert path_from_env({"AISLE_STORE": "lab", "AISLE_GAZETTEER": "none"}) is None
+    assert path_from_env({"AISLE_GAZETTEER": str(tmp_path / "g.json")}) == tmp_path / "g.json"
     url = f"sqlite:///{tmp_path / 'catalog-lab.sqlite'}"
     assert gazetteer_dir(url, Path("/elsewhere")) == tmp_path
     assert gazetteer_dir("postgresql://db/shop", tmp_path) == tmp_path
