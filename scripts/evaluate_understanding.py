@@ -328,14 +328,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.write and args.epqa_half != "all":
         parser.error("--write publishes the figures for all ePQA questions: use --epqa-half all")
     questions = select_half(epqa_questions(args.epqa), args.epqa_half)
-    with tempfile.TemporaryDirectory(prefix="aisle-nlu-eval-") as folder, \
-            running_assistant(Path(folder), token="evaluate") as running:
-        nlu = Parser(running.rasa_url, running.token)
-        share, intents, misses, halves = score_epqa(questions, nlu)
-        results = []
-        for path in args.sets:
-            store, items = labelled_set(path)
-            results.append(score_set(path.stem, items, nlu, store_vocabulary(store)))
+    labelled = [(path.stem, *labelled_set(path)) for path in args.sets]
+    stores = list(dict.fromkeys(store for _, store, _ in labelled)) or [ANY_STORE]
+    results = []
+    # Each set is parsed by an assistant running on its own store, as a shop runs it: the Rasa
+    # process tags that store's gazetteer terms (bot/components/catalog_gazetteer.py); the
+    # any-store set runs on the default store with no gazetteer. ePQA's go to the first.
+    with tempfile.TemporaryDirectory(prefix="aisle-nlu-eval-") as folder:
+        for number, store in enumerate(stores):
+            workdir = Path(folder) / str(number)
+            workdir.mkdir()
+            env = ({"AISLE_GAZETTEER": "none"} if store == ANY_STORE
+                   else {"AISLE_STORE": store})
+            with running_assistant(workdir, extra_env=env, token="evaluate") as running:
+                nlu = Parser(running.rasa_url, running.token)
+                if number == 0:
+                    share, intents, misses, halves = score_epqa(questions, nlu)
+                results += [score_set(name, items, nlu, store_vocabulary(store))
+                            for name, set_store, items in labelled if set_store == store]
+    results.sort(key=lambda r: [name for name, _, _ in labelled].index(r.name))
     print(f"ePQA ({args.epqa_half}, {len(questions)} questions): question share {share:.3f}; "
           + ", ".join(f"{half} half {value:.3f}" for half, value in halves.items()))
     for result in results:
