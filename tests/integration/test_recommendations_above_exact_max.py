@@ -133,3 +133,14 @@ def test_filters_are_checked_on_the_candidates_only(client, embedder, monkeypatc
     # Cold start walks popularity order (40 bottles, 40 yoga straps, then the men's tees) and
     # stops at the k-th match: 82 of 240 checked.
     assert len(checked) == 82
+
+
+def test_an_index_built_earlier_keeps_its_graph_but_takes_the_new_ef_search(
+        client, embedder) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from knowledge.store import open_collection
+    from recommender.index import ITEMS
+
+    open_collection(client, ITEMS, embedder)  # as before issue 15: cosine, Chroma's defaults
+    hnsw = ItemIndex(client, embedder).collection.configuration_json["hnsw"]
+    assert hnsw["ef_search"] == ITEM_HNSW["ef_search"]
+    assert hnsw["max_neighbors"] == 16  # fixed when the graph was built
