@@ -1,6 +1,7 @@
 """The Rasa component that tags the active store's gazetteer terms, run in the Rasa venv on a
 real model storage: nothing without a gazetteer file, the file picked up once an import writes
-it, the tagger's spans kept, words the training data uses otherwise left alone."""
+it, the tagger's spans kept, words the training data uses otherwise left alone, a broken file
+ignored."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ out = {"before": parse("pyrex beakers and 3m safety glasses")}
 Path(os.environ["AISLE_STATE_DIR"], "gazetteer-lab.json").write_text(gazetteer)
 out["after"] = parse("pyrex beakers and 3m safety glasses", [crf])
 out["common"] = parse("any tips for pipette tips?")
+Path(os.environ["AISLE_STATE_DIR"], "gazetteer-lab.json").write_text('{"version": 1, "terms": 7}')
+out["broken"] = parse("3m safety glasses", [])
 print(json.dumps(out))
 """
 
@@ -69,3 +72,5 @@ def test_the_component_tags_the_stores_terms_once_the_import_wrote_them(tmp_path
     # "tips" is used three times outside any entity in the training data: alone it is no term
     assert out["common"] == [["product_type", "pipette tips", "pipette tips",
                               "CatalogGazetteer"]]
+    # a file that is no gazetteer is logged and ignored: the turn goes on, nothing is tagged
+    assert out["broken"] == []
