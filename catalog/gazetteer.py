@@ -30,6 +30,22 @@ GENERIC_HEADS = frozenset({
 })
 #: A type alternative, brand or material of more words than this is a description, not a name.
 MAX_WORDS = 4
+#: Materials of any kind of store. A catalog without material attributes (Amazon's) still has
+#: the ones its product names and types use: those join its gazetteer. Words that are also
+#: something else more often are left out ("pet", "abs", "iron", "lead", "paper", "gold").
+GENERAL_MATERIALS = (
+    "stainless steel", "carbon steel", "galvanized steel", "steel", "aluminum", "aluminium",
+    "brass", "bronze", "copper", "titanium", "tungsten carbide", "tungsten", "carbide", "cobalt",
+    "zinc", "nickel", "cast iron", "chrome", "sterling silver", "platinum", "plastic", "nylon",
+    "polypropylene", "polyethylene", "hdpe", "ldpe", "pvc", "ptfe", "teflon", "pla", "petg",
+    "tpu", "polycarbonate", "acrylic", "polystyrene", "polyurethane", "delrin", "peek", "epoxy",
+    "resin", "vinyl", "silicone", "rubber", "latex", "nitrile", "neoprene", "viton", "epdm",
+    "foam", "memory foam", "borosilicate glass", "borosilicate", "glass", "quartz", "ceramic",
+    "porcelain", "stoneware", "fiberglass", "carbon fiber", "wood", "bamboo", "oak", "walnut",
+    "maple", "pine", "cork", "cotton", "organic cotton", "wool", "merino wool", "linen", "silk",
+    "hemp", "jute", "leather", "suede", "canvas", "denim", "felt", "cardboard", "kevlar",
+    "polyester", "spandex", "fleece", "microfiber", "velvet", "cashmere", "mesh",
+)
 _ALTERNATIVES = re.compile(r"\s*(?:&|,|/|\band\b)\s*", re.IGNORECASE)
 _MARKS = re.compile(r"[®™©]")
 
@@ -41,6 +57,7 @@ def build_gazetteer(store: str, products: Iterable[Product]) -> Gazetteer:
     materials: set[str] = set()
     colors: set[str] = set()
     sizes: set[str] = set()
+    products = list(products)
     for p in products:
         if p.product_type:
             types[p.product_type] += 1
@@ -49,6 +66,10 @@ def build_gazetteer(store: str, products: Iterable[Product]) -> Gazetteer:
         materials.update(p.materials)
         colors.update(c for c in (*p.colors, *(v.color for v in p.variants)) if c)
         sizes.update(s for s in (*p.sizes, *(v.size for v in p.variants)) if s)
+    if not materials:
+        named = [f" {match_key(p.name)} {match_key(p.product_type)} " for p in products]
+        materials.update(m for m in GENERAL_MATERIALS
+                         if any(f" {match_key(m)} " in text for text in named))
     type_terms = _unique(t for kind, _ in types.most_common() for t in type_terms_of(kind))
     taken = {match_key(t) for t in type_terms}
     return Gazetteer(store, {

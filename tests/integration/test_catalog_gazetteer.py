@@ -44,7 +44,8 @@ def data_dir() -> Path:
 
 @pytest.mark.parametrize(("store", "types", "brands", "materials"), [
     ("luma", {"jackets", "hoodies", "bras", "tanks"}, set(), {"cotton", "stainless steel"}),
-    ("scientific", {"beakers", "filament", "gloves"}, {"3M", "HATCHBOX", "DEWALT"}, set()),
+    ("scientific", {"beakers", "filament", "gloves"}, {"3M", "HATCHBOX", "DEWALT"},
+     {"nitrile", "stainless steel", "pla"}),  # no material attributes: from the names
 ])
 def test_luma_and_scientific_get_their_gazetteers(
         tmp_path: Path, data_dir: Path, store: str, types: set[str], brands: set[str],

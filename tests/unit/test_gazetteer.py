@@ -46,6 +46,12 @@ def test_terms_are_the_catalogs_names_cut_to_what_shoppers_type() -> None:
     # English words used as brand names would tag "generic" or "small parts" as a brand
     assert not {"Generic", "Small Parts"} & set(gazetteer.terms["brand"])
     assert gazetteer.terms["material"] == ["borosilicate glass", "nitrile"]
+    # a catalog without material attributes has the materials its product names use
+    plain = [Product(id="1", name="Stainless Steel Funnel, 100 mm", description="",
+                     category="Funnels", product_type="Funnels"),
+             Product(id="2", name="Nitrile Gloves", description="", category="Gloves")]
+    assert build_gazetteer("lab", plain).terms["material"] == ["nitrile", "stainless steel",
+                                                               "steel"]
     assert is_brand_name("3M") and not is_brand_name("A") and not is_brand_name("The")
 
 
