@@ -36,8 +36,11 @@ so they are applied here, once, before its CLI runs, and each says why.
   turn late in a long conversation cost 1.6-1.75x the CPU of an early one. The replay is kept
   per conversation (:mod:`bot.prior_states`) and extended by the events appended since; from
   the first event that differs (reverted, restarted, a new session) it replays again. The
-  states are the same as Rasa's; ``AISLE_RASA_STATE_CACHE_ENTRIES`` (default 1000, one per
-  conversation and policy flags) bounds the memory, and 0 leaves Rasa's method alone.
+  states are the same as Rasa's. Likewise a tracker's applied events (reverted and restarted
+  ones dropped), asked for several times per prediction, are walked once per tracker and
+  extended by its new events (:mod:`bot.applied_events`). ``AISLE_RASA_STATE_CACHE_ENTRIES``
+  (default 1000, one per conversation and policy flags) bounds the memory, and 0 leaves both
+  of Rasa's methods alone.
 * **A request body is at most ``AISLE_RASA_MAX_REQUEST_BYTES`` (8 MiB by default).** Sanic
   reads bodies of up to 100 MB before any handler runs; ``SANIC_REQUEST_MAX_SIZE`` (set here
   unless given) makes it answer 413 from the ``Content-Length`` alone. The shopper channels
@@ -206,8 +209,9 @@ def resolve_event_types_once() -> None:
 def cache_prior_states(environ: Mapping[str, str] | None = None) -> Any | None:
     """Make Rasa's ``Domain.states_for_tracker_history`` extend a per-conversation replay.
 
-    Returns the :class:`bot.prior_states.PriorStatesCache` installed, or ``None`` when
-    ``AISLE_RASA_STATE_CACHE_ENTRIES`` is 0 (Rasa's own method stays: the benchmark's baseline).
+    Also installs :func:`remember_applied_events`. Returns the
+    :class:`bot.prior_states.PriorStatesCache` installed, or ``None`` when
+    ``AISLE_RASA_STATE_CACHE_ENTRIES`` is 0 (Rasa's own methods stay: the benchmark's baseline).
     """
     from rasa.shared.core.domain import Domain
 
@@ -231,7 +235,21 @@ def cache_prior_states(environ: Mapping[str, str] | None = None) -> Any | None:
                             rule_only_data=rule_only_data, fallback=rasa_states)
 
     Domain.states_for_tracker_history = states_for_tracker_history
+    remember_applied_events()
     return cache
+
+
+def remember_applied_events() -> None:
+    """Make Rasa's ``DialogueStateTracker.applied_events`` walk only a tracker's new events."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.applied_events import applied_events
+
+    @wraps(DialogueStateTracker.applied_events)
+    def walked_once(self: DialogueStateTracker) -> list[Any]:
+        return applied_events(self)
+
+    DialogueStateTracker.applied_events = walked_once
 
 
 def cap_request_size(environ: MutableMapping[str, str]) -> int:

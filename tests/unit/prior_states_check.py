@@ -40,6 +40,7 @@ from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLSt
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bot.applied_events import counts as applied_counts  # noqa: E402
 from bot.server import cache_prior_states  # noqa: E402
 
 #: Events per conversation built from the stories (Rasa's own computation is quadratic).
@@ -92,7 +93,7 @@ def reloaded(event: Event) -> Event:
     return Event.from_parameters(json.loads(json.dumps(event.as_dict())))
 
 
-def state_builds_per_message(domain: Domain, rasa_states: Any,
+def state_builds_per_message(domain: Domain, rasa_states: Any, rasa_applied: Any,
                              conversation: list[Event]) -> dict[str, Any]:
     """States built (``get_active_state`` calls) for one more message late in a conversation.
 
@@ -119,16 +120,32 @@ def state_builds_per_message(domain: Domain, rasa_states: Any,
     got = domain.states_for_tracker_history(after)
     cached_builds = built[0]
     built[0] = 0
-    expected = rasa_states(domain, after)
+    with RasasOwn(rasa_applied):
+        expected = rasa_states(domain, after)
     rasa_builds = built[0]
     del domain.get_active_state
     return {"long_events": len(after.events), "long_same": got == expected,
             "cached_builds": cached_builds, "rasa_builds": rasa_builds}
 
 
+class RasasOwn:
+    """Within the block, Rasa's own ``applied_events`` (the expected answers are pure Rasa)."""
+
+    def __init__(self, method: Any) -> None:
+        self.method = method
+
+    def __enter__(self) -> None:
+        self.patched = DialogueStateTracker.applied_events
+        DialogueStateTracker.applied_events = self.method
+
+    def __exit__(self, *exc: object) -> None:
+        DialogueStateTracker.applied_events = self.patched
+
+
 def main() -> None:
     domain = Domain.load(str(ROOT / "domain.yml"))
     rasa_states = Domain.states_for_tracker_history
+    rasa_own = RasasOwn(DialogueStateTracker.applied_events)
     cache = cache_prior_states({})
     rule_only_data = {"rule_only_slots": [s.name for s in domain.slots][:3] + ["finder_needed"],
                       "rule_only_loops": list(domain.form_names)}
@@ -138,21 +155,30 @@ def main() -> None:
     events = story_events(domain)
     chunks = [events[i:i + CONVERSATION_EVENTS]
               for i in range(0, len(events), CONVERSATION_EVENTS)]
-    compared = mismatches = 0
+    compared = mismatches = applied_compared = applied_mismatches = 0
     first_mismatch: dict[str, Any] | None = None
     longest = 0
     for number, chunk in enumerate(chunks):
         conversation = with_disruptions(chunk, number)
         longest = max(longest, len(conversation))
         current: list[Event] = []
+        grown = DialogueStateTracker(f"g{number}", domain.slots)
         for index, event in enumerate(conversation):
             if index % 5 == 4:  # the tracker reloaded from the store: new objects
                 current = [reloaded(e) for e in current]
             current.append(event)
             tracker = DialogueStateTracker.from_events(f"c{number}", current,
                                                       slots=domain.slots)
+            # one tracker updated event by event, as within a message
+            grown.update(event)
+            applied_compared += 2
+            with rasa_own:
+                expected_applied = [grown.applied_events(), tracker.applied_events()]
+            if [grown.applied_events(), tracker.applied_events()] != expected_applied:
+                applied_mismatches += 1
             for flags in flag_sets:
-                expected = rasa_states(domain, tracker, **flags)
+                with rasa_own:
+                    expected = rasa_states(domain, tracker, **flags)
                 got = domain.states_for_tracker_history(tracker, **flags)
                 compared += 1
                 if got != expected:
@@ -167,11 +193,14 @@ def main() -> None:
                 if got and index % 7 == 0:  # a caller changing what it got changes nothing
                     got[-1].clear()
                     got[0]["scribbled"] = {"x": "y"}
-    growth = state_builds_per_message(domain, rasa_states, [
+    growth = state_builds_per_message(domain, rasa_states, rasa_own.method, [
         ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
         *events])
     counts = cache.counts
-    print(json.dumps({**growth, "compared": compared, "mismatches": mismatches,
+    print(json.dumps({**growth, "applied_compared": applied_compared,
+                      "applied_mismatches": applied_mismatches,
+                      "applied_continued": applied_counts.continued,
+                      "applied_restarted": applied_counts.restarted,"compared": compared, "mismatches": mismatches,
                       "first_mismatch": first_mismatch, "conversations": len(chunks),
                       "longest": longest, "reused": counts.reused,
                       "extended": counts.extended, "replayed": counts.replayed,

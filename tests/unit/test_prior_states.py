@@ -1,5 +1,6 @@
-"""The per-conversation cache of Rasa's prior states (bot/prior_states.py, installed by
-bot/server.py), checked in the Rasa venv (Python 3.10) against Rasa 3.6's own computation."""
+"""The per-conversation cache of Rasa's prior states (bot/prior_states.py) and the per-tracker
+walk of its applied events (bot/applied_events.py), both installed by bot/server.py, checked in
+the Rasa venv (Python 3.10) against Rasa 3.6's own computation."""
 
 from __future__ import annotations
 
@@ -34,6 +35,15 @@ def test_cached_states_equal_rasas_on_the_projects_conversations(checked: dict) 
     # the answers came from the cache, not from Rasa's method behind it
     assert checked["bypassed"] == 0
     assert checked["extended"] > checked["replayed"] and checked["reused"] > 0
+
+
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="no Rasa venv")
+def test_applied_events_walked_once_per_tracker_equal_rasas(checked: dict) -> None:
+    # a tracker updated event by event and one rebuilt from (reloaded) events at every step
+    assert checked["applied_compared"] > 4000
+    assert checked["applied_mismatches"] == 0
+    # most calls continued an earlier walk (a new loop name or new objects walk again)
+    assert checked["applied_continued"] > 5 * checked["applied_restarted"] > 0
 
 
 @pytest.mark.skipif(not RASA_PYTHON.exists(), reason="no Rasa venv")
