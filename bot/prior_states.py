@@ -19,6 +19,7 @@ answer is a fresh copy each time: callers change the states they are given.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,9 @@ DEFAULT_ENTRIES = 1000
 #: (a policy asking about a shortened copy of the conversation, a new session) so that the two
 #: do not evict each other.
 HISTORIES_PER_KEY = 2
+#: A conversation's history is dropped after this long without a message: it holds the events
+#: of its latest turn as Rasa had them in memory, before the tracker store redacted them.
+IDLE_SECONDS = 900.0
 
 
 @dataclass
@@ -142,10 +146,14 @@ def _rule_only_key(rule_only_data: dict[str, Any] | None) -> Hashable:
 class PriorStatesCache:
     """``Domain.states_for_tracker_history``, remembering each conversation's replay."""
 
-    def __init__(self, entries: int = DEFAULT_ENTRIES) -> None:
+    def __init__(self, entries: int = DEFAULT_ENTRIES, idle_seconds: float = IDLE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if entries < 1:
             raise ValueError(f"the prior-states cache needs at least one entry, not {entries}")
         self.entries = entries
+        self.idle_seconds = idle_seconds
+        self._clock = clock
+        self._used: dict[Hashable, float] = {}
         self.counts = CacheCounts()
         self._histories: OrderedDict[Hashable, list[_History]] = OrderedDict()
 
@@ -237,8 +245,18 @@ class PriorStatesCache:
             history.events.append(event)
 
     def _remember(self, key: Hashable, others: list[_History], history: _History) -> None:
-        """Keep ``history`` first for ``key``, and one other (a conversation's other start)."""
+        """Keep ``history`` first for ``key``, and one other (a conversation's other start).
+
+        Drops the least recently used conversations beyond :attr:`entries` and those idle for
+        :attr:`idle_seconds` (the dict is in order of use, so those are at its front).
+        """
+        now = self._clock()
         self._histories[key] = [history, *others][:HISTORIES_PER_KEY]
         self._histories.move_to_end(key)
-        while len(self._histories) > self.entries:
-            self._histories.popitem(last=False)
+        self._used[key] = now
+        while self._histories:
+            oldest = next(iter(self._histories))
+            if (len(self._histories) <= self.entries
+                    and now - self._used[oldest] <= self.idle_seconds):
+                break
+            del self._histories[oldest], self._used[oldest]

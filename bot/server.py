@@ -40,7 +40,8 @@ so they are applied here, once, before its CLI runs, and each says why.
   ones dropped), asked for several times per prediction, are walked once per tracker and
   extended by its new events (:mod:`bot.applied_events`). ``AISLE_RASA_STATE_CACHE_ENTRIES``
   (default 1000, one per conversation and policy flags) bounds the memory, and 0 leaves both
-  of Rasa's methods alone.
+  of Rasa's methods alone. A conversation idle for 15 minutes is dropped from the cache (it
+  holds its latest turn's events as Rasa had them, before the tracker store redacted them).
 * **A request body is at most ``AISLE_RASA_MAX_REQUEST_BYTES`` (8 MiB by default).** Sanic
   reads bodies of up to 100 MB before any handler runs; ``SANIC_REQUEST_MAX_SIZE`` (set here
   unless given) makes it answer 413 from the ``Content-Length`` alone. The shopper channels

@@ -77,14 +77,21 @@ same = []
 for sender in ("a", "b", "c"):
     tracker = DialogueStateTracker.from_events(sender, events, slots=domain.slots)
     same.append(domain.states_for_tracker_history(tracker) == rasa_method(domain, tracker))
-print(json.dumps({"kept": len(cache), "same": same,"off": off is None, "untouched": untouched, "refused": refused,
+from bot.prior_states import PriorStatesCache
+now = [0.0]
+idle = PriorStatesCache(entries=10, idle_seconds=900, clock=lambda: now[0])
+for sender, at in (("a", 0.0), ("b", 600.0), ("c", 1000.0)):
+    now[0] = at
+    tracker = DialogueStateTracker.from_events(sender, events, slots=domain.slots)
+    idle.states(domain, tracker)
+print(json.dumps({"kept": len(cache), "same": same, "after_idle": len(idle),"off": off is None, "untouched": untouched, "refused": refused,
                   "still_untouched": still_untouched, "entries": cache.entries,
                   "patched": Domain.states_for_tracker_history is not rasa_method}))
 """
 
 
 @pytest.mark.skipif(not RASA_PYTHON.exists(), reason="no Rasa venv")
-def test_the_cache_size_comes_from_the_environment_and_zero_turns_it_off() -> None:
+def test_the_cache_is_bounded_and_zero_entries_turn_it_off() -> None:
     done = subprocess.run([str(RASA_PYTHON), "-c", SWITCH_SCRIPT], cwd=REPO_ROOT,
                           env={"PYTHONPATH": str(REPO_ROOT), "RASA_TELEMETRY_ENABLED": "false",
                                "TF_CPP_MIN_LOG_LEVEL": "2"},
@@ -96,3 +103,4 @@ def test_the_cache_size_comes_from_the_environment_and_zero_turns_it_off() -> No
     assert "'lots'" in result["refused"] and result["still_untouched"]
     assert result["entries"] == 2 and result["patched"]
     assert result["kept"] == 2 and result["same"] == [True, True, True]  # oldest dropped
+    assert result["after_idle"] == 2  # "a", idle for 1000 s, dropped at c's message
