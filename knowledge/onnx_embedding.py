@@ -1,0 +1,161 @@
+"""all-MiniLM-L6-v2 sentence vectors from its ONNX export, batched for ingest.
+
+Reuses the folder that ``scripts/export_minilm_onnx.py`` writes for the Rasa side
+(``model.onnx``, ``tokenizer.json``, ``minilm_onnx.json``) and that side's CPU session and
+padding helpers (``bot/components/minilm_onnx.py``: numpy, onnxruntime and tokenizers only, no
+Rasa). The int8 variant is ``model-int8.onnx`` in the same folder, made by
+:func:`quantize_int8` (onnxruntime dynamic quantisation of the MatMul weights).
+
+Vectors are those of sentence-transformers' ``encode(..., normalize_embeddings=True)``: the
+text cut at ``max_seq_length`` WordPieces (special tokens included), the mean of the last
+hidden states under the attention mask, then L2-normalised.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from bot.components.minilm_onnx import (
+    CONFIG_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    MiniLMNotExported,
+    cpu_session,
+    pad_encodings,
+)
+
+INT8_MODEL_FILE = "model-int8.onnx"
+#: Texts per ONNX run. Batches hold texts of similar token length (sorted), so a larger batch
+#: costs little padding; 32 measured best on 2 cores (docs/benchmarks.md, "Ingest speed").
+BATCH_SIZE = 32
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (the affinity mask, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class OnnxEmbedder:
+    """An :class:`knowledge.embedding.Embedder` running MiniLM through onnxruntime.
+
+    Args:
+        folder: the export folder (``models/minilm-onnx``).
+        model_name: the name recorded in the store for vectors this embedder makes.
+        model_file: ``model.onnx`` (fp32) or ``model-int8.onnx``.
+        batch_size: texts per ONNX run.
+        num_threads: intra-op threads; default one per available core.
+    """
+
+    def __init__(self, folder: Path, model_name: str, *, model_file: str = MODEL_FILE,
+                 batch_size: int = BATCH_SIZE, num_threads: int | None = None) -> None:
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        missing = [name for name in (model_file, TOKENIZER_FILE, CONFIG_FILE)
+                   if not (folder / name).is_file()]
+        if missing:
+            raise MiniLMNotExported(
+                f"{folder} lacks {', '.join(missing)}: run `make ingest` (or "
+                f"`python -m knowledge.onnx_embedding --folder {folder}`)"
+            )
+        config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+        if config.get("pooling") != "mean":
+            raise MiniLMNotExported(f"{folder / CONFIG_FILE} names pooling "
+                                    f"{config.get('pooling')!r}; only mean pooling is run")
+        self.model_name = model_name
+        self.dim = int(config["dim"])
+        self.max_seq_length = int(config["max_seq_length"])
+        self._batch_size = batch_size
+        # The shipped tokenizer.json pads and truncates to 128; the model reads up to 256.
+        self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=self.max_seq_length)
+        self._pad_id = self._tokenizer.token_to_id("[PAD]") or 0
+        self._session = cpu_session(folder / model_file, num_threads or available_cores())
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        self._lock = threading.Lock()  # one run at a time: the session shares its threads
+        # One shopper turn embeds its question more than once (retrieval, then passage
+        # scoring); single texts are therefore remembered, per embedder.
+        self._embed_one = lru_cache(maxsize=256)(self._encode_one)
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """``(len(texts), dim)`` float32 unit-norm vectors, in the order of ``texts``."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) == 1:
+            return self._embed_one(texts[0])[None, :].copy()
+        return self._encode(texts, progress)
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        return self._encode([text], False)[0]
+
+    def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
+        from tqdm import tqdm
+
+        encodings = self._tokenizer.encode_batch(list(texts))
+        # Sorted by token length, so a batch of short passages is not padded to a long one.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        with tqdm(total=len(texts), unit="text", disable=not progress) as bar:
+            for start in range(0, len(order), self._batch_size):
+                chunk = order[start:start + self._batch_size]
+                out[chunk] = self._pooled([encodings[i] for i in chunk])
+                bar.update(len(chunk))
+        return out
+
+    def _pooled(self, encodings: Sequence[object]) -> np.ndarray:
+        """Mean-pooled, L2-normalised ``(batch, dim)`` vectors of tokenizer encodings."""
+        ids, mask = pad_encodings(encodings, self._pad_id)  # (batch, seq) each
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        feeds = {name: value for name, value in feeds.items() if name in self._input_names}
+        with self._lock:
+            (hidden,) = self._session.run(["last_hidden_state"], feeds)  # (batch, seq, dim)
+        weights = mask[:, :, None].astype(np.float32)  # (batch, seq, 1)
+        summed = (np.asarray(hidden, dtype=np.float32) * weights).sum(axis=1)  # (batch, dim)
+        mean = summed / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(mean, axis=1, keepdims=True)  # (batch, 1)
+        return (mean / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def quantize_int8(folder: Path) -> Path:
+    """Write ``model-int8.onnx`` next to ``model.onnx`` (unless it is newer); return its path.
+
+    Dynamic quantisation: int8 MatMul weights, activations quantised per batch at run time.
+    """
+    source, target = Path(folder) / MODEL_FILE, Path(folder) / INT8_MODEL_FILE
+    if not source.is_file():
+        raise MiniLMNotExported(f"{source} is missing: run `make ingest` (it exports MiniLM)")
+    if target.is_file() and target.stat().st_mtime >= source.stat().st_mtime:
+        return target
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # Written beside the target and renamed, so a killed run never leaves half a model.
+    partial = target.with_name(f".{target.name}.partial")
+    quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8,
+                     op_types_to_quantize=["MatMul"])
+    os.replace(partial, target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m knowledge.onnx_embedding --folder models/minilm-onnx``: make the int8 model."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--folder", type=Path, default=Path("models/minilm-onnx"))
+    args = parser.parse_args(argv)
+    print(quantize_int8(args.folder))
+
+
+if __name__ == "__main__":
+    main()
