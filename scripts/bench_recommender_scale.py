@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 
-SETTINGS: list[dict[str, Any]] = [
-    {"space": "cosine", "max_neighbors": 16, "ef_construction": 100, "ef_search": 100},  # Chroma
-    {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 128},
-    {"space": "cosine", "max_neighbors": 48, "ef_construction": 400, "ef_search": 256},
+GRAPHS: list[tuple[dict[str, Any], list[int]]] = [
+    # (a graph, built once; the ef_search values measured on it, see _with_ef_search)
+    ({"space": "cosine", "max_neighbors": 16, "ef_construction": 100}, [100, 200]),  # Chroma's
+    ({"space": "cosine", "max_neighbors": 32, "ef_construction": 200}, [64, 128, 256]),
 ]
 BATCH = 5_000
 REQUESTS = ["soldering iron", "safety glasses", "lab gloves nitrile", "yoga hoodie",
@@ -127,10 +127,13 @@ def shopper_queries(vectors: np.ndarray, count: int, rng: np.random.Generator) -
 
 
 def bench_settings(products: list[Any], vectors: np.ndarray, embedder: Any, tmp: Path,
-                   queries: int, seed: int) -> list[dict[str, Any]]:
+                   queries: int, seed: int) -> tuple[list[dict[str, Any]], Any]:
+    """Rows per (graph, ef_search); and the Chroma client whose ``recommender_items`` collection
+    was built with the shipped graph (reused by :func:`bench_recommend`), or None."""
     import chromadb
 
-    from knowledge.store import open_collection
+    from knowledge.store import open_collection, persistent_client
+    from recommender.index import ITEM_HNSW, ITEMS, ItemIndex
 
     ids = [p.id for p in products]
     women = np.array([(p.gender or "") in ("women", "unisex") for p in products])
@@ -139,32 +142,57 @@ def bench_settings(products: list[Any], vectors: np.ndarray, embedder: Any, tmp:
     types = Counter(p.product_type for p in products)
     rare_type = min(types, key=lambda t: abs(types[t] / len(products) - 0.005))
     rare = np.array([p.product_type == rare_type for p in products])
-    rows = []
-    for n, hnsw in enumerate(SETTINGS):
-        client = chromadb.PersistentClient(path=str(tmp / f"hnsw-{n}"))
-        collection = open_collection(client, f"items-{n}", embedder, hnsw=hnsw)
+    rows, built = [], None
+    for n, (graph, efs) in enumerate(GRAPHS):
+        if all(ITEM_HNSW[key] == value for key, value in graph.items()):
+            path, name = tmp / "shipped", ITEMS
+            client = persistent_client(path)
+            collection = ItemIndex(client, embedder, exact_max=len(products) - 1).collection
+        else:
+            path, name = tmp / f"graph-{n}", f"items-{n}"
+            client = chromadb.PersistentClient(path=str(path))
+            collection = open_collection(client, name, embedder, hnsw=graph)
         seconds = fill(collection, products, vectors)
-        recall, timings = recall_at(collection, vectors, ids, sample, None, None)
-        f_recall, f_timings = recall_at(collection, vectors, ids, sample[:100], women,
-                                        {"gender": {"$in": ["women", "unisex"]}})
-        r_recall, r_timings = recall_at(collection, vectors, ids, sample[:100], rare,
-                                        {"product_type": rare_type})
-        pool_timings = []
-        for q in sample[:100]:
-            started = time.perf_counter()
-            collection.query(query_embeddings=[q], n_results=100, include=["distances"])
-            pool_timings.append(time.perf_counter() - started)
-        rows.append({"hnsw": hnsw, "build_s": round(seconds, 1),
-                     "recall@10": round(recall, 4), "query10_ms": _ms(timings),
-                     "recall@10 filtered (women/unisex)": round(f_recall, 4),
-                     "filtered_query10_ms": _ms(f_timings), "query100_ms": _ms(pool_timings),
-                     f"recall@10 filtered ({rare_type!r})": round(r_recall, 4),
-                     "rare_filter_query10_ms": _ms(r_timings), "share_rare": round(float(rare.mean()), 4),
-                     "share_women": round(float(women.mean()), 3)})
-        print(json.dumps(rows[-1]), flush=True)
+        for ef in efs:
+            collection = _with_ef_search(collection, path, name, ef)
+            recall, timings = recall_at(collection, vectors, ids, sample, None, None)
+            f_recall, f_timings = recall_at(collection, vectors, ids, sample[:100], women,
+                                            {"gender": {"$in": ["women", "unisex"]}})
+            r_recall, r_timings = recall_at(collection, vectors, ids, sample[:100], rare,
+                                            {"product_type": rare_type})
+            pool_timings = []
+            for q in sample[:100]:
+                started = time.perf_counter()
+                collection.query(query_embeddings=[q], n_results=100, include=["distances"])
+                pool_timings.append(time.perf_counter() - started)
+            rows.append({"hnsw": {**graph, "ef_search": ef}, "build_s": round(seconds, 1),
+                         "recall@10": round(recall, 4), "query10_ms": _ms(timings),
+                         "query100_ms": _ms(pool_timings),
+                         "recall@10 women/unisex filter": round(f_recall, 4),
+                         "women_filter_query10_ms": _ms(f_timings),
+                         "share_women": round(float(women.mean()), 3),
+                         f"recall@10 filter type={rare_type!r}": round(r_recall, 4),
+                         "rare_filter_query10_ms": _ms(r_timings),
+                         "share_rare": round(float(rare.mean()), 4)})
+            print(json.dumps(rows[-1]), flush=True)
+        if name == ITEMS:  # the shipped graph: kept for bench_recommend
+            built = _with_ef_search(collection, path, name, ITEM_HNSW["ef_search"])
         del collection, client
         gc.collect()
-    return rows
+    return rows, built
+
+
+def _with_ef_search(collection: Any, path: Path, name: str, ef: int) -> Any:
+    """The collection reopened with ``ef_search`` = ``ef``: Chroma applies a changed ef_search
+    only when a process loads the index, so the client's shared system is dropped first."""
+    import chromadb
+    from chromadb.api.client import SharedSystemClient
+
+    collection.modify(configuration={"hnsw": {"ef_search": ef}})
+    SharedSystemClient.clear_system_cache()
+    reopened = chromadb.PersistentClient(path=str(path)).get_collection(name)
+    assert reopened.configuration_json["hnsw"]["ef_search"] == ef
+    return reopened
 
 
 def contexts_for(products: list[Any], count: int, seed: int) -> list[tuple[Any, Any]]:
@@ -183,16 +211,18 @@ def contexts_for(products: list[Any], count: int, seed: int) -> list[tuple[Any, 
 
 
 def bench_recommend(products: list[Any], holder: list[np.ndarray], embedder: Any, tmp: Path,
-                    contexts: int, seed: int) -> dict[str, Any]:
-    """``holder`` holds the vectors and is emptied, so that RSS is measured without them."""
+                    contexts: int, seed: int, built: Any = None) -> dict[str, Any]:
+    """``holder`` holds the vectors and is emptied, so that RSS is measured without them;
+    ``built`` is the items collection :func:`bench_settings` filled, if any."""
     from knowledge.store import persistent_client
     from recommender.index import ItemIndex
     from recommender.service import POOL, Recommender
 
-    client = persistent_client(tmp / "shipped")
-    index = ItemIndex(client, embedder, exact_max=len(products) - 1)
     vectors = holder.pop()
-    fill(index.collection, products, vectors)
+    client = persistent_client(tmp / "shipped")
+    if built is None:
+        fill(ItemIndex(client, embedder).collection, products, vectors)
+    index = ItemIndex(client, embedder, exact_max=len(products) - 1)
     cases = contexts_for(products, contexts, seed)
     by_id = {p.id: p for p in products}
     del vectors
@@ -280,13 +310,14 @@ def main(argv: list[str] | None = None) -> int:
                                "load_average_at_start": os.getloadavg(),
                                "torch_threads": torch.get_num_threads()}
     with tempfile.TemporaryDirectory() as tmp:
+        client = None
         if not args.skip_settings:
-            results["settings"] = bench_settings(products, vectors, embedder, Path(tmp),
-                                                 args.queries, args.seed)
+            results["settings"], client = bench_settings(products, vectors, embedder, Path(tmp),
+                                                         args.queries, args.seed)
         holder = [vectors]
         del vectors
         results["recommend"] = bench_recommend(products, holder, embedder, Path(tmp),
-                                               args.contexts, args.seed)
+                                               args.contexts, args.seed, client)
     results["load_average_at_end"] = os.getloadavg()  # 1, 5, 15 min: was the machine quiet?
     print(json.dumps(results["recommend"], indent=1))
     if args.json:
