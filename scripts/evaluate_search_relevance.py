@@ -1,0 +1,211 @@
+"""Search relevance on a judged set: P@5 and NDCG@5, and absent products answered honestly.
+
+    python scripts/evaluate_search_relevance.py [--set tests/relevance/scientific.json]
+        [--store scientific] [--out results/relevance-after.json]
+
+Run by path, not with ``-m``, so the same file measures an older checkout: with ``PYTHONPATH``
+(and the working directory) on that checkout, every ``catalog``/``knowledge``/``dialogue``
+import below is the old code's. It uses only what the code before and after "search without
+scanning" share: ``SqlCatalog``, ``KnowledgeStore.from_settings``, ``ProductSearch`` and the
+dialogue's ``read_filters`` / ``query_words``.
+
+The judged set (``scripts/build_relevance_set.py``) holds category queries with their relevant
+product ids and absent queries (kinds of product the store does not carry). Each query is asked
+two ways:
+
+* **search**: ``ProductSearch.search(query, no filters, k=5)``, the ranking alone;
+* **dialogue**: as the search turn asks it (``dialogue.search.search_products``), with the
+  query's words taken as the NLU's ``product_type`` entity ("tagged") or with no entity
+  ("untagged"): ``read_filters`` maps the words onto the catalog's vocabulary; a kind the
+  catalog lacks is said ("We don't seem to carry any …; the closest I have:") and up to 3
+  closest products shown; otherwise up to 5 cards are shown as matches.
+
+Category queries: P@5 (relevant among the first 5 shown, over 5) and NDCG@5 (binary gains,
+``1/log2(rank+1)``, ideal = min(5, relevant) hits first), macro-averaged; and how many the
+dialogue wrongly called absent. Absent queries: the share answered honestly, i.e. said not to be
+carried ("closest" shown) or answered with no products; shown as matches is dishonest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+K = 5
+#: Cards the search turn shows for a kind of product the store does not carry
+#: (``dialogue.search.CLOSEST_PER_TURN``; repeated so the old checkout needs no new name).
+CLOSEST = 3
+Answer = Literal["flagged", "empty", "matches"]
+
+
+def precision_at_k(ranked: Sequence[str], relevant: set[str], k: int = K) -> float:
+    """Relevant ids among the first ``k`` of ``ranked``, over ``k`` (fewer shown count as
+    misses)."""
+    return sum(1 for pid in ranked[:k] if pid in relevant) / k
+
+
+def ndcg_at_k(ranked: Sequence[str], relevant: set[str], k: int = K) -> float:
+    """Normalised discounted cumulative gain with binary gains: ``sum(rel_i / log2(i + 1))``
+    over ranks ``i`` = 1..k, divided by the same sum for ``min(k, |relevant|)`` relevant ids
+    first; 0 when nothing is relevant."""
+    dcg = sum(1 / math.log2(i + 1) for i, pid in enumerate(ranked[:k], start=1)
+              if pid in relevant)
+    ideal = sum(1 / math.log2(i + 1) for i in range(1, min(k, len(relevant)) + 1))
+    return dcg / ideal if ideal else 0.0
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a turn shows: product ids in order, and whether it said the kind is not carried."""
+
+    ids: list[str]
+    flagged: bool
+
+    @property
+    def answer(self) -> Answer:
+        return "flagged" if self.flagged else "empty" if not self.ids else "matches"
+
+
+def search_alone(search: Any, query: str, k: int = K) -> Shown:
+    """The ranking alone: ``search.search(query)`` without filters."""
+    return Shown([h.product.id for h in search.search(query, None, k).hits], False)
+
+
+def as_dialogue(search: Any, query: str, tagged: bool, k: int = K) -> Shown:
+    """What the search turn shows for a fresh search with ``query`` as the message: the words
+    as the NLU's ``product_type`` entity when ``tagged``, else no entity."""
+    from catalog.filters import ProductFilters
+    from dialogue.catalog_terms import read_filters
+    from dialogue.constraints import query_words
+
+    filters = ProductFilters(product_type=query) if tagged else ProductFilters()
+    reading = read_filters(filters, search.vocabulary, query)
+    words = query_words(query)
+    if reading.absent_type:
+        result = search.search(words, reading.filters, CLOSEST)
+        return Shown([h.product.id for h in result.hits], True)
+    return Shown([h.product.id for h in search.search(words, reading.filters, k).hits], False)
+
+
+@dataclass
+class CategoryOutcome:
+    query: str
+    relevant: int
+    search: list[str]
+    dialogue: list[str]
+    dialogue_flagged: bool
+    p5_search: float
+    ndcg5_search: float
+    p5_dialogue: float
+    ndcg5_dialogue: float
+
+
+@dataclass
+class AbsentOutcome:
+    query: str
+    search: list[str]
+    tagged: Answer
+    untagged: Answer
+
+
+@dataclass
+class Report:
+    """Macro averages over the judged set, and every query's outcome."""
+
+    categories: list[CategoryOutcome] = field(default_factory=list)
+    absent: list[AbsentOutcome] = field(default_factory=list)
+    search_ms: list[float] = field(default_factory=list)
+
+    def _mean(self, name: str) -> float:
+        return statistics.fmean(getattr(c, name) for c in self.categories)
+
+    def summary(self) -> dict[str, float | int]:
+        n_absent = len(self.absent)
+        return {
+            "category_queries": len(self.categories),
+            "p5_search": self._mean("p5_search"),
+            "ndcg5_search": self._mean("ndcg5_search"),
+            "p5_dialogue": self._mean("p5_dialogue"),
+            "ndcg5_dialogue": self._mean("ndcg5_dialogue"),
+            "category_said_absent": sum(c.dialogue_flagged for c in self.categories),
+            "absent_queries": n_absent,
+            "honest_tagged": sum(a.tagged != "matches" for a in self.absent) / n_absent,
+            "honest_untagged": sum(a.untagged != "matches" for a in self.absent) / n_absent,
+            "search_empty_absent": sum(not a.search for a in self.absent) / n_absent,
+            "search_ms_median": statistics.median(self.search_ms) if self.search_ms else 0.0,
+        }
+
+
+def evaluate(search: Any, judged: dict[str, Any], k: int = K) -> Report:
+    """Ask every judged query of ``judged`` of ``search`` (a ``ProductSearch``), both ways."""
+    report = Report()
+
+    def timed(query: str) -> Shown:
+        started = time.perf_counter()
+        shown = search_alone(search, query, k)
+        report.search_ms.append((time.perf_counter() - started) * 1000)
+        return shown
+
+    for entry in judged["category_queries"]:
+        relevant = set(entry["relevant"])
+        alone = timed(entry["query"])
+        turn = as_dialogue(search, entry["query"], tagged=True, k=k)
+        report.categories.append(CategoryOutcome(
+            entry["query"], len(relevant), alone.ids, turn.ids, turn.flagged,
+            precision_at_k(alone.ids, relevant, k), ndcg_at_k(alone.ids, relevant, k),
+            precision_at_k(turn.ids, relevant, k), ndcg_at_k(turn.ids, relevant, k)))
+    for query in judged["absent_queries"]:
+        report.absent.append(AbsentOutcome(
+            query, timed(query).ids, as_dialogue(search, query, tagged=True, k=k).answer,
+            as_dialogue(search, query, tagged=False, k=k).answer))
+    return report
+
+
+def open_search(store: str) -> Any:
+    """The real ``ProductSearch`` of ``store`` as the action server builds it (its catalog in
+    ``AISLE_STATE_DIR``, its Chroma store, the configured MiniLM)."""
+    from aisle.settings import load_settings
+    from catalog.repository import SqlCatalog
+    from knowledge.embedding import load_embedder
+    from knowledge.search import ProductSearch
+    from knowledge.store import KnowledgeStore
+
+    settings = load_settings().model_copy(update={"store": store})
+    embedder = load_embedder(settings.embedding_model)
+    catalog = SqlCatalog(settings.catalog_url, store)
+    return ProductSearch(catalog, KnowledgeStore.from_settings(settings, embedder), embedder)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="scripts/evaluate_search_relevance.py")
+    parser.add_argument("--set", type=Path, default=Path(__file__).resolve().parent.parent
+                        / "tests" / "relevance" / "scientific.json")
+    parser.add_argument("--store", default=None, help="default: the set's store")
+    parser.add_argument("--out", type=Path, default=None, help="every query's outcome (JSON)")
+    parser.add_argument("--label", default="", help="printed with the figures")
+    args = parser.parse_args(argv)
+    judged = json.loads(args.set.read_text())
+    started = time.perf_counter()
+    search = open_search(args.store or judged["store"])
+    ready = time.perf_counter() - started
+    report = evaluate(search, judged)
+    summary = report.summary()
+    print(f"{args.label or 'run'}: search ready in {ready:.1f} s")
+    print(json.dumps(summary, indent=1))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"summary": summary,
+                                        "categories": [asdict(c) for c in report.categories],
+                                        "absent": [asdict(a) for a in report.absent]},
+                                       indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
