@@ -10,12 +10,23 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import read_turn, send, slot_values
 from actions.services import get_services
-from catalog.domain import Product
-from dialogue.finder import ask_product_type, gender_answer, product_type_answer
+from dialogue.finder import (
+    CarriedTypes,
+    ProductsCarried,
+    ask_product_type,
+    gender_answer,
+    product_type_answer,
+)
 
 
-def _products() -> list[Product]:
-    return list(get_services().search.products.values())
+def _carried() -> CarriedTypes:
+    """The catalog's kinds of product: counted by its database (the SQL catalog), else from
+    the search's products (tests' in-memory catalogs)."""
+    services = get_services()
+    catalog = getattr(services, "catalog", None)
+    if isinstance(catalog, CarriedTypes):
+        return catalog
+    return ProductsCarried(list(services.search.products.values()))
 
 
 class ValidateProductFinderForm(FormValidationAction):
@@ -32,7 +43,7 @@ class ValidateProductFinderForm(FormValidationAction):
 
     async def validate_product_type(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
-        reply = product_type_answer(read_turn(tracker), value, _products())
+        reply = product_type_answer(read_turn(tracker), value, _carried())
         send(dispatcher, reply)
         return slot_values(reply)
 
@@ -45,4 +56,4 @@ class ActionAskProductFinderFormProductType(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        return send(dispatcher, ask_product_type(read_turn(tracker), _products()))
+        return send(dispatcher, ask_product_type(read_turn(tracker), _carried()))

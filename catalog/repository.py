@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import OSA
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,13 @@ from catalog.schema import (
     VariantRow,
 )
 from catalog.search_index import ProductIndex, indexed_fingerprint, write_index
+from catalog.vocabulary import CatalogVocabulary
+from catalog.vocabulary_tables import (
+    SqlNameIndex,
+    read_values,
+    stored_fingerprint,
+    write_vocabulary,
+)
 
 
 @lru_cache(maxsize=16384)
@@ -259,6 +266,43 @@ class SqlCatalog:
                         write_index(connection, self.store, self.iter_products(session=session),
                                     current)
         return ProductIndex(self.engine, self.store)
+
+    def catalog_vocabulary(self) -> CatalogVocabulary:
+        """The store's words (:class:`CatalogVocabulary`) from what its import stored
+        (:mod:`catalog.vocabulary_tables`): distinct values, not every product. Stored here
+        when missing or older than the last import, once (a state database from before, or
+        an import that did not store it). A reader spanning all stores builds it from every
+        product."""
+        if self.store is None:
+            return CatalogVocabulary.from_products(self.iter_products())
+        current = self.fingerprint() or "empty"
+        with self.engine.connect() as connection:
+            stored = stored_fingerprint(connection, self.store)
+        if stored != current:
+            with self.engine.begin() as connection:  # checked again: another worker may have
+                if stored_fingerprint(connection, self.store) != current:  # just written it
+                    with Session(bind=connection) as session:
+                        write_vocabulary(connection, self.store,
+                                         self.iter_products(session=session), current)
+        with self.engine.connect() as connection:
+            values = read_values(connection, self.store)
+        return CatalogVocabulary.from_values(values, SqlNameIndex(self.engine, self.store))
+
+    def offered_types(self, gender: str | None) -> list[str]:
+        """Product types in stock for ``gender`` (``men``, ``women``; ``None`` or ``unisex``:
+        everyone), most products first, ties in catalog order; unisex and ungendered products
+        count for everyone. One ``GROUP BY``, no product loaded."""
+        count = func.count(ProductRow.id)
+        stmt = self._where(select(ProductRow.product_type, count), ProductRow).where(
+            ProductRow.in_stock.is_(True), ProductRow.product_type.is_not(None),
+            ProductRow.product_type != "")
+        if gender not in (None, "unisex"):
+            stmt = stmt.where(or_(ProductRow.gender.is_(None), ProductRow.gender == "",
+                                  ProductRow.gender.in_([gender, "unisex"])))
+        stmt = stmt.group_by(ProductRow.product_type).order_by(
+            count.desc(), func.min(ProductRow.position))
+        with Session(self.engine) as session:
+            return [product_type for product_type, _ in session.execute(stmt)]
 
     def iter_products(self, batch: int = 1000, *,
                       session: Session | None = None) -> Iterator[Product]:

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Literal, Protocol
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
@@ -32,6 +32,8 @@ AUDIENCE_WORDS = frozenset({"man", "men", "mens", "woman", "women", "womens", "l
                             "guy", "unisex", "kid", "boy", "girl"})
 #: A product type longer than this (in content words) is not matched against.
 MAX_TYPE_TERMS = 6
+#: The kinds of value a vocabulary holds besides name words (types and categories counted).
+VALUE_KINDS = ("type", "category", "color", "size", "material", "brand")
 #: Most product kinds :meth:`CatalogVocabulary.summary` names.
 SUMMARY_KINDS = 10
 
@@ -82,9 +84,79 @@ class TypeMatch:
     corrected: str | None = None
 
 
+class NameIndex(Protocol):
+    """Which lemmas the catalog's product names hold, and how many names hold a set of them."""
+
+    def words(self) -> Iterable[str]:
+        """Every lemma of every product name, each once."""
+        ...
+
+    def count_holding(self, words: frozenset[str]) -> int:
+        """How many product names hold every one of ``words`` (a non-empty set of lemmas)."""
+        ...
+
+
+@dataclass(frozen=True)
+class NamePostings:
+    """A :class:`NameIndex` in memory: each name lemma and the numbers of the products whose
+    names hold it (for catalogs given as products: tests, in-memory catalogs)."""
+
+    postings: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def words(self) -> Iterable[str]:
+        return self.postings.keys()
+
+    def count_holding(self, words: frozenset[str]) -> int:
+        return len(frozenset.intersection(*(self.postings.get(w, frozenset()) for w in words)))
+
+
+@dataclass(frozen=True)
+class VocabularyValues:
+    """What a catalog's vocabulary is made of, but for its name words: every distinct value
+    in catalog case, and how many products have each product type and category segment."""
+
+    type_counts: dict[str, int]
+    category_counts: dict[str, int]
+    colors: frozenset[str]
+    sizes: frozenset[str]
+    materials: frozenset[str]
+    brands: frozenset[str]
+
+
+def product_values(product: Product) -> tuple[dict[str, Counter[str]], list[str]]:
+    """One product's share of the vocabulary: its values by kind (``type``, ``category``,
+    ``color``, ``size``, ``material``, ``brand``) with what each adds to that value's count,
+    and its name's lemmas.
+
+    A category segment counts once for each distinct path of the product that holds it
+    ("Women" twice for "Women/Tops/Jackets" and "Women/Sale"), as the vocabulary always
+    counted. The one definition of what a product adds, whether the vocabulary is built in
+    memory (:meth:`CatalogVocabulary.from_products`) or stored at import
+    (:mod:`catalog.vocabulary_tables`).
+    """
+    categories: Counter[str] = Counter()
+    for path in {product.category, *product.categories}:
+        categories.update({s.strip() for s in path.split("/") if s.strip()})
+    values: dict[str, Counter[str]] = {
+        "type": Counter([product.product_type] if product.product_type else []),
+        "category": categories,
+        "color": Counter({c for c in (*product.colors, *(v.color for v in product.variants))
+                          if c}),
+        "size": Counter({s for s in (*product.sizes, *(v.size for v in product.variants)) if s}),
+        "material": Counter(set(product.materials)),
+        "brand": Counter([product.brand] if product.brand else []),
+    }
+    return values, terms(product.name)
+
+
 @dataclass
 class CatalogVocabulary:
-    """Product types, category segments, colours, sizes, materials, brands and name words."""
+    """Product types, category segments, colours, sizes, materials, brands and name words.
+
+    Built in memory from products (:meth:`from_products`), or from what the catalog database
+    stored at import (:meth:`from_values` with a :class:`NameIndex` over its tables), so a
+    process start reads distinct values, not every product.
+    """
 
     types: tuple[str, ...]
     categories: tuple[str, ...]
@@ -92,35 +164,32 @@ class CatalogVocabulary:
     sizes: tuple[str, ...] = ()
     materials: tuple[str, ...] = ()
     brands: tuple[str, ...] = ()
-    name_postings: dict[str, frozenset[int]] = field(default_factory=dict)
+    names: NameIndex = field(default_factory=NamePostings)
     type_counts: dict[str, int] = field(default_factory=dict)
     category_counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
+    def from_values(cls, values: VocabularyValues, names: NameIndex) -> CatalogVocabulary:
+        """The vocabulary of stored ``values`` and a ``names`` index."""
+        return cls(tuple(sorted(values.type_counts)), tuple(sorted(values.category_counts)),
+                   tuple(sorted(values.colors)), tuple(sorted(values.sizes)),
+                   tuple(sorted(values.materials)), tuple(sorted(values.brands)), names,
+                   dict(values.type_counts), dict(values.category_counts))
+
+    @classmethod
     def from_products(cls, products: Iterable[Product]) -> CatalogVocabulary:
-        types: Counter[str] = Counter()
-        categories: Counter[str] = Counter()
-        colors: set[str] = set()
-        sizes: set[str] = set()
-        materials: set[str] = set()
-        brands: set[str] = set()
+        counts: dict[str, Counter[str]] = {kind: Counter() for kind in VALUE_KINDS}
         postings: dict[str, set[int]] = {}
         for number, p in enumerate(products):
-            if p.product_type:
-                types[p.product_type] += 1
-            for path in {p.category, *p.categories}:
-                categories.update({s.strip() for s in path.split("/") if s.strip()})
-            colors.update(c for c in (*p.colors, *(v.color for v in p.variants)) if c)
-            sizes.update(s for s in (*p.sizes, *(v.size for v in p.variants)) if s)
-            materials.update(p.materials)
-            if p.brand:
-                brands.add(p.brand)
-            for term in terms(p.name):
+            found, name_terms = product_values(p)
+            for kind, added in found.items():
+                counts[kind].update(added)
+            for term in name_terms:
                 postings.setdefault(term, set()).add(number)
-        return cls(tuple(sorted(types)), tuple(sorted(categories)), tuple(sorted(colors)),
-                   tuple(sorted(sizes)), tuple(sorted(materials)), tuple(sorted(brands)),
-                   {t: frozenset(ids) for t, ids in postings.items()}, dict(types),
-                   dict(categories))
+        values = VocabularyValues(dict(counts["type"]), dict(counts["category"]),
+                                  *(frozenset(counts[k]) for k in VALUE_KINDS[2:]))
+        return cls.from_values(values, NamePostings(
+            {t: frozenset(ids) for t, ids in postings.items()}))
 
     # ------------------------------------------------------------------------ the words
 
@@ -138,7 +207,7 @@ class CatalogVocabulary:
     @cached_property
     def _known_words(self) -> list[str]:
         """Every lemma of the catalog's types, categories, colours, materials and names."""
-        found: set[str] = set(self.name_postings)
+        found: set[str] = set(self.names.words())
         for values in (self.types, self.categories, self.colors, self.materials):
             for value in values:
                 found.update(terms(value))
@@ -242,8 +311,7 @@ class CatalogVocabulary:
 
     def named_products(self, words: frozenset[str]) -> int:
         """How many product names hold every one of ``words`` (lemmas)."""
-        postings = [self.name_postings.get(w, frozenset()) for w in words]
-        return len(frozenset.intersection(*postings)) if postings else 0
+        return self.names.count_holding(words) if words else 0
 
     def value(self, values: tuple[str, ...], text: str) -> str | None:
         """The catalog value among ``values`` (colours, materials, sizes, brands) that ``text``

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from catalog.domain import Product
 from catalog.text import lemma, tokens
@@ -63,6 +63,15 @@ class TypeChoice:
     carried_for_others: bool = False
 
 
+@runtime_checkable
+class CarriedTypes(Protocol):
+    """What a catalog carries, by kind: the SQL catalog counts it in its database."""
+
+    def offered_types(self, gender: str | None) -> list[str]:
+        """Product types in stock for ``gender``, most products first (ties: catalog order)."""
+        ...
+
+
 def offered_types(products: Sequence[Product], gender: str | None) -> list[str]:
     """Product types carried for ``gender`` (unisex and ungendered items count for everyone)."""
     counts = Counter(p.product_type for p in products if p.product_type and p.in_stock and (
@@ -70,9 +79,19 @@ def offered_types(products: Sequence[Product], gender: str | None) -> list[str]:
     return [t for t, _ in counts.most_common()]
 
 
-def choose_type(answer: str, products: Sequence[Product], gender: str | None) -> TypeChoice:
+@dataclass(frozen=True)
+class ProductsCarried:
+    """:class:`CarriedTypes` counted from products in memory (catalogs without a database)."""
+
+    products: Sequence[Product]
+
+    def offered_types(self, gender: str | None) -> list[str]:
+        return offered_types(self.products, gender)
+
+
+def choose_type(answer: str, carried: CarriedTypes, gender: str | None) -> TypeChoice:
     """Match an answer ("a jacket", "hoodies", "bra") to a product type offered for ``gender``."""
-    offered = offered_types(products, gender)
+    offered = carried.offered_types(gender)
     said = {lemma(w) for w in tokens(answer)}
 
     def named(product_type: str) -> bool:
@@ -81,7 +100,7 @@ def choose_type(answer: str, products: Sequence[Product], gender: str | None) ->
     for product_type in offered:
         if named(product_type):
             return TypeChoice(product_type, tuple(offered))
-    elsewhere = any(named(t) for t in offered_types(products, None))
+    elsewhere = any(named(t) for t in carried.offered_types(None))
     return TypeChoice(None, tuple(offered), carried_for_others=elsewhere)
 
 
@@ -111,10 +130,10 @@ def gender_answer(value: Any) -> Reply:
     return Reply(slots=[("gender", "any" if gender == "unisex" else gender)])
 
 
-def product_type_answer(turn: Turn, value: Any, products: Sequence[Product]) -> Reply:
+def product_type_answer(turn: Turn, value: Any, carried: CarriedTypes) -> Reply:
     """The finder's "what kind" answer as a product type the catalog carries for the audience,
     or what it does carry."""
-    choice = choose_type(str(value or ""), products, _gender(turn))
+    choice = choose_type(str(value or ""), carried, _gender(turn))
     if choice.product_type:
         return Reply(slots=[("product_type", choice.product_type)])
     audience = _audience(turn)
@@ -126,9 +145,9 @@ def product_type_answer(turn: Turn, value: Any, products: Sequence[Product]) -> 
         buttons=_type_buttons(choice.offered))
 
 
-def ask_product_type(turn: Turn, products: Sequence[Product]) -> Reply:
+def ask_product_type(turn: Turn, carried: CarriedTypes) -> Reply:
     """Ask what kind of item, offering the types the catalog has for the chosen audience."""
-    types = offered_types(products, _gender(turn))
+    types = carried.offered_types(_gender(turn))
     return Reply().say(
         f"What kind of item are you after? For {_audience(turn)} we have "
         f"{', '.join(t.lower() for t in types[:MAX_BUTTONS])}.", buttons=_type_buttons(types))

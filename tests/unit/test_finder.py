@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import services as action_services
 from actions.finder import ActionAskProductFinderFormProductType, ValidateProductFinderForm
 from catalog.domain import Product
-from dialogue.finder import choose_type, is_too_broad, offered_types, read_gender
+from dialogue.finder import ProductsCarried, choose_type, is_too_broad, offered_types, read_gender
 
 
 def _p(pid: str, gender: str | None, product_type: str, in_stock: bool = True) -> Product:
@@ -47,10 +47,10 @@ def test_offered_types_by_audience() -> None:
     assert offered_types(CATALOG, "women") == ["Jackets", "Bras & Tanks", "Bags",
                                               "Fitness Equipment"]
     assert "Shorts" not in offered_types(CATALOG, "men")  # out of stock
-    assert choose_type("a jacket", CATALOG, "women").product_type == "Jackets"
-    tees = choose_type("tees", CATALOG, "women")
+    assert choose_type("a jacket", ProductsCarried(CATALOG), "women").product_type == "Jackets"
+    tees = choose_type("tees", ProductsCarried(CATALOG), "women")
     assert tees.product_type is None and tees.carried_for_others
-    assert choose_type("a kayak", CATALOG, None).carried_for_others is False
+    assert choose_type("a kayak", ProductsCarried(CATALOG), None).carried_for_others is False
 
 
 @dataclass
