@@ -11,7 +11,7 @@ Filter metadata is encoded by :func:`knowledge.passages.product_metadata`.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,19 +19,21 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from catalog.domain import CatalogReader
+from catalog.domain import CatalogReader, Product
 from knowledge.embedding import Embedder
 from knowledge.passages import (
-    catalog_passages,
-    content_hash,
     passage_metadata,
+    policy_passages,
     product_document,
     product_metadata,
+    product_passages,
 )
+from knowledge.sync import CHUNK, CollectionReport, Doc, sync_collection
+
+__all__ = ["CollectionReport", "sync_collection"]  # re-exported: recommender.index uses them
 
 PRODUCTS = "products"
 PASSAGES = "passages"
-BATCH = 256
 
 
 class KnowledgeStoreError(Exception):
@@ -73,21 +75,6 @@ def http_client(url: str) -> Any:
 
 
 @dataclass
-class CollectionReport:
-    """What ingest did to one collection."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    embedded: int = 0
-
-    def line(self, name: str) -> str:
-        return (f"{name}: {self.added} added, {self.updated} updated, {self.unchanged} "
-                f"unchanged, {self.deleted} deleted ({self.embedded} embedded)")
-
-
-@dataclass
 class IngestReport:
     """What :meth:`KnowledgeStore.ingest` did, per collection."""
 
@@ -100,8 +87,9 @@ class IngestReport:
         return self.products.embedded + self.passages.embedded
 
     def lines(self) -> list[str]:
+        rate = f", {self.embedded / self.seconds:.0f} embedded/s" if self.embedded else ""
         return [self.products.line(PRODUCTS), self.passages.line(PASSAGES),
-                f"took {self.seconds:.1f}s"]
+                f"took {self.seconds:.1f}s{rate}"]
 
 
 @dataclass(frozen=True)
@@ -117,12 +105,15 @@ class StoredPassage:
 
 
 def open_collection(client: Any, name: str, embedder: Embedder,
-                    hnsw: dict[str, Any] | None = None) -> Any:
+                    hnsw: dict[str, Any] | None = None, *, reembed: bool = False) -> Any:
     """Open (or create) collection ``name``, refusing one built with another embedding model.
 
     ``hnsw`` is Chroma's HNSW configuration for a new collection (``space``,
     ``ef_construction``, ``max_neighbors`` = M, ``ef_search``); default cosine with Chroma's
     other defaults. An existing collection keeps the graph it was built with.
+
+    ``reembed`` (ingest): open a collection of another model of the same dimension anyway; the
+    sync then re-embeds its records (:mod:`knowledge.sync`) and renames its model at the end.
     """
     wanted = {"embedding_model": embedder.model_name, "embedding_dim": int(embedder.dim)}
     try:
@@ -135,7 +126,8 @@ def open_collection(client: Any, name: str, embedder: Embedder,
     # get_or_create ignores metadata for an existing collection: check what it holds.
     found = dict(collection.metadata or {})
     got = (found.get("embedding_model"), found.get("embedding_dim"))
-    if got != (wanted["embedding_model"], wanted["embedding_dim"]):
+    if got != (wanted["embedding_model"], wanted["embedding_dim"]) and not (
+            reembed and got[1] == wanted["embedding_dim"]):
         raise EmbeddingModelMismatch(
             f"Chroma collection {name!r} was built with embedding model {got[0]!r} "
             f"(dim {got[1]}), but {wanted['embedding_model']!r} (dim {wanted['embedding_dim']})"
@@ -158,70 +150,34 @@ def _apply_ef_search(collection: Any, hnsw: dict[str, Any] | None) -> None:
         collection.modify(configuration={"hnsw": {"ef_search": int(wanted)}})
 
 
-def sync_collection(collection: Any, docs: dict[str, tuple[str, dict[str, Any]]],
-                    embedder: Embedder, progress: bool = True) -> CollectionReport:
-    """Make ``collection`` hold exactly ``docs`` (id -> (text, metadata)), embedding only changed texts."""
-    from tqdm import tqdm
-
-    report = CollectionReport()
-    existing = collection.get(include=["metadatas"])
-    stored = {i: m or {} for i, m in zip(existing["ids"], existing["metadatas"], strict=True)}
-    to_embed: list[str] = []
-    to_touch: list[str] = []
-    for doc_id, (text, meta) in docs.items():
-        meta["text_hash"] = content_hash(text)
-        meta["meta_hash"] = content_hash(sorted(meta.items()))
-        old = stored.get(doc_id)
-        if old is None or old.get("text_hash") != meta["text_hash"]:
-            to_embed.append(doc_id)
-        elif old.get("meta_hash") != meta["meta_hash"]:
-            to_touch.append(doc_id)
-    report.added = sum(1 for i in to_embed if i not in stored)
-    report.updated = len(to_embed) - report.added + len(to_touch)
-    report.unchanged = len(docs) - len(to_embed) - len(to_touch)
-    stale = [i for i in stored if i not in docs]
-    for start in range(0, len(stale), BATCH):
-        collection.delete(ids=stale[start:start + BATCH])
-    report.deleted = len(stale)
-    for start in range(0, len(to_touch), BATCH):
-        ids = to_touch[start:start + BATCH]
-        collection.update(ids=ids, metadatas=[docs[i][1] for i in ids])
-    bar = tqdm(total=len(to_embed), desc=f"embedding {collection.name}", unit="doc",
-               disable=not progress or not to_embed)
-    for start in range(0, len(to_embed), BATCH):
-        ids = to_embed[start:start + BATCH]
-        vectors = embedder.embed([docs[i][0] for i in ids])
-        collection.upsert(ids=ids, embeddings=vectors, documents=[docs[i][0] for i in ids],
-                          metadatas=[docs[i][1] for i in ids])
-        report.embedded += len(ids)
-        bar.update(len(ids))
-    bar.close()
-    return report
-
-
 class KnowledgeStore:
     """Our one gateway to Chroma. Build it with :meth:`open` or :meth:`from_settings`."""
 
-    def __init__(self, client: Any, embedder: Embedder) -> None:
+    def __init__(self, client: Any, embedder: Embedder, *, reembed: bool = False) -> None:
+        """``reembed``: accept collections of another model and re-embed them on ingest
+        (:func:`open_collection`); searching processes leave it off and are refused."""
         self.embedder = embedder
         self._client = client
+        self._reembed = reembed
         self.products = self._collection(PRODUCTS)
         self.passages = self._collection(PASSAGES)
 
     @classmethod
     def open(cls, embedder: Embedder, *, path: Path | None = None,
-             url: str | None = None) -> KnowledgeStore:
+             url: str | None = None, reembed: bool = False) -> KnowledgeStore:
         """Open the server at ``url`` when given, else the embedded store at ``path``."""
         if url:
-            return cls(http_client(url), embedder)
+            return cls(http_client(url), embedder, reembed=reembed)
         if path is None:
             raise StoreUnavailable("give a Chroma path or URL")
-        return cls(persistent_client(Path(path)), embedder)
+        return cls(persistent_client(Path(path)), embedder, reembed=reembed)
 
     @classmethod
-    def from_settings(cls, settings: Any, embedder: Embedder) -> KnowledgeStore:
+    def from_settings(cls, settings: Any, embedder: Embedder, *,
+                      reembed: bool = False) -> KnowledgeStore:
         """Open the store that ``settings`` (an :class:`aisle.settings.Settings`) names."""
-        return cls.open(embedder, path=settings.chroma_path, url=settings.chroma_url)
+        return cls.open(embedder, path=settings.chroma_path, url=settings.chroma_url,
+                        reembed=reembed)
 
     @property
     def client(self) -> Any:
@@ -229,28 +185,38 @@ class KnowledgeStore:
         return self._client
 
     def _collection(self, name: str) -> Any:
-        return open_collection(self._client, name, self.embedder)
+        return open_collection(self._client, name, self.embedder, reembed=self._reembed)
 
-    def ingest(self, catalog: CatalogReader, progress: bool = True) -> IngestReport:
-        """Bring both collections in line with ``catalog``, embedding only what changed."""
+    def ingest(self, catalog: CatalogReader, progress: bool = True, *,
+               chunk: int = CHUNK) -> IngestReport:
+        """Bring both collections in line with ``catalog``, embedding only what changed.
+
+        The catalog is streamed (a product at a time, with its reviews), twice per collection
+        (:mod:`knowledge.sync`): memory holds ids, not every passage. ``chunk`` documents are
+        embedded and written per commit, so a killed ingest loses at most one chunk.
+        """
         started = time.perf_counter()
-        products = catalog.products()
-        product_docs = {
-            p.id: (product_document(p), product_metadata(p)) for p in products
-        }
-        passage_docs = {
-            p.id: (p.text, passage_metadata(p)) for p in catalog_passages(catalog, products)
-        }
+
+        def product_docs() -> Iterator[Doc]:
+            for product in _iter_products(catalog):
+                yield product.id, product_document(product), product_metadata(product)
+
+        def passage_docs() -> Iterator[Doc]:
+            for product in _iter_products(catalog):
+                for passage in product_passages(product, catalog.reviews(product.id)):
+                    yield passage.id, passage.text, passage_metadata(passage)
+            for section in catalog.policy_sections():
+                for passage in policy_passages(section):
+                    yield passage.id, passage.text, passage_metadata(passage)
+
         report = IngestReport(
-            products=self._sync(self.products, product_docs, progress),
-            passages=self._sync(self.passages, passage_docs, progress),
+            products=sync_collection(self.products, None, self.embedder, progress,
+                                     stream=product_docs, chunk=chunk),
+            passages=sync_collection(self.passages, None, self.embedder, progress,
+                                     stream=passage_docs, chunk=chunk),
         )
         report.seconds = time.perf_counter() - started
         return report
-
-    def _sync(self, collection: Any, docs: dict[str, tuple[str, dict[str, Any]]],
-              progress: bool) -> CollectionReport:
-        return sync_collection(collection, docs, self.embedder, progress)
 
     def query_products(self, vector: np.ndarray, n: int,
                        where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
@@ -297,6 +263,12 @@ class KnowledgeStore:
         if not product_id:
             raise ValueError("product_id must not be empty")
         return self.get_passages({"product_id": product_id})
+
+
+def _iter_products(catalog: CatalogReader) -> Iterable[Product]:
+    """The catalog's products, a batch at a time where the catalog can (``SqlCatalog``)."""
+    stream = getattr(catalog, "iter_products", None)
+    return stream() if callable(stream) else catalog.products()
 
 
 def _passages(ids: Sequence[str], documents: Sequence[str], metadatas: Sequence[Any],

@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from aisle.settings import load_settings
     from catalog.repository import SqlCatalog
-    from knowledge.embedding import LazyEmbedder, lazy_embedder
+    from knowledge.embedding import LazyEmbedder, embedder_from_settings
     from knowledge.store import KnowledgeStore, KnowledgeStoreError
     from recommender.factory import weights_fingerprint
     from recommender.index import ItemIndex, ItemTowerEmbedder, item_tower_name
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings()
     try:
-        store = KnowledgeStore.from_settings(settings, lazy_embedder(settings.embedding_model))
+        store = KnowledgeStore.from_settings(settings, embedder_from_settings(settings))
         # The towers load only when a product needs encoding: not on an unchanged catalog.
         folder = settings.recommender_model
         fingerprint = weights_fingerprint(folder)
