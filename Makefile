@@ -61,7 +61,12 @@ import: $(VENV)/.installed
 	$(PY) -m catalog.import_catalog
 	$(PY) -m commerce.import_sample
 
-ingest: import
+# all-MiniLM-L6-v2 as ONNX: the Rasa pipeline's dense features (the Rasa venv has no torch) and
+# the ingest embedder (AISLE_EMBEDDER=onnx, the default). Defined here, before its first use.
+MINILM_ONNX := models/minilm-onnx/model.onnx
+
+# Ingest needs the ONNX export (a fresh clone runs data before train, so it is made here too).
+ingest: import $(MINILM_ONNX)
 	$(PY) -m knowledge.ingest
 	$(PY) -m recommender.ingest
 
@@ -78,9 +83,7 @@ evaluate-recommender: $(VENV)/.installed
 
 data: ingest
 
-# all-MiniLM-L6-v2 as ONNX for the Rasa pipeline's dense features (the Rasa venv has no torch).
 # The script skips the work when the folder already holds this export.
-MINILM_ONNX := models/minilm-onnx/model.onnx
 $(MINILM_ONNX): scripts/export_minilm_onnx.py bot/components/onnx_export.py | $(VENV)/.installed
 	$(PY) -m scripts.export_minilm_onnx --out $(@D)
 
