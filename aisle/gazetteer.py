@@ -20,9 +20,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
@@ -207,3 +209,25 @@ class GazetteerMatcher:
         best = extractOne(key, self._fuzzy.get((key[0], key.count(" ")), []),
                           scorer=OSA.distance, score_cutoff=edits)
         return (*self.by_key[best[0]], False) if best else None
+
+
+def training_words(examples: list[tuple[str, list[dict[str, Any]]]],
+                   kinds: tuple[str, ...] = TAGGED,
+                   min_count: int = 3) -> tuple[frozenset[str], frozenset[str]]:
+    """From (text, entities) training examples: the words used at least ``min_count`` times
+    outside every entity and at least as often as inside one of ``kinds`` (common words: "gift"
+    40 times outside, 3 in "gift card"), and every word."""
+    outside: Counter[str] = Counter()
+    inside: Counter[str] = Counter()
+    known: set[str] = set()
+    for text, entities in examples:
+        for start, end, word in message_words(text):
+            key = match_key(word)
+            known.add(key)
+            covering = [e for e in entities if e.get("start", 0) < end and start < e.get("end", 0)]
+            if any(e.get("entity") in kinds for e in covering):
+                inside[key] += 1
+            elif not covering:
+                outside[key] += 1
+    common = {k for k, n in outside.items() if n >= min_count and n >= inside[k]}
+    return frozenset(common), frozenset(known)

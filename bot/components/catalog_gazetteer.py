@@ -9,15 +9,14 @@ file it tags nothing.
 It runs after the tagger, the price and the measure extractors and never overlaps their spans
 (what they found wins). A run of words that is a term of the catalog, exactly or within a typo,
 becomes an entity whose value is the catalog's spelling. Training only notes which words the
-training data uses outside any product, brand or material (they are never a term alone:
-"order", "gift") and which words it knows at all (never read as a misspelt term).
+training data uses mostly outside any product, brand or material (they are never a term
+alone: "order", "gift") and which words it knows at all (never read as a misspelt term).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,6 @@ from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
     ENTITY_ATTRIBUTE_START,
-    ENTITY_ATTRIBUTE_TYPE,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -40,9 +38,9 @@ from aisle.gazetteer import (
     Gazetteer,
     GazetteerError,
     GazetteerMatcher,
-    match_key,
     message_words,
     path_from_env,
+    training_words,
 )
 from bot.components.entity_spans import rule_entity
 
@@ -52,27 +50,6 @@ WORDS_FILE = "gazetteer_words.json"
 FUZZY_CONFIDENCE = 0.8
 
 logger = logging.getLogger(__name__)
-
-
-def training_words(examples: list[tuple[str, list[dict[str, Any]]]], kinds: tuple[str, ...],
-                   min_count: int) -> tuple[frozenset[str], frozenset[str]]:
-    """From (text, entities) training examples: the words used at least ``min_count`` times
-    outside every entity and never inside one of ``kinds`` (common words), and every word."""
-    outside: Counter[str] = Counter()
-    inside: set[str] = set()
-    known: set[str] = set()
-    for text, entities in examples:
-        for start, end, word in message_words(text):
-            key = match_key(word)
-            known.add(key)
-            covering = [e for e in entities if e.get(ENTITY_ATTRIBUTE_START, 0) < end
-                        and start < e.get(ENTITY_ATTRIBUTE_END, 0)]
-            if any(e.get(ENTITY_ATTRIBUTE_TYPE) in kinds for e in covering):
-                inside.add(key)
-            elif not covering:
-                outside[key] += 1
-    common = {k for k, n in outside.items() if n >= min_count and k not in inside}
-    return frozenset(common), frozenset(known)
 
 
 @DefaultV1Recipe.register(

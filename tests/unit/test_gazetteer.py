@@ -16,6 +16,7 @@ from aisle.gazetteer import (
     match_key,
     message_words,
     path_from_env,
+    training_words,
 )
 from catalog.domain import Product
 from catalog.gazetteer import build_gazetteer, gazetteer_dir, is_brand_name, type_terms_of
@@ -114,3 +115,20 @@ def test_common_and_known_words_and_taken_spans_are_left_alone(
     assert _tags(matcher, text, [(6, 13)]) == [
         ("material", "borosilicate glass", "borosilicate glass")]
     assert not GazetteerMatcher(Gazetteer("empty"))
+
+
+def test_words_the_training_data_uses_mostly_outside_entities_are_common() -> None:
+    def example(text: str, words: str = "") -> tuple[str, list[dict[str, object]]]:
+        start = text.find(words)
+        return text, [{"entity": "product_type", "start": start, "end": start + len(words)}
+                      ] if words else []
+
+    examples = [example("a gift for my dad"), example("any gift ideas?"),
+                example("gift wrap it please"), example("a gift card", "gift card"),
+                *(example(f"show me bags {n}", "bags") for n in range(4)),
+                example("my bag is full"), example("the bag please"), example("what's in the bag")]
+    common, known = training_words(examples)
+    assert "gift" in common  # 3 times outside an entity, once in "gift card"
+    assert "bag" not in common and "card" not in common  # bag: 3 outside, 4 inside
+    common, _ = training_words([*examples, example("my bag again")])
+    assert "bag" in common and {"gift", "card", "dad"} <= known
