@@ -83,3 +83,55 @@ def test_the_tracker_loads_as_rasa_loads_it_reading_only_the_event_json(tmp_path
     assert result["none"] is True
     # one column per stored event, not an ORM object with all of them
     assert result["our_select"] == "SELECT events.data AS events_data"
+
+
+POOL_SCRIPT = textwrap.dedent("""
+    import asyncio, json, sys, threading
+    from sqlalchemy import event
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from bot.tracker_store import RedactingSQLTrackerStore
+
+    domain = Domain.load("domain.yml")
+    store = RedactingSQLTrackerStore(domain, dialect="sqlite", db=sys.argv[1])
+    connects = []
+    event.listen(store.engine, "connect", lambda *args: connects.append(1))
+    tracker = DialogueStateTracker("shopper", domain.slots)
+
+    async def turns():
+        for turn in range(5):
+            loaded = await store.retrieve("shopper") or tracker
+            loaded.update(UserUttered(f"bags {turn}", {"name": "search_products"}))
+            loaded.update(ActionExecuted("action_listen"))
+            await store.save(loaded)
+        return await store.retrieve("shopper")
+
+    final = asyncio.run(turns())
+    # another thread (Rasa's executor, a test client) gets a pooled connection too
+    other = []
+    worker = threading.Thread(target=lambda: other.append(len(asyncio.run(
+        store.retrieve("shopper")).events)))
+    worker.start(); worker.join()
+    with store.engine.connect() as connection:
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").fetchone()[0]
+        sync = connection.exec_driver_sql("PRAGMA synchronous").fetchone()[0]
+    print(json.dumps({"connects": len(connects), "events": len(final.events),
+                      "other_thread": other, "mode": mode, "synchronous": sync}))
+""")
+
+
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="no Rasa venv")
+def test_sqlite_connections_are_kept_between_messages(tmp_path: Path) -> None:
+    done = subprocess.run([str(RASA_PYTHON), "-c", POOL_SCRIPT, str(tmp_path / "t.sqlite")],
+                          cwd=REPO_ROOT,
+                          env={"PYTHONPATH": str(REPO_ROOT), "RASA_TELEMETRY_ENABLED": "false",
+                               "TF_CPP_MIN_LOG_LEVEL": "2"},
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["events"] == 10 and result["other_thread"] == [10]
+    # 6 loads, 5 saves and the check above on the connection opened when the store started
+    # (with SQLAlchemy 1.4's NullPool each opened its own: 13)
+    assert result["connects"] == 0
+    assert result["mode"] == "wal" and result["synchronous"] == 1  # NORMAL, as before
