@@ -100,9 +100,15 @@ def main(argv: list[str] | None = None) -> int:
     except (CatalogSourceMissing, CatalogFileError, StorePagesError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    catalog = SqlCatalog(url, args.store)
     # The Rasa process tags this store's product types, brands and materials from it.
     gazetteer = write_store_gazetteer(gazetteer_dir(url, settings.state_dir), args.store,
-                                      SqlCatalog(url, args.store).products())
+                                      catalog.iter_products())
+    # Derived data the action server reads at start, written now (when the import changed
+    # anything) so that no start reads every product: the search index and the vocabulary.
+    print(f"indexing store {args.store} for search and its vocabulary", file=sys.stderr)
+    catalog.search_index()
+    catalog.catalog_vocabulary()
     print("\n".join([*lines, f"gazetteer: {gazetteer}"]))
     return 0
 

@@ -5,15 +5,19 @@ the products give, on the real catalogs; and once stored, reading them loads no 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from aisle.settings import Settings
 from catalog import SqlCatalog
+from catalog.import_catalog import main
 from catalog.importers import load
+from catalog.search_index import indexed_fingerprint
 from catalog.text import terms
 from catalog.vocabulary import CatalogVocabulary
+from catalog.vocabulary_tables import stored_fingerprint
 from dialogue.finder import offered_types
 
 
@@ -94,3 +98,19 @@ def test_the_stored_vocabulary_follows_a_new_import(imported: SqlCatalog) -> Non
     assert "Zorblax Widgets" in after.types and renamed not in after.types
     assert after.product_type("zorblax widget").values == ("Zorblax Widgets",)
     assert after.types == CatalogVocabulary.from_products(imported.products()).types
+
+
+def test_a_file_import_writes_the_search_index_and_vocabulary(tmp_path: Path) -> None:
+    from tests.integration.test_catalog_file_import import JACKET, _jsonl
+
+    path = _jsonl(tmp_path / "shop.jsonl", [JACKET])
+    url = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    assert main(["--store", "corner-shop", "--file", str(path), "--db", url]) == 0
+    catalog = SqlCatalog(url, "corner-shop")
+    imported = catalog.fingerprint()
+    with catalog.engine.connect() as connection:  # written by the import, not by a start
+        assert stored_fingerprint(connection, "corner-shop") == imported
+        assert indexed_fingerprint(connection, "corner-shop") == imported
+    stored = catalog.catalog_vocabulary()
+    assert stored.brands == ("Acme",)
+    assert stored.types == CatalogVocabulary.from_products(catalog.products()).types
