@@ -91,8 +91,12 @@ def same_event(cached: Event, current: Event) -> bool:
     Rasa's own ``__eq__`` is looser (``UserUttered`` compares entity keys, not values), so it
     is not used: any attribute that differs counts.
     """
-    return cached is current or (type(cached) is type(current)
-                                 and vars(cached) == vars(current))
+    if cached is current:
+        return True
+    try:
+        return type(cached) is type(current) and bool(vars(cached) == vars(current))
+    except (TypeError, ValueError):  # an attribute that cannot say (an array): not the same
+        return False
 
 
 def _step(domain: Domain, fold: _Fold, tracker: DialogueStateTracker, hide_rule_turn: bool,
