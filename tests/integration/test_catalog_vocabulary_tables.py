@@ -19,6 +19,7 @@ from catalog.text import terms
 from catalog.vocabulary import CatalogVocabulary
 from catalog.vocabulary_tables import stored_fingerprint
 from dialogue.finder import offered_types
+from tests.integration.test_search_index_postgres import postgres_url  # noqa: F401 - fixture
 
 
 @pytest.fixture(scope="module", params=["luma", "scientific"])
@@ -114,3 +115,21 @@ def test_a_file_import_writes_the_search_index_and_vocabulary(tmp_path: Path) ->
     stored = catalog.catalog_vocabulary()
     assert stored.brands == ("Acme",)
     assert stored.types == CatalogVocabulary.from_products(catalog.products()).types
+
+
+def test_the_stored_vocabulary_on_postgresql(postgres_url: str) -> None:  # noqa: F811
+    data_dir = Settings().data_dir
+    if not data_dir.exists():
+        pytest.skip(f"no catalog data at {data_dir}")
+    load.import_catalog("luma", data_dir, postgres_url)
+    catalog = SqlCatalog(postgres_url, "luma")
+    products = catalog.products()
+    built, stored = CatalogVocabulary.from_products(products), catalog.catalog_vocabulary()
+    for field in ("types", "categories", "colors", "sizes", "materials", "brands",
+                  "type_counts", "category_counts"):
+        assert getattr(stored, field) == getattr(built, field), field
+    for product in products:
+        key = frozenset(terms(product.name))
+        assert stored.named_products(key) == built.named_products(key), key
+    for gender in (None, "men", "women"):
+        assert catalog.offered_types(gender) == offered_types(products, gender), gender
