@@ -18,7 +18,7 @@ from knowledge.embedding import (
     minilm_onnx_dir,
     stored_model_name,
 )
-from knowledge.onnx_embedding import OnnxEmbedder
+from knowledge.onnx_embedding import INT8_MODEL_FILE, OnnxEmbedder, quantize_int8
 from scripts import export_minilm_onnx
 
 
@@ -84,6 +84,18 @@ def test_batches_hold_texts_of_similar_token_length(onnx_dir: Path,
                          for i in range(0, len(lengths), 16))
     # Sorted, the model computes under a third of the padding it would in the given order.
     assert sum(computed) - real < (in_given_order - real) / 3
+
+
+def test_int8_vectors_stay_near_fp32_and_are_made_once(onnx_dir: Path,
+                                                        passages: list[str]) -> None:
+    made = quantize_int8(onnx_dir)
+    stamp = made.stat().st_mtime_ns
+    assert quantize_int8(onnx_dir) == made and made.stat().st_mtime_ns == stamp  # current: kept
+    fp32 = OnnxEmbedder(onnx_dir, "all-MiniLM-L6-v2").embed(passages)
+    int8 = OnnxEmbedder(onnx_dir, "all-MiniLM-L6-v2-int8", model_file=INT8_MODEL_FILE)
+    cosines = (int8.embed(passages) * fp32).sum(axis=1)
+    # All MatMuls quantised (attention products too) gave mean 0.958, min 0.876 here.
+    assert cosines.mean() >= 0.99 and cosines.min() >= 0.95, (cosines.mean(), cosines.min())
 
 
 def test_store_names_int8_vectors_apart_and_onnx_like_torch() -> None:

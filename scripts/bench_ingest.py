@@ -1,0 +1,123 @@
+"""Ingest speed: passages/s of each embedder on the same passages, then one whole ingest.
+
+    flock /tmp/aisle-heavy.lock python -m scripts.bench_ingest [--stride 10] [--repeats 3]
+        [--runtimes torch,onnx,onnx-int8] [--full onnx] [--json results/bench-ingest.json]
+
+1. The Scientific store's passages (``knowledge.passages``, as ingest builds them), every
+   ``--stride``-th one (a fixed slice with the whole store's length mix), embedded by each
+   runtime ``--repeats`` times in chunks of ``knowledge.sync.CHUNK``; median passages/s, and
+   the vectors' agreement with the first runtime's (cosine; overlap of the top-10 passages
+   for 200 product names as queries).
+2. ``--full`` (run first, so its peak RSS holds no other model): ``KnowledgeStore.ingest`` of the whole store into an empty temporary Chroma store
+   with that runtime (products and passages, Chroma writes included): seconds, documents/s,
+   peak RSS. Needs the Scientific catalog imported (``make data-scientific``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+
+def _passages(settings: object) -> tuple[list[str], list[str]]:
+    """The store's passage texts, and product names to query them with."""
+    from catalog.repository import SqlCatalog
+    from knowledge.passages import catalog_passages
+
+    catalog = SqlCatalog(settings.catalog_url, settings.store)  # type: ignore[attr-defined]
+    products = catalog.products()
+    return [p.text for p in catalog_passages(catalog, products)], [p.name for p in products]
+
+
+def embed_rate(runtime: str, texts: list[str], repeats: int,
+               queries: list[str], reference: dict[str, object]) -> dict[str, object]:
+    """Median passages/s of ``runtime`` over ``texts`` (chunked as ingest does), and how its
+    top-10 passages for ``queries`` agree with the first runtime's (``reference``, filled in by
+    the first call)."""
+    import numpy as np
+
+    from knowledge.embedding import load_embedder
+    from knowledge.sync import CHUNK
+
+    started = time.perf_counter()
+    embedder = load_embedder(runtime=runtime)
+    embedder.embed(texts[:64])  # warm-up: first-run allocations, lazy initialisation
+    load_s = time.perf_counter() - started
+    rates = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        vectors = np.concatenate([embedder.embed(texts[start:start + CHUNK])
+                                  for start in range(0, len(texts), CHUNK)])  # (n, dim)
+        rates.append(len(texts) / (time.perf_counter() - started))
+    scores = embedder.embed(queries) @ vectors.T  # (queries, passages)
+    top = np.argsort(-scores, axis=1)[:, :10]
+    if not reference:
+        reference.update(runtime=runtime, vectors=vectors, top=top)
+    agreement = float(np.mean([len(set(a) & set(b)) / 10
+                               for a, b in zip(top, reference["top"], strict=True)]))
+    cosines = (vectors * reference["vectors"]).sum(axis=1)
+    return {"runtime": runtime, "passages": len(texts), "load_s": round(load_s, 2),
+            "rates": [round(r, 1) for r in rates], "median_per_s": round(statistics.median(rates), 1),
+            f"top10_overlap_with_{reference['runtime']}": round(agreement, 3),
+            f"cosine_with_{reference['runtime']}": {"min": round(float(cosines.min()), 4),
+                                                     "mean": round(float(cosines.mean()), 4)}}
+
+
+def full_ingest(runtime: str, settings: object) -> dict[str, object]:
+    """One whole ingest of the store into an empty temporary Chroma store."""
+    from catalog.repository import SqlCatalog
+    from knowledge.embedding import load_embedder
+    from knowledge.store import KnowledgeStore
+
+    catalog = SqlCatalog(settings.catalog_url, settings.store)  # type: ignore[attr-defined]
+    embedder = load_embedder(runtime=runtime)
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        store = KnowledgeStore.open(embedder, path=Path(tmp) / "chroma")
+        report = store.ingest(catalog, progress=False)
+        again = store.ingest(catalog, progress=False)
+    return {"runtime": runtime, "products": report.products.embedded,
+            "passages": report.passages.embedded, "seconds": round(report.seconds, 1),
+            "docs_per_s": round(report.embedded / report.seconds, 1),
+            "rerun_embedded": again.embedded, "rerun_seconds": round(again.seconds, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    from aisle.settings import Settings
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", default="scientific")
+    parser.add_argument("--stride", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--runtimes", default="torch,onnx,onnx-int8",
+                        help="the first is the reference of the agreement columns")
+    parser.add_argument("--full", default="onnx", help="runtime of the whole ingest ('' skips)")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    settings = Settings(store=args.store)
+    texts, names = _passages(settings)
+    chosen = texts[::args.stride]
+    queries = names[::max(1, len(names) // 200)][:200]
+    reference: dict[str, object] = {}
+    result: dict[str, object] = {"store": args.store, "store_passages": len(texts),
+                                 "slice": f"every {args.stride}th", "embed": []}
+    print(f"{len(chosen)} of {len(texts)} passages (every {args.stride}th)", flush=True)
+    if args.full:  # first, so its peak RSS holds no other runtime's model
+        result["full"] = full_ingest(args.full, settings)
+        print(json.dumps(result["full"]), flush=True)
+    for runtime in args.runtimes.split(","):
+        row = embed_rate(runtime, chosen, args.repeats, queries, reference)
+        result["embed"].append(row)  # type: ignore[union-attr]
+        print(json.dumps(row), flush=True)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
