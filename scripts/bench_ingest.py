@@ -5,7 +5,7 @@
 
 1. The Scientific store's passages (``knowledge.passages``, as ingest builds them), every
    ``--stride``-th one (a fixed slice with the whole store's length mix), embedded by each
-   runtime ``--repeats`` times in chunks of ``knowledge.sync.CHUNK``; median passages/s, and
+   runtime ``--repeats`` times (taking turns) in chunks of ``knowledge.sync.CHUNK``; median passages/s, and
    the vectors' agreement with the first runtime's (cosine; overlap of the top-10 passages
    for 200 product names as queries).
 2. ``--full`` (run first, so its peak RSS holds no other model): ``KnowledgeStore.ingest`` of the whole store into an empty temporary Chroma store
@@ -34,38 +34,46 @@ def _passages(settings: object) -> tuple[list[str], list[str]]:
     return [p.text for p in catalog_passages(catalog, products)], [p.name for p in products]
 
 
-def embed_rate(runtime: str, texts: list[str], repeats: int,
-               queries: list[str], reference: dict[str, object]) -> dict[str, object]:
-    """Median passages/s of ``runtime`` over ``texts`` (chunked as ingest does), and how its
-    top-10 passages for ``queries`` agree with the first runtime's (``reference``, filled in by
-    the first call)."""
+def embed_rates(runtimes: list[str], texts: list[str], repeats: int,
+                queries: list[str]) -> list[dict[str, object]]:
+    """Median passages/s of each runtime over ``texts`` (chunked as ingest does), the runtimes
+    taking turns in each repeat (so a change of load on the machine hits them alike), and how
+    each one's vectors and top-10 passages for ``queries`` agree with the first runtime's."""
     import numpy as np
 
     from knowledge.embedding import load_embedder
     from knowledge.sync import CHUNK
 
-    started = time.perf_counter()
-    embedder = load_embedder(runtime=runtime)
-    embedder.embed(texts[:64])  # warm-up: first-run allocations, lazy initialisation
-    load_s = time.perf_counter() - started
-    rates = []
-    for _ in range(repeats):
+    embedders, load_s = {}, {}
+    for runtime in runtimes:
         started = time.perf_counter()
-        vectors = np.concatenate([embedder.embed(texts[start:start + CHUNK])
-                                  for start in range(0, len(texts), CHUNK)])  # (n, dim)
-        rates.append(len(texts) / (time.perf_counter() - started))
-    scores = embedder.embed(queries) @ vectors.T  # (queries, passages)
-    top = np.argsort(-scores, axis=1)[:, :10]
-    if not reference:
-        reference.update(runtime=runtime, vectors=vectors, top=top)
-    agreement = float(np.mean([len(set(a) & set(b)) / 10
-                               for a, b in zip(top, reference["top"], strict=True)]))
-    cosines = (vectors * reference["vectors"]).sum(axis=1)
-    return {"runtime": runtime, "passages": len(texts), "load_s": round(load_s, 2),
-            "rates": [round(r, 1) for r in rates], "median_per_s": round(statistics.median(rates), 1),
-            f"top10_overlap_with_{reference['runtime']}": round(agreement, 3),
-            f"cosine_with_{reference['runtime']}": {"min": round(float(cosines.min()), 4),
-                                                     "mean": round(float(cosines.mean()), 4)}}
+        embedders[runtime] = load_embedder(runtime=runtime)
+        embedders[runtime].embed(texts[:64])  # warm-up: first-run allocations
+        load_s[runtime] = time.perf_counter() - started
+    rates: dict[str, list[float]] = {r: [] for r in runtimes}
+    vectors: dict[str, np.ndarray] = {}
+    for _ in range(repeats):
+        for runtime, embedder in embedders.items():
+            started = time.perf_counter()
+            vectors[runtime] = np.concatenate([embedder.embed(texts[start:start + CHUNK])
+                                               for start in range(0, len(texts), CHUNK)])
+            rates[runtime].append(len(texts) / (time.perf_counter() - started))
+    reference = runtimes[0]
+    tops = {r: np.argsort(-(e.embed(queries) @ vectors[r].T), axis=1)[:, :10]  # (queries, 10)
+            for r, e in embedders.items()}
+    rows = []
+    for runtime in runtimes:
+        overlap = np.mean([len(set(a) & set(b)) / 10
+                           for a, b in zip(tops[runtime], tops[reference], strict=True)])
+        cosines = (vectors[runtime] * vectors[reference]).sum(axis=1)
+        rows.append({
+            "runtime": runtime, "passages": len(texts), "load_s": round(load_s[runtime], 2),
+            "rates": [round(r, 1) for r in rates[runtime]],
+            "median_per_s": round(statistics.median(rates[runtime]), 1),
+            f"top10_overlap_with_{reference}": round(float(overlap), 3),
+            f"cosine_with_{reference}": {"min": round(float(cosines.min()), 4),
+                                         "mean": round(float(cosines.mean()), 4)}})
+    return rows
 
 
 def full_ingest(runtime: str, settings: object) -> dict[str, object]:
@@ -103,15 +111,13 @@ def main(argv: list[str] | None = None) -> None:
     texts, names = _passages(settings)
     chosen = texts[::args.stride]
     queries = names[::max(1, len(names) // 200)][:200]
-    reference: dict[str, object] = {}
     result: dict[str, object] = {"store": args.store, "store_passages": len(texts),
                                  "slice": f"every {args.stride}th", "embed": []}
     print(f"{len(chosen)} of {len(texts)} passages (every {args.stride}th)", flush=True)
     if args.full:  # first, so its peak RSS holds no other runtime's model
         result["full"] = full_ingest(args.full, settings)
         print(json.dumps(result["full"]), flush=True)
-    for runtime in args.runtimes.split(","):
-        row = embed_rate(runtime, chosen, args.repeats, queries, reference)
+    for row in embed_rates(args.runtimes.split(","), chosen, args.repeats, queries):
         result["embed"].append(row)  # type: ignore[union-attr]
         print(json.dumps(row), flush=True)
     if args.json:
