@@ -11,6 +11,7 @@
 2. ``--full`` (run first, so its peak RSS holds no other model): ``KnowledgeStore.ingest`` of the whole store into an empty temporary Chroma store
    with that runtime (products and passages, Chroma writes included): seconds, documents/s,
    peak RSS. Needs the Scientific catalog imported (``make data-scientific``).
+3. ``--qa``: the ePQA passage-scoring metrics of ``knowledge.evaluate_qa`` per runtime.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import resource
 import statistics
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 
@@ -76,6 +78,28 @@ def embed_rates(runtimes: list[str], texts: list[str], repeats: int,
     return rows
 
 
+def qa_quality(runtimes: list[str], epqa: Path) -> list[dict[str, object]]:
+    """The repository's ePQA passage-scoring metrics (``knowledge.evaluate_qa``) per runtime:
+    zero-shot cosine and the shipped scorer (its weights were fitted on fp32 vectors)."""
+    from knowledge.embedding import load_embedder
+    from knowledge.evaluate_qa import evaluate
+    from knowledge.qa_data import CachingEmbedder, load_epqa, texts_to_embed
+    from knowledge.qa_scoring import PassageScorer
+
+    questions = load_epqa(epqa, None)
+    rows = []
+    for runtime in runtimes:
+        embedder = CachingEmbedder(load_embedder(runtime=runtime))
+        embedder.warm(texts_to_embed(questions), progress=False)
+        for name, scorer in (("cosine", PassageScorer.plain_cosine(embedder)),
+                             ("shipped scorer", PassageScorer(embedder))):
+            metrics = evaluate(questions, scorer, progress=False)
+            rows.append({"runtime": runtime, "scorer": name,
+                         **{k: round(v, 3) if isinstance(v, float) else v
+                            for k, v in asdict(metrics).items()}})
+    return rows
+
+
 def full_ingest(runtime: str, settings: object) -> dict[str, object]:
     """One whole ingest of the store into an empty temporary Chroma store."""
     from catalog.repository import SqlCatalog
@@ -105,6 +129,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runtimes", default="torch,onnx,onnx-int8",
                         help="the first is the reference of the agreement columns")
     parser.add_argument("--full", default="onnx", help="runtime of the whole ingest ('' skips)")
+    parser.add_argument("--qa", default="onnx,onnx-int8",
+                        help="runtimes scored on ePQA dev (knowledge.evaluate_qa); '' skips")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     settings = Settings(store=args.store)
@@ -120,6 +146,10 @@ def main(argv: list[str] | None = None) -> None:
     for row in embed_rates(args.runtimes.split(","), chosen, args.repeats, queries):
         result["embed"].append(row)  # type: ignore[union-attr]
         print(json.dumps(row), flush=True)
+    if args.qa:
+        result["qa"] = qa_quality(args.qa.split(","), settings.data_dir / "epqa" / "ePQA_dev.csv")
+        for row in result["qa"]:  # type: ignore[union-attr]
+            print(json.dumps(row), flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n")
