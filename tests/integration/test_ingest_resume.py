@@ -98,6 +98,44 @@ def test_a_model_change_cut_short_is_finished_by_the_next_ingest(tmp_path: Path)
     assert _stored_vectors_are(KnowledgeStore.open(HashEmbedder("b"), path=path), rest)
 
 
+class StreamingOnlyCatalog:
+    """A catalog that refuses the whole-catalog reads (``products()``, ``reviews()`` of all)."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+        self.batches = 0
+
+    def iter_products(self):  # type: ignore[no-untyped-def]
+        for product in self._inner.products():  # type: ignore[attr-defined]
+            self.batches += 1
+            yield product
+
+    def products(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("ingest loaded the whole catalog")
+
+    def reviews(self, product_id: str | None = None):  # type: ignore[no-untyped-def]
+        if product_id is None:
+            raise AssertionError("ingest loaded every review")
+        return self._inner.reviews(product_id)  # type: ignore[attr-defined]
+
+    def policy_sections(self):  # type: ignore[no-untyped-def]
+        return self._inner.policy_sections()  # type: ignore[attr-defined]
+
+
+def test_ingest_streams_the_catalog_and_matches_a_whole_catalog_ingest(tmp_path: Path) -> None:
+    whole = KnowledgeStore.open(HashEmbedder("m"), path=tmp_path / "a")
+    whole.ingest(sample_catalog(PRODUCTS), progress=False)
+    streamed = KnowledgeStore.open(HashEmbedder("m"), path=tmp_path / "b")
+    catalog = StreamingOnlyCatalog(sample_catalog(PRODUCTS))
+    report = streamed.ingest(catalog, progress=False)  # type: ignore[arg-type]
+    assert catalog.batches > 0 and report.products.added == len(PRODUCTS)
+    for name in ("products", "passages"):
+        a = getattr(whole, name).get(include=["documents", "metadatas"])
+        b = getattr(streamed, name).get(include=["documents", "metadatas"])
+        assert sorted(zip(a["ids"], a["documents"], strict=True)) == sorted(
+            zip(b["ids"], b["documents"], strict=True))
+
+
 def _ingest_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AISLE_")}
     env.update(PYTHONPATH=str(REPO_ROOT), HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false",
