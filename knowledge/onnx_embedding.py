@@ -33,9 +33,10 @@ from bot.components.minilm_onnx import (
 
 INT8_MODEL_FILE = "model-int8.onnx"
 INT8_RECIPE_FILE = "model-int8.json"
-#: Texts per ONNX run. Batches hold texts of similar token length (sorted), so a larger batch
-#: costs little padding; 32 measured best on 2 cores (docs/benchmarks.md, "Ingest speed").
-BATCH_SIZE = 32
+#: Texts per ONNX run. Small batches measured fastest on the 2-core EPYC here (Scientific
+#: passages, sorted by length; texts/s under the same load, fp32 | int8): 1: 105 | 200,
+#: 2: 127 | 253, 4: 130-148 | 291-319, 8: 105-121 | 265-303, 32: 92-106, 128: 22-28.
+BATCH_SIZE = 4
 
 
 def available_cores() -> int:
