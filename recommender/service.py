@@ -47,6 +47,11 @@ POOL = 100
 """Candidates asked of the ANN index above ``exact_max`` items (at least 5 × k). The other
 signals add at most 0.15 to a cosine, so an item outside the pool wins only when its cosine is
 within that of the pool's last; scripts/bench_recommender_scale.py measures the agreement."""
+FILTERED_POOL = 300
+"""With filters, the unfiltered ANN's first ``FILTERED_POOL`` are checked first: at 100k items
+Chroma's ``where`` costs 70-230 ms a query (it lists the matching ids from its metadata first),
+an unfiltered query of this size about 2 ms. Only when fewer than k of them pass is ``where``
+asked (a selective filter)."""
 POPULARITY_WALK = 2_000
 """Cold start above ``exact_max``: products checked in popularity order before the filters are
 asked of Chroma's metadata index instead (a filter that rejects the popular items is selective)."""
@@ -212,8 +217,7 @@ class Recommender:
             return verdicts[pid]
 
         if shopper is not None:
-            tower = dict(self.index.nearest(shopper, max(POOL, 5 * k),
-                                            self.check.where(filters)))
+            tower = self._candidates(shopper, k, filters, allowed)
         else:
             tower = {pid: 0.0 for pid in self._most_popular(k, filters, allowed)}
         for pid in (*linked, *seen):
@@ -236,6 +240,17 @@ class Recommender:
                                         build_reason(product, signals, filters, self.products),
                                         signals))
         return found
+
+    def _candidates(self, shopper: np.ndarray, k: int, filters: ProductFilters,
+                    allowed: Callable[[str], bool]) -> dict[str, float]:
+        """``{id: cosine}`` of the ANN's candidates for ``shopper`` under ``filters``."""
+        where = self.check.where(filters)
+        if where is None:
+            return dict(self.index.nearest(shopper, max(POOL, 5 * k)))
+        found = self.index.nearest(shopper, max(FILTERED_POOL, 5 * k))
+        if sum(1 for pid, _ in found if allowed(pid)) >= k:
+            return dict(found)
+        return dict(self.index.nearest(shopper, max(POOL, 5 * k), where))
 
     def _most_popular(self, k: int, filters: ProductFilters,
                       allowed: Callable[[str], bool]) -> list[str]:

@@ -115,6 +115,7 @@ def test_filters_are_checked_on_the_candidates_only(client, embedder, monkeypatc
     index.sync(catalog)
     assert not index.exact
     monkeypatch.setattr(service, "POOL", 10)
+    monkeypatch.setattr(service, "FILTERED_POOL", 20)
     recommender = Recommender(index, {p.id: p for p in catalog}, {})
     checked: list[str] = []
     real = FilterCheck.matches
@@ -127,7 +128,18 @@ def test_filters_are_checked_on_the_candidates_only(client, embedder, monkeypatc
     found = recommender.recommend(ShopperContext(history=("H1-0",)), k=2,
                                   filters=ProductFilters(gender="men", size="M"))
     assert len(found) == 2 and all(r.product.gender == "men" for r in found)
-    assert 0 < len(checked) <= 10 + 1
+    assert 0 < len(checked) <= 20  # the unfiltered ANN's first 20, no where needed
+    asked: list[object] = []
+    nearest = index.nearest
+    monkeypatch.setattr(index, "nearest", lambda v, n, where=None: asked.append(where)
+                        or nearest(v, n, where))
+    checked.clear()
+    bottles = recommender.recommend(ShopperContext(history=("H1-0",)), k=3,
+                                    filters=ProductFilters(price_max=10.0))
+    # Hoodies fill the first 20: none passes, so Chroma's where is asked for the $7 bottles.
+    assert [r.product.name.startswith("Affirm Water Bottle") for r in bottles] == [True] * 3
+    assert asked == [None, recommender.check.where(ProductFilters(price_max=10.0))]
+    assert len(checked) <= 20 + 5 * 3  # and the where query's max(POOL, 5 k)
     checked.clear()
     recommender.recommend(ShopperContext(), k=2, filters=ProductFilters(gender="men"))
     # Cold start walks popularity order (40 bottles, 40 yoga straps, then the men's tees) and
