@@ -263,7 +263,22 @@ def bench_recommend(products: list[Any], holder: list[np.ndarray], embedder: Any
         want = [r.product.id for r in exact.recommend(context, 5, filters)]
         exact_timings.append(time.perf_counter() - started)
         agreement.append(len(set(want) & set(got)) / max(1, len(want)))
+    # The ANN against exact search for the shopper tower's own vectors (not shopper-like means).
+    recall: dict[str, list[float]] = {"10": [], "100": [], "10 within 0.01": []}
+    for context, _ in cases:
+        shopper = exact.shopper_vector(context)
+        scores = exact_index.matrix @ shopper
+        order = np.argsort(-scores)[:100]
+        got = index.nearest(shopper, 100)
+        got_ids = [pid for pid, _ in got]
+        for k in (10, 100):
+            truth = {exact_index.ids[i] for i in order[:k]}
+            recall[str(k)].append(len(truth & set(got_ids[:k])) / k)
+        # near ties count: a returned item as close as the exact 10th, less 0.01
+        floor = float(scores[order[9]]) - 0.01
+        recall["10 within 0.01"].append(sum(1 for _, c in got[:10] if c >= floor) / 10)
     return {
+        "shopper_vector_recall": {k: round(float(np.mean(v)), 4) for k, v in recall.items()},
         "items": len(products), "contexts": len(cases),
         "baseline_bare_query_pool_ms": _ms(baseline),
         "recommend_ms": _ms(timings), "recommend_filtered_ms": _ms(filtered),
