@@ -34,6 +34,15 @@ __all__ = ["CollectionReport", "sync_collection"]  # re-exported: recommender.in
 
 PRODUCTS = "products"
 PASSAGES = "passages"
+HNSW: dict[str, dict[str, Any]] = {
+    # M = 32 / ef_construction = 200 / ef_search = 256 for both: at 100k vectors Chroma's default
+    # graph (M = 16, ef_construction = 100) had recall@10 0.43-0.53 (ef_search 100-200) and 0.73
+    # under a 0.5 % where filter, against 0.91 and 1.00 with these; inserting costs about twice
+    # as much (docs/benchmarks.md, "Recommendations at scale"). Passages are searched only under
+    # a selective where (policy pages), the case the small graph served worst.
+    PRODUCTS: {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 256},
+    PASSAGES: {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 256},
+}
 
 
 class KnowledgeStoreError(Exception):
@@ -185,7 +194,8 @@ class KnowledgeStore:
         return self._client
 
     def _collection(self, name: str) -> Any:
-        return open_collection(self._client, name, self.embedder, reembed=self._reembed)
+        return open_collection(self._client, name, self.embedder, HNSW[name],
+                               reembed=self._reembed)
 
     def ingest(self, catalog: CatalogReader, progress: bool = True, *,
                chunk: int = CHUNK) -> IngestReport:

@@ -92,7 +92,7 @@ ITEM_HNSW: dict[str, Any] = {
     "space": "cosine",  # the towers emit unit vectors; the service reads 1 - distance as cosine
     "max_neighbors": 32,  # M: 16 (Chroma's default) lost recall on clustered catalog vectors
     "ef_construction": 200,
-    "ef_search": 128,  # >= the candidate pool the service asks for (POOL in recommender.service)
+    "ef_search": 256,  # >= the candidate pool the service asks for (POOL in recommender.service)
 }
 
 

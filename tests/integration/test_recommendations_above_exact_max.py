@@ -156,3 +156,17 @@ def test_an_index_built_earlier_keeps_its_graph_but_takes_the_new_ef_search(
     hnsw = ItemIndex(client, embedder).collection.configuration_json["hnsw"]
     assert hnsw["ef_search"] == ITEM_HNSW["ef_search"]
     assert hnsw["max_neighbors"] == 16  # fixed when the graph was built
+
+
+def test_search_and_passage_collections_are_built_with_the_chosen_hnsw_settings(
+        client) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.store import HNSW, PASSAGES, PRODUCTS, KnowledgeStore
+
+    class Tiny:
+        model_name, dim = "tiny", 4
+
+    store = KnowledgeStore(client, Tiny())  # type: ignore[arg-type]
+    for name, collection in ((PRODUCTS, store.products), (PASSAGES, store.passages)):
+        hnsw = collection.configuration_json["hnsw"]
+        assert {key: hnsw[key] for key in HNSW[name]} == HNSW[name]
+        assert hnsw["max_neighbors"] == 32
