@@ -10,19 +10,22 @@ and the CPU time the Rasa and action servers spent on it (psutil, with their chi
 compares the first ten turns of each conversation with its last ten.
 
 psutil counts CPU time in ticks of 10 ms, so a turn's CPU reads as 30, 40 or 50 ms: the means
-over each window are reported beside the medians. ``--baseline`` first runs the same
-conversations on a server started with ``AISLE_RASA_STATE_CACHE_ENTRIES=0`` (Rasa's own replay
-of the history on every call, no cache: ``bot/server.py``), so both come from one run.
+over each window are reported beside the medians. ``--baseline`` runs a second embedded
+profile beside the first, started with ``AISLE_RASA_STATE_CACHE_ENTRIES=0`` (Rasa's own replay
+of the history on every call, no cache: ``bot/server.py``), and plays every turn on both, one
+after the other, so that the shared machine's changing load falls on both alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,26 +60,38 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def play(client: httpx.Client, url: str, pids: dict[str, int], turns: int,
-         kind_index: int) -> tuple[list[TurnCost], list[str]]:
-    shopper = Shopper(f"long-{uuid.uuid4().hex[:10]}", *SHOPPER_KINDS[kind_index])
-    costs: list[TurnCost] = []
+def take_turn(client: httpx.Client, url: str, pids: dict[str, int], shopper: Shopper,
+              index: int) -> tuple[TurnCost, str | None]:
+    """Turn ``index`` of ``shopper``'s conversation: its cost, and what was wrong with it."""
+    kind = TURN_PLAN[index % len(TURN_PLAN)]
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    started = time.perf_counter()
+    response = client.post(f"{url}/webhooks/rest/webhook",
+                           json={"sender": shopper.sender,
+                                 "message": turn_text(shopper, kind, index)})
+    seconds = time.perf_counter() - started
+    problem = (f"HTTP {response.status_code}" if response.status_code != 200
+               else check_reply(shopper, kind, response.json()))
+    after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    cost = TurnCost(index + 1, seconds, 1000 * (after["rasa"] - before["rasa"]),
+                    1000 * (after["actions"] - before["actions"]))
+    return cost, (f"turn {index + 1} ({kind}): {problem}" if problem else None)
+
+
+def play(client: httpx.Client, servers: list[tuple[str, dict[str, int]]], turns: int,
+         kind_index: int) -> tuple[list[list[TurnCost]], list[str]]:
+    """One conversation on each server, turn by turn in step (turn 1 on each, then turn 2...),
+    so that the machine's changing load falls on both alike."""
+    shoppers = [Shopper(f"long-{uuid.uuid4().hex[:10]}", *SHOPPER_KINDS[kind_index])
+                for _ in servers]
+    costs: list[list[TurnCost]] = [[] for _ in servers]
     problems: list[str] = []
     for index in range(turns):
-        kind = TURN_PLAN[index % len(TURN_PLAN)]
-        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        started = time.perf_counter()
-        response = client.post(f"{url}/webhooks/rest/webhook",
-                               json={"sender": shopper.sender,
-                                     "message": turn_text(shopper, kind, index)})
-        seconds = time.perf_counter() - started
-        problem = (f"HTTP {response.status_code}" if response.status_code != 200
-                   else check_reply(shopper, kind, response.json()))
-        if problem:
-            problems.append(f"turn {index + 1} ({kind}): {problem}")
-        after = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        costs.append(TurnCost(index + 1, seconds, 1000 * (after["rasa"] - before["rasa"]),
-                              1000 * (after["actions"] - before["actions"])))
+        for number, ((url, pids), shopper) in enumerate(zip(servers, shoppers, strict=True)):
+            cost, problem = take_turn(client, url, pids, shopper, index)
+            costs[number].append(cost)
+            if problem:
+                problems.append(problem)
     return costs, problems
 
 
@@ -120,9 +135,9 @@ def section(costs: list[list[TurnCost]], problems: list[str], turns: int,
     if baseline is not None:
         table = [*rows(baseline, "without the prior-states cache: "),
                  *rows(costs, "with it: ")]
-        command += (" (first on a server started with `AISLE_RASA_STATE_CACHE_ENTRIES=0`, "
-                    "Rasa replaying the whole history on every call, then on a fresh one with "
-                    "the cache)")
+        command += (" (two embedded profiles side by side, one started with "
+                    "`AISLE_RASA_STATE_CACHE_ENTRIES=0`: Rasa replaying the whole history on "
+                    "every call; each turn is played on both, one after the other)")
     return "\n".join([
         START,
         "## A long conversation: turn 50 against turn 1",
@@ -165,36 +180,42 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure(turns: int = 60, conversations: int = 3,
             baseline: bool = False) -> tuple[str, list[str]]:
-    """Run the measurement on a fresh embedded profile (first one without the prior-states
-    cache when ``baseline``): the marked section, and the replies that failed the load
-    test's checks."""
-    before = None
-    problems: list[str] = []
-    if baseline:
-        before, problems = play_all(turns, conversations, {"AISLE_RASA_STATE_CACHE_ENTRIES": "0"})
-    costs, found = play_all(turns, conversations, {})
-    problems += found
+    """Run the measurement on a fresh embedded profile: the marked section, and the replies
+    that failed the load test's checks. With ``baseline`` a second embedded profile runs beside
+    it with ``AISLE_RASA_STATE_CACHE_ENTRIES=0`` (Rasa's own replay, no cache), and every turn
+    is played on both, one after the other."""
+    with (tempfile.TemporaryDirectory(prefix="aisle-long-") as tmp,
+          contextlib.ExitStack() as stack,
+          httpx.Client(timeout=120) as client):
+        servers = []
+        for name in ("b", "c"):
+            (Path(tmp) / name).mkdir()
+        if baseline:
+            with environment({"AISLE_RASA_STATE_CACHE_ENTRIES": "0"}):
+                running = stack.enter_context(running_profile("embedded", Path(tmp) / "b"))
+            servers.append((running.url, running.pids))
+        running = stack.enter_context(running_profile("embedded", Path(tmp) / "c"))
+        servers.append((running.url, running.pids))
+        results = [play(client, servers, turns, i) for i in range(conversations)]
+    problems = [p for _, found in results for p in found]
+    costs = [runs[-1] for runs, _ in results]
+    before = [runs[0] for runs, _ in results] if baseline else None
     return section(costs, problems, turns, conversations, before), problems
 
 
-def play_all(turns: int, conversations: int,
-             env: dict[str, str]) -> tuple[list[list[TurnCost]], list[str]]:
-    """The conversations on a fresh embedded profile started with ``env`` added."""
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)  # the servers inherit this process's environment
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """This process's environment with ``values`` (the servers started inherit it)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
-        with (tempfile.TemporaryDirectory(prefix="aisle-long-") as tmp,
-              running_profile("embedded", Path(tmp)) as running,
-              httpx.Client(timeout=120) as client):
-            results = [play(client, running.url, running.pids, turns, i)
-                       for i in range(conversations)]
+        yield
     finally:
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-    return [c for c, _ in results], [p for _, found in results for p in found]
 
 
 if __name__ == "__main__":
