@@ -1,5 +1,8 @@
 """The recommender's item index: item-tower vectors in a Chroma collection beside search's.
 
+Up to ``exact_max`` items they are also held in memory and ranked exactly; above it only
+Chroma's HNSW index is asked (:class:`ItemIndex`).
+
 The collection ``recommender_items`` holds one vector per product from the trained item tower,
 with the same filterable metadata as the ``products`` collection (so the same ``where`` clauses
 work), and records which model built it; syncing embeds only products whose text changed, so a
@@ -87,8 +90,8 @@ EXACT_MAX = 20_000
 """Default size up to which the index ranks exactly from memory (``AISLE_RECOMMENDER_EXACT_MAX``)."""
 
 ITEM_HNSW: dict[str, Any] = {
-    # Why these values: docs/recommender.md, "The item index at scale" (recall@10 against exact
-    # search at 100k vectors for three settings, measured by scripts/bench_recommender_scale.py).
+    # Why these values: docs/benchmarks.md, "Recommendations at scale" (recall@10 against exact
+    # search at 100k vectors for two graphs at several ef_search, scripts/bench_recommender_scale).
     "space": "cosine",  # the towers emit unit vectors; the service reads 1 - distance as cosine
     "max_neighbors": 32,  # M: 16 (Chroma's default) lost recall on clustered catalog vectors
     "ef_construction": 200,
