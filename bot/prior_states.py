@@ -23,6 +23,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from operator import is_
 from typing import Any
 
 from rasa.shared.core.constants import PREVIOUS_ACTION
@@ -127,17 +128,17 @@ def copy_states(states: Sequence[State]) -> list[State]:
     Rasa hands one sub-state to several states (the last ML action, a substituted user input);
     the copy keeps that sharing within the list, so a caller's change acts as it would on Rasa's.
     """
-    copies: dict[int, dict[str, Any]] = {}
-
-    def sub(value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        copied = copies.get(id(value))
-        if copied is None:
-            copied = copies[id(value)] = dict(value)
-        return copied
-
-    return [{name: sub(value) for name, value in state.items()} for state in states]
+    copies: dict[int, Any] = {}
+    out: list[State] = []
+    for state in states:
+        copied_state = {}
+        for name, value in state.items():
+            copied = copies.get(id(value))
+            if copied is None:
+                copied = copies[id(value)] = value.copy() if type(value) is dict else value
+            copied_state[name] = copied
+        out.append(copied_state)
+    return out
 
 
 def _rule_only_key(rule_only_data: dict[str, Any] | None) -> Hashable:
@@ -209,9 +210,18 @@ class PriorStatesCache:
 
     @staticmethod
     def _matching_prefix(cached: list[Event], applied: list[Event]) -> int:
+        """How many leading events of ``cached`` and ``applied`` are the same.
+
+        An event equal but not identical (the tracker reloaded from the store) takes the place
+        of the cached one, so the next call about the same tracker compares identities only.
+        """
+        if all(map(is_, cached, applied)):
+            return min(len(cached), len(applied))
         for index, (old, new) in enumerate(zip(cached, applied, strict=False)):
-            if not same_event(old, new):
-                return index
+            if old is not new:
+                if not same_event(old, new):
+                    return index
+                cached[index] = new
         return min(len(cached), len(applied))
 
     def _replay(self, domain: Domain, tracker: DialogueStateTracker, applied: list[Event],
