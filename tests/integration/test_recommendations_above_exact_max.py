@@ -170,3 +170,18 @@ def test_search_and_passage_collections_are_built_with_the_chosen_hnsw_settings(
         hnsw = collection.configuration_json["hnsw"]
         assert {key: hnsw[key] for key in HNSW[name]} == HNSW[name]
         assert hnsw["max_neighbors"] == 32
+
+
+def test_the_factory_takes_the_threshold_from_the_settings(client) -> None:  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    from aisle.settings import Settings
+    from recommender.factory import build_recommender
+    from tests.fakes import InMemoryCatalog
+
+    settings = Settings(recommender_exact_max=3)
+    built = build_recommender(settings, InMemoryCatalog(PRODUCTS), client)
+    assert not built.index.exact and len(built.index) == len(PRODUCTS)
+    assert built.recommend(ShopperContext(history=("H1",)), k=1)[0].product.id == "H2"
+    with pytest.raises(ValidationError, match="recommender_exact_max"):
+        Settings(recommender_exact_max=-1)
