@@ -139,6 +139,9 @@ def _phases() -> dict[str, Any]:
     asyncio.run(finder.ActionAskProductFinderFormProductType().run(dispatcher, tracker, {}))
     row.update(finder_s=time.perf_counter() - asked, rss_after_finder_mb=rss(),
                finder_text=dispatcher.messages[0].get("text", ""))
+    row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if os.environ.get("BENCH_SKIP_RECOMMENDER"):
+        return row
     catalog = knowledge.catalog
     read = time.perf_counter()
     products = catalog.products()
@@ -154,10 +157,12 @@ def _phases() -> dict[str, Any]:
     return row
 
 
-def phases_once(code: Path, store: str, state_dir: Path) -> dict[str, Any]:
+def phases_once(code: Path, store: str, state_dir: Path,
+                skip_recommender: bool = False) -> dict[str, Any]:
     """One ``--phases`` measurement in a fresh process running ``code``."""
     env = {**os.environ, "PYTHONPATH": str(code), "AISLE_STORE": store,
-           "AISLE_STATE_DIR": str(state_dir), "HF_HUB_OFFLINE": "1"}
+           "AISLE_STATE_DIR": str(state_dir), "HF_HUB_OFFLINE": "1",
+           "BENCH_SKIP_RECOMMENDER": "1" if skip_recommender else ""}
     done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child"], cwd=code,
                           env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -175,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--phases", action="store_true",
                         help="time the start's parts in process instead of the whole server")
+    parser.add_argument("--skip-recommender", action="store_true",
+                        help="with --phases: leave out the recommender's catalog reads")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -186,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for number in range(args.repeats):
         if args.phases:
-            rows.append(phases_once(args.code.resolve(), args.store, args.state_dir.resolve()))
+            rows.append(phases_once(args.code.resolve(), args.store, args.state_dir.resolve(),
+                                    args.skip_recommender))
         else:
             rows.append(start_once(args.code.resolve(), args.store, args.state_dir.resolve(),
                                    log))
