@@ -109,3 +109,17 @@ def test_store_names_int8_vectors_apart_and_onnx_like_torch() -> None:
 def test_a_missing_export_is_named_with_the_command_that_makes_it(tmp_path: Path) -> None:
     with pytest.raises(ModelNotAvailable, match=r"lacks model\.onnx.*make ingest"):
         load_embedder(runtime="onnx", onnx_dir=tmp_path / "nowhere")
+
+
+def test_an_unknown_embedder_setting_and_a_chunk_below_one_are_refused(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from pydantic import ValidationError
+
+    from knowledge.ingest import main
+
+    with pytest.raises(ValidationError, match="'onnx', 'onnx-int8' or 'torch'"):
+        Settings(embedder="tf")
+    with pytest.raises(SystemExit) as stopped:
+        main(["--chunk", "0"])
+    assert stopped.value.code == 2
+    assert "--chunk must be at least 1, not 0" in capsys.readouterr().err
