@@ -35,13 +35,15 @@ __all__ = ["CollectionReport", "sync_collection"]  # re-exported: recommender.in
 PRODUCTS = "products"
 PASSAGES = "passages"
 HNSW: dict[str, dict[str, Any]] = {
-    # M = 32 / ef_construction = 200 / ef_search = 256 for both: at 100k vectors Chroma's default
-    # graph (M = 16, ef_construction = 100) had recall@10 0.43-0.53 (ef_search 100-200) and 0.73
-    # under a 0.5 % where filter, against 0.91 and 1.00 with these; inserting costs about twice
-    # as much (docs/benchmarks.md, "Recommendations at scale"). Passages are searched only under
-    # a selective where (policy pages), the case the small graph served worst.
+    # Products (search's dense side, asked unfiltered or under broad filters): at 100k vectors
+    # Chroma's default graph (M = 16, ef_construction = 100) had recall@10 0.43-0.53 at
+    # ef_search 100-200, M = 32 / 200 had 0.91 at ef_search 256, for about 1 ms more a query
+    # and twice the insert time (docs/benchmarks.md, "Recommendations at scale").
     PRODUCTS: {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 256},
-    PASSAGES: {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 256},
+    # Passages (about 3.4 per product) are searched by vector only under where source=policy, a
+    # tiny share, where the graph hardly matters (even an M = 4 graph found 0.93 of the exact 10
+    # at 0.1 %): Chroma's default graph, stated here, keeps their insert at half the cost.
+    PASSAGES: {"space": "cosine", "max_neighbors": 16, "ef_construction": 100, "ef_search": 100},
 }
 
 

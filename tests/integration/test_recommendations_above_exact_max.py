@@ -169,7 +169,7 @@ def test_search_and_passage_collections_are_built_with_the_chosen_hnsw_settings(
     for name, collection in ((PRODUCTS, store.products), (PASSAGES, store.passages)):
         hnsw = collection.configuration_json["hnsw"]
         assert {key: hnsw[key] for key in HNSW[name]} == HNSW[name]
-        assert hnsw["max_neighbors"] == 32
+    assert store.products.configuration_json["hnsw"]["max_neighbors"] == 32
 
 
 def test_the_factory_takes_the_threshold_from_the_settings(client) -> None:  # type: ignore[no-untyped-def]
