@@ -57,6 +57,8 @@ class IndexedCatalog(Protocol):
 
     def iter_products(self) -> Iterable[Product]: ...
 
+    def catalog_vocabulary(self) -> CatalogVocabulary: ...
+
     def products_by_ids(self, ids: list[str]) -> list[Product]: ...
 
 
@@ -302,13 +304,13 @@ class ProductSearch:
         index = catalog.search_index() if isinstance(catalog, IndexedCatalog) else None
         if index is None:
             products = catalog.products()
-            index, everything = in_memory_index(products), iter(products)
-        else:
-            everything = iter(catalog.iter_products())  # type: ignore[attr-defined]
+            index, self.vocabulary = in_memory_index(products), CatalogVocabulary.from_products(
+                products)
+        else:  # stored by the import: distinct values, not every product
+            self.vocabulary = catalog.catalog_vocabulary()  # type: ignore[attr-defined]
         self.index = index
         facts = index.facts()
         self.check = FilterCheck.from_facts(facts.types, facts.capable)
-        self.vocabulary = CatalogVocabulary.from_products(everything)
         self.__dict__.pop("products", None)
 
     @cached_property
