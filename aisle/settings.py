@@ -106,6 +106,13 @@ class Settings(BaseSettings):
                     "above it, candidates come from Chroma's HNSW index and no item vectors are "
                     "held in memory (docs/recommender.md).",
     )
+    torch_threads: int = Field(
+        default=1, ge=1,
+        description="Threads torch uses in a serving process (the recommender's shopper tower). "
+                    "One per worker: under load, two threads per process on two cores made a "
+                    "recommend() 177 ms instead of 24 (docs/benchmarks.md, Recommendations at "
+                    "scale); scale with more workers, not threads.",
+    )
     rasa_token: str | None = Field(default=None, description="Token for Rasa's HTTP API.")
     rasa_host: str = Field(default="127.0.0.1", description="Interface the Rasa server binds.")
     rasa_port: int = Field(default=5005)

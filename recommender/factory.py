@@ -40,8 +40,11 @@ def build_recommender(settings: Any, catalog: CatalogReader, chroma_client: Any,
     ``settings`` is an :class:`aisle.settings.Settings`; ``chroma_client`` the knowledge store's
     client, so recommendations and search share one Chroma store.
     """
+    import torch
+
     from recommender.io import load_model
 
+    torch.set_num_threads(settings.torch_threads)
     loaded = load_model(settings.recommender_model)
     embedder = ItemTowerEmbedder(loaded, weights_fingerprint(settings.recommender_model))
     index = ItemIndex(chroma_client, embedder, exact_max=settings.recommender_exact_max)

@@ -185,3 +185,22 @@ def test_the_factory_takes_the_threshold_from_the_settings(client) -> None:  # t
     assert built.recommend(ShopperContext(history=("H1",)), k=1)[0].product.id == "H2"
     with pytest.raises(ValidationError, match="recommender_exact_max"):
         Settings(recommender_exact_max=-1)
+
+
+def test_the_factory_sets_torch_threads_from_the_settings(client) -> None:  # type: ignore[no-untyped-def]
+    import torch
+    from pydantic import ValidationError
+
+    from aisle.settings import Settings
+    from recommender.factory import build_recommender
+    from tests.fakes import InMemoryCatalog
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        build_recommender(Settings(torch_threads=1), InMemoryCatalog(PRODUCTS), client)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(ValidationError, match="torch_threads"):
+        Settings(torch_threads=0)
