@@ -37,6 +37,10 @@ MISSING_DATA = {"price_min": "prices", "price_max": "prices", "color": "colours"
 KEYWORD_ONLY_NOTICE = ("(Our smart search is briefly unavailable, so I matched your words only: "
                        "these results may be less relevant.)")
 YES_NO = [{"title": "Yes, show them", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+#: Constraints a catalog without the attribute still meets through the shopper's words in the
+#: ranking query ("pla filament": the material is in the product names), so the reply does not
+#: call them missing (issue 14: Amazon Scientific lists no materials, its names do).
+MATCHED_BY_WORDS = frozenset({"material"})
 BROAD_REQUEST_TEXT = "Happy to help you find something! Two quick questions first."
 DECLINE_TEXT = ("All right, I'll keep your filters as they are. Is there something else I can "
                 "look for, or shall I change another detail?")
@@ -82,7 +86,8 @@ def _result_text(result: SearchResult, filters: ProductFilters) -> tuple[str, st
     if result.hits:
         count = len(result.hits)
         text = f"Here {'is 1 match' if count == 1 else f'are {count} matches'} for {wanted}:"
-        missing = sorted({MISSING_DATA.get(slot, slot) for slot in unsupported})
+        missing = sorted({MISSING_DATA.get(slot, slot) for slot in unsupported
+                          if slot not in MATCHED_BY_WORDS})
         if missing:
             text += (f" (This catalog has no {' or '.join(missing)}, so I could not filter "
                      "on them.)")

@@ -213,6 +213,26 @@ def test_filters_the_catalog_cannot_apply_are_named_not_failed(fake: FakeService
         "Here is 1 match for products: (This catalog has no prices, so I could not filter on them.)")
 
 
+def test_a_material_the_catalog_lists_no_attribute_for_is_matched_by_words_not_called_missing(
+        fake: FakeServices) -> None:
+    fake.search.hits = [JACKET]
+    original = fake.search.search
+
+    def without_prices_or_materials(query: str, filters: ProductFilters, k: int) -> SearchResult:
+        result = original(query, filters, k)
+        result.unsupported_filters = ["material", "price_max"]
+        return result
+
+    fake.search.search = without_prices_or_materials
+    dispatcher, _ = run(ActionSearchProducts(), tracker(
+        "pla filament under 20 dollars", "search_products",
+        {"price_max": 20.0, "material": "pla"},
+        [{"entity": "price_max", "value": 20.0}, {"entity": "material", "value": "pla"}]))
+    text = dispatcher.messages[0]["text"]
+    assert "(This catalog has no prices, so I could not filter on them.)" in text
+    assert "material" not in text
+
+
 def _ranked(text: str, ranking: list[tuple[str, float]], previous: str | None = None,
             slots: dict | None = None):  # type: ignore[no-untyped-def]
     message = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.4},
