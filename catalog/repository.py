@@ -113,6 +113,12 @@ def _name_codes(name: str) -> frozenset[str]:
     return frozenset(model_codes(name))
 
 
+def names_a_code_of(text: str, name: str) -> bool:
+    """Whether ``text`` gives a model code of the product ``name`` ("the PH-80" names the
+    "HM Digital PH-80 pH HydroTester")."""
+    return any(_code_matches(code, _name_codes(name)) for code in model_codes(text))
+
+
 def _code_matches(code: str, name_codes: frozenset[str]) -> bool:
     """A code the shopper gives matches the same code, or one it starts that is at most two
     characters longer ("PH600" is the "PH600AQ"; "DW806" is not the "DW8062B5")."""

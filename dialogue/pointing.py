@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from catalog.domain import Product
+from catalog.repository import names_a_code_of
 from dialogue.references import ordinal_index, resolve_product, resolve_products
 from dialogue.turn import Turn
 
@@ -37,10 +38,19 @@ def _named_in_text(turn: Turn, catalog: FindsProducts) -> list[str]:
     return [p.id for p in catalog.find_products_in_text(turn.message_text())]
 
 
+def _named_by_code(turn: Turn, catalog: FindsProducts) -> list[str]:
+    """Ids of the products a model code in the message names ("what's included with the HM
+    Digital PH-80?"): a code names its product outright, whatever span the NLU tagged."""
+    text = turn.message_text()
+    return [p.id for p in catalog.find_products_in_text(text) if names_a_code_of(text, p.name)]
+
+
 def pointed_product(turn: Turn, catalog: FindsProducts) -> str | None:
     """The product the last message is about."""
     name = turn.entity_values().get("product")
     named = product_ids_named(catalog, name) if name else _named_in_text(turn, catalog)
+    if name:
+        named = _named_by_code(turn, catalog) or named
     return resolve_product(turn.message_text(), turn.slot("shown_products") or [],
                            turn.slot("focus_product"), named)
 

@@ -16,3 +16,30 @@ def test_a_code_matches_itself_or_a_close_longer_one() -> None:
     assert _code_matches("n95", frozenset({"n95"}))
     assert not _code_matches("dw806", frozenset({"dw8062b5"}))  # three more characters
     assert not _code_matches("n95", frozenset({"n95x"}))        # short codes match exactly
+
+
+def test_a_model_code_in_the_message_beats_a_wrongly_tagged_name() -> None:
+    from catalog.domain import Product
+    from dialogue.pointing import pointed_product
+    from dialogue.turn import Turn
+
+    tester = Product(id="B1", name="HM Digital PH-80 pH HydroTester, 0-14 pH Range",
+                     description="", category="Testers")
+    other = Product(id="B2", name="HM Digital TDS-3 Handheld TDS Meter", description="",
+                    category="Testers")
+
+    class Catalog:
+        def find_products_by_name(self, name: str) -> list[Product]:
+            return [other] if name.lower() == "hm" else []
+
+        def find_products_in_text(self, text: str) -> list[Product]:
+            return [tester, other]
+
+    # the NLU tagged "HM" as the product and "Digital PH-80" as a brand
+    turn = Turn("s", text="what's included with the HM Digital PH-80?",
+                intent="ask_product_question",
+                entities=(("product", "HM"), ("brand", "Digital PH-80")))
+    assert pointed_product(turn, Catalog()) == "B1"
+    no_code = Turn("s", text="what's included with the HM meter?",
+                   intent="ask_product_question", entities=(("product", "HM"),))
+    assert pointed_product(no_code, Catalog()) == "B2"
