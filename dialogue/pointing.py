@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from catalog.domain import Product
@@ -58,8 +59,11 @@ def pointed_product(turn: Turn, catalog: FindsProducts) -> str | None:
 def pointed_products(turn: Turn, catalog: FindsProducts) -> list[str]:
     """The products the last message points at ("the first two", "A vs B")."""
     named = [str(value) for name, value in turn.entities if name == "product" and value]
-    if not named:
-        in_text = _named_in_text(turn, catalog)
+    if not any(product_ids_named(catalog, name) for name in named):
+        # no name tagged, or none that names a product ("hoodie" tagged and mapped to a type)
+        named = []
+        in_text = _named_in_text(replace(turn, entities=tuple(
+            (name, value) for name, value in turn.entities if name != "product")), catalog)
         if len(in_text) >= 2:
             return in_text[:2]
     return resolve_products(turn.message_text(), turn.slot("shown_products") or [],

@@ -43,3 +43,24 @@ def test_a_model_code_in_the_message_beats_a_wrongly_tagged_name() -> None:
     no_code = Turn("s", text="what's included with the HM meter?",
                    intent="ask_product_question", entities=(("product", "HM"),))
     assert pointed_product(no_code, Catalog()) == "B2"
+
+
+def test_two_names_in_the_text_are_compared_when_the_tagged_name_names_no_product() -> None:
+    from catalog.domain import Product
+    from dialogue.pointing import pointed_products
+    from dialogue.turn import Turn
+
+    chaz = Product(id="MH01", name="Chaz Kangeroo Hoodie", description="", category="Hoodies")
+    mach = Product(id="MH07", name="Mach Street Sweatshirt", description="", category="Hoodies")
+
+    class Catalog:
+        def find_products_by_name(self, name: str) -> list[Product]:
+            return []  # "hoodies & sweatshirts" is a kind of product, no product's name
+
+        def find_products_in_text(self, text: str) -> list[Product]:
+            return [chaz, mach]
+
+    turn = Turn("s", text="difference between the chaz kangeroo hoodie and the mach street "
+                "sweatshirt", intent="compare_products",
+                entities=(("product", "hoodies & sweatshirts"),))
+    assert pointed_products(turn, Catalog()) == ["MH01", "MH07"]
