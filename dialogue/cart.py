@@ -29,8 +29,11 @@ WHICH_PRODUCT = ("Which product would you like to add? Tell me its name, or sear
 
 
 def parse_quantity(value: Any) -> int | None:
-    """``"2"``, ``2.0``, ``"two"`` -> 2; anything else -> ``None``."""
-    text = str(value or "").strip().lower()
+    """``"2"``, ``2.0``, ``"two"`` -> 2; a tagged span that runs on past the number ("120
+    gobi": the tagger took the product's first word too) -> its first word's number; anything
+    else -> ``None``."""
+    words = str(value or "").strip().lower().split()
+    text = words[0] if words else ""
     if text in _WORD_NUMBERS:
         return _WORD_NUMBERS[text]
     try:
