@@ -38,6 +38,18 @@ _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 #: A word of a message as the gazetteer reads it: "3M", "WD-40", "o-rings", "bag,".
 _TOKEN = re.compile(r"\w(?:[\w'’+-]*\w)?")
 _NOT_PLURAL = ("ss", "us", "is")
+#: Words that end or start a noun phrase rather than extend it ("flap discs for my grinder").
+FUNCTION_WORDS = frozenset([
+    "a", "an", "the", "this", "that", "these", "those", "my", "your", "our", "his", "her",
+    "their", "its", "any", "some", "no", "every", "each", "all", "for", "with", "without", "in",
+    "on", "at", "to", "of", "from", "by", "as", "like", "than", "about", "into", "onto", "over",
+    "under", "near", "and", "or", "but", "nor", "so", "if", "then", "please", "too", "also",
+    "only", "just", "very", "really", "more", "most", "less", "least", "other", "another",
+    "same", "such", "what", "which", "who", "whose", "where", "when", "why", "how", "is", "are",
+    "was", "were", "be", "been", "am", "do", "does", "did", "can", "could", "will", "would",
+    "should", "may", "might", "must", "have", "has", "had", "i", "you", "he", "she", "it", "we",
+    "they", "me", "him", "us", "them", "one", "ones"
+])
 
 
 class GazetteerError(ValueError):
@@ -195,7 +207,25 @@ class GazetteerMatcher:
                     kind, value, exact = hit
                     found.append(Span(kind, start, end, value, exact))
                     busy.append((start, end))
-        return sorted(found, key=lambda span: span.start)
+        return sorted((span for span in found
+                       if span.kind != "product_type" or not self._modifier(span, words, busy)),
+                      key=lambda span: span.start)
+
+    def _modifier(self, span: Span, words: list[tuple[int, int, str]],
+                  busy: list[tuple[int, int]]) -> bool:
+        """Whether a product type only modifies the noun phrase's head, as in an English noun
+        compound, whose head is its last word: the word right after it is a content word
+        ("angle grinder", "scanner battery"), or the word right before it is a content word the
+        NLU's training data never saw ("radar scanner"). Words another span holds, numbers and
+        function words do not count."""
+        def content(word: tuple[int, int, str]) -> bool:
+            start, end, text = word
+            return (text.replace("'", "").isalpha() and text.lower() not in FUNCTION_WORDS
+                    and not any(s < end and start < e for s, e in busy))
+        after = [w for w in words if w[0] == span.end + 1]
+        before = [w for w in words if w[1] == span.start - 1]
+        return (bool(after) and content(after[0])) or (
+            bool(before) and content(before[0]) and match_key(before[0][2]) not in self.known_words)
 
     def _lookup(self, key: str, run: list[str]) -> tuple[str, str, bool] | None:
         if len(run) == 1 and (key in self.common_words or len(key) < 2):

@@ -132,3 +132,17 @@ def test_words_the_training_data_uses_mostly_outside_entities_are_common() -> No
     assert "bag" not in common and "card" not in common  # bag: 3 outside, 4 inside
     common, _ = training_words([*examples, example("my bag again")])
     assert "bag" in common and {"gift", "card", "dad"} <= known
+
+
+def test_a_type_that_only_modifies_the_head_of_a_noun_compound_is_not_tagged(
+        matcher: GazetteerMatcher) -> None:
+    # the head of an English noun compound is its last word: "a beaker brush" wants a brush
+    assert _tags(matcher, "a beaker brush for cleaning") == []
+    # a word before it that the NLU's data never saw narrows it ("radar scanner")
+    assert _tags(matcher, "a graduated beaker") == []
+    # function words, numbers, punctuation and other spans leave a type alone
+    assert _tags(matcher, "a beaker for the lab") == [("product_type", "beaker", "beakers")]
+    assert _tags(matcher, "beakers 250 ml") == [("product_type", "beakers", "beakers")]
+    assert _tags(matcher, "beakers, please") == [("product_type", "beakers", "beakers")]
+    assert _tags(matcher, "OHAUS beakers") == [("brand", "OHAUS", "Ohaus"),
+                                              ("product_type", "beakers", "beakers")]
