@@ -60,7 +60,31 @@ def best_device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-class SentenceTransformerEmbedder:
+class BatchEmbedder:
+    """An :class:`Embedder` over a batch encoder (``_encode``) that remembers single texts: one
+    shopper turn embeds its question more than once (retrieval, then passage scoring)."""
+
+    dim: int
+
+    def _remember_single_texts(self) -> None:
+        self._embed_one = lru_cache(maxsize=256)(self._encode_one)
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """``(len(texts), dim)`` float32 unit-norm vectors, in the order of ``texts``."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) == 1:
+            return self._embed_one(texts[0])[None, :].copy()
+        return self._encode(texts, progress)
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        return self._encode([text], False)[0]
+
+    def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
+        raise NotImplementedError
+
+
+class SentenceTransformerEmbedder(BatchEmbedder):
     """An :class:`Embedder` backed by a local sentence-transformers model folder."""
 
     def __init__(self, model_dir: Path, model_name: str, device: str | None = None,
@@ -73,19 +97,7 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         self._model = SentenceTransformer(str(model_dir), device=device or best_device())
         self.dim = int(self._model.get_embedding_dimension())
-        # One shopper turn embeds its question more than once (retrieval, then passage
-        # scoring); single texts are therefore remembered, per embedder.
-        self._embed_one = lru_cache(maxsize=256)(self._encode_one)
-
-    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) == 1:
-            return self._embed_one(texts[0])[None, :].copy()
-        return self._encode(texts, progress)
-
-    def _encode_one(self, text: str) -> np.ndarray:
-        return self._encode([text], False)[0]
+        self._remember_single_texts()
 
     def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
         vectors = self._model.encode(

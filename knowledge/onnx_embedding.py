@@ -17,7 +17,6 @@ import json
 import os
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,7 @@ from bot.components.minilm_onnx import (
     cpu_session,
     pad_encodings,
 )
+from knowledge.embedding import BatchEmbedder
 
 INT8_MODEL_FILE = "model-int8.onnx"
 INT8_RECIPE_FILE = "model-int8.json"
@@ -47,7 +47,7 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(BatchEmbedder):
     """An :class:`knowledge.embedding.Embedder` running MiniLM through onnxruntime.
 
     Args:
@@ -86,20 +86,7 @@ class OnnxEmbedder:
         self._session = cpu_session(folder / model_file, num_threads or available_cores())
         self._input_names = {i.name for i in self._session.get_inputs()}
         self._lock = threading.Lock()  # one run at a time: the session shares its threads
-        # One shopper turn embeds its question more than once (retrieval, then passage
-        # scoring); single texts are therefore remembered, per embedder.
-        self._embed_one = lru_cache(maxsize=256)(self._encode_one)
-
-    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        """``(len(texts), dim)`` float32 unit-norm vectors, in the order of ``texts``."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) == 1:
-            return self._embed_one(texts[0])[None, :].copy()
-        return self._encode(texts, progress)
-
-    def _encode_one(self, text: str) -> np.ndarray:
-        return self._encode([text], False)[0]
+        self._remember_single_texts()
 
     def _encode(self, texts: Sequence[str], progress: bool) -> np.ndarray:
         from tqdm import tqdm
