@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -76,7 +75,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> N
 def start_once(code: Path, store: str, state_dir: Path, log: Path,
                timeout: float = 1200) -> dict[str, Any]:
     """One start of the action server: ready seconds, memory, and the finder question."""
-    from ops.servers import free_port
+    from ops.servers import free_port, stop_process_group
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(code), "AISLE_STORE": store,
@@ -101,12 +100,7 @@ def start_once(code: Path, store: str, state_dir: Path, log: Path,
         row["rss_after_finder_mb"] = _memory_mb(process.pid)["VmRSS"]
         return row
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_process_group(process)
 
 
 def _phases() -> dict[str, Any]:

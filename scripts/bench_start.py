@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from aisle.settings import REPO_ROOT
-from ops.servers import free_port, wait_until_up
+from ops.servers import free_port, stop_process_group, wait_until_up
 from scripts.benchmark_doc import markers, publish
 
 START, END = markers("first-start")
@@ -73,12 +72,7 @@ def _serving(command: list[str], clone: Path, env: dict[str, str], log: Path,
             wait_until_up(url, process, log, timeout - (time.perf_counter() - started))
         yield time.perf_counter() - started
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_process_group(process)
 
 
 def _add_nlu_example(clone: Path) -> None:
