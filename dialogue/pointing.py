@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from catalog.domain import Product
-from catalog.repository import names_a_code_of
+from catalog.repository import model_codes, names_a_code_of
 from dialogue.references import ordinal_index, resolve_product, resolve_products
 from dialogue.turn import Turn
 
@@ -43,15 +43,18 @@ def _named_by_code(turn: Turn, catalog: FindsProducts) -> list[str]:
     """Ids of the products a model code in the message names ("what's included with the HM
     Digital PH-80?"): a code names its product outright, whatever span the NLU tagged."""
     text = turn.message_text()
+    if not model_codes(text):
+        return []  # no code: no need to read the catalog's names again
     return [p.id for p in catalog.find_products_in_text(text) if names_a_code_of(text, p.name)]
 
 
 def pointed_product(turn: Turn, catalog: FindsProducts) -> str | None:
     """The product the last message is about."""
     name = turn.entity_values().get("product")
-    named = product_ids_named(catalog, name) if name else _named_in_text(turn, catalog)
-    if name:
-        named = _named_by_code(turn, catalog) or named
+    if name:  # a model code outranks whatever span the NLU tagged as the name
+        named = _named_by_code(turn, catalog) or product_ids_named(catalog, name)
+    else:
+        named = _named_in_text(turn, catalog)
     return resolve_product(turn.message_text(), turn.slot("shown_products") or [],
                            turn.slot("focus_product"), named)
 
@@ -59,7 +62,8 @@ def pointed_product(turn: Turn, catalog: FindsProducts) -> str | None:
 def pointed_products(turn: Turn, catalog: FindsProducts) -> list[str]:
     """The products the last message points at ("the first two", "A vs B")."""
     named = [str(value) for name, value in turn.entities if name == "product" and value]
-    if not any(product_ids_named(catalog, name) for name in named):
+    ids = {name: product_ids_named(catalog, name) for name in named}  # each name looked up once
+    if not any(ids.values()):
         # no name tagged, or none that names a product ("hoodie" tagged and mapped to a type)
         named = []
         in_text = _named_in_text(replace(turn, entities=tuple(
@@ -67,5 +71,4 @@ def pointed_products(turn: Turn, catalog: FindsProducts) -> list[str]:
         if len(in_text) >= 2:
             return in_text[:2]
     return resolve_products(turn.message_text(), turn.slot("shown_products") or [],
-                            turn.slot("focus_product"), named,
-                            lambda name: product_ids_named(catalog, name))
+                            turn.slot("focus_product"), named, ids.__getitem__)
