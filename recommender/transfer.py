@@ -265,7 +265,10 @@ def evaluate_transfer(model_dir: Path, held_out_dir: Path, split: str = "valid",
         loaded.model.load_state_dict(interpolated_state(trained, base_bert, alpha))
         score = _towers(loaded.model, loaded.tokenizer, dataset, dev)
         rows[f"model alpha={alpha:g}"] = _score(score, examples, categories, protocols)
-    zero_shot, tokenizer, _ = new_model(ModelConfig(), base_dir)
+    # as recommender.evaluate builds it (the default item length), on the model's shapes
+    shapes = loaded.model.config
+    zero_shot, tokenizer, _ = new_model(
+        ModelConfig(dim=shapes.dim, max_history=shapes.max_history, trainable_layers=0), base_dir)
     rows["zero_shot_minilm"] = _score(_towers(zero_shot.to(dev), tokenizer, dataset, dev),
                                       examples, categories, protocols)
     rows["popularity"] = _score(popularity_scorer(dataset), examples, categories, protocols)
