@@ -37,7 +37,7 @@ import torch
 from recommender.baselines import item_knn_scorer, popularity_scorer
 from recommender.data import Example, InteractionDataset, load_dataset, write_dataset
 from recommender.encoding import encode_texts, tokenise
-from recommender.evaluate import protocol_key
+from recommender.evaluate import propensity_by_protocol, protocol_key
 from recommender.interpolation import interpolated_state
 from recommender.io import base_model_dir, load_base, load_model, new_model
 from recommender.metrics import ranking_metrics
@@ -234,10 +234,10 @@ def _score(score: ScoreFn, examples: Sequence[Example], categories: Sequence[str
     return {protocol_key(p): _metrics_by_category(r, categories) for p, r in ranks.items()}
 
 
-def _towers(model: TwoTowerRecommender, tokenizer: Any, dataset: InteractionDataset,
-            device: torch.device) -> ScoreFn:
+def _item_vectors(model: TwoTowerRecommender, tokenizer: Any, dataset: InteractionDataset,
+                  device: torch.device) -> torch.Tensor:
     texts = tokenise(tokenizer, dataset.item_texts, model.config.max_item_tokens)
-    return model_scorer(model, encode_texts(model.eval(), texts, device))
+    return encode_texts(model.eval(), texts, device)
 
 
 def evaluate_transfer(model_dir: Path, held_out_dir: Path, split: str = "valid",
@@ -249,7 +249,8 @@ def evaluate_transfer(model_dir: Path, held_out_dir: Path, split: str = "valid",
     Returns:
         ``{"dataset", "split", "items", "examples_by_category", "alphas", "rows": {row name:
         {"history_excluded"|"history_kept": {"all"|category: metrics}}}}``; row names are
-        ``model alpha=A``, ``zero_shot_minilm``, ``popularity``, ``item_knn``.
+        ``model alpha=A``, ``zero_shot_minilm``, ``popularity``, ``item_knn``; and
+        ``"propensity": {model row: recommender.evaluate.propensity_by_protocol(...)}``.
     """
     torch.manual_seed(0)
     dev = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -258,19 +259,24 @@ def evaluate_transfer(model_dir: Path, held_out_dir: Path, split: str = "valid",
     item_category = [top_level_category(text) for text in dataset.item_texts]
     categories = [item_category[e.target] for e in examples]
     rows: dict[str, dict] = {}
+    propensity: dict[str, dict] = {}
     loaded = load_model(model_dir, base_dir, device=str(dev))
     trained = {k: v.detach().clone() for k, v in loaded.model.state_dict().items()}
     base_bert = load_base(base_model_dir(base_dir))[0].state_dict()
     for alpha in alphas:
         loaded.model.load_state_dict(interpolated_state(trained, base_bert, alpha))
-        score = _towers(loaded.model, loaded.tokenizer, dataset, dev)
-        rows[f"model alpha={alpha:g}"] = _score(score, examples, categories, protocols)
+        vectors = _item_vectors(loaded.model, loaded.tokenizer, dataset, dev)
+        name = f"model alpha={alpha:g}"
+        rows[name] = _score(model_scorer(loaded.model, vectors), examples, categories, protocols)
+        # issue 18 part 6: the propensity head (fitted on the kept categories' valid rows)
+        propensity[name] = propensity_by_protocol(loaded, vectors, dataset, split, protocols)
     # as recommender.evaluate builds it (the default item length), on the model's shapes
     shapes = loaded.model.config
     zero_shot, tokenizer, _ = new_model(
         ModelConfig(dim=shapes.dim, max_history=shapes.max_history, trainable_layers=0), base_dir)
-    rows["zero_shot_minilm"] = _score(_towers(zero_shot.to(dev), tokenizer, dataset, dev),
-                                      examples, categories, protocols)
+    zero_vectors = _item_vectors(zero_shot.to(dev), tokenizer, dataset, dev)
+    rows["zero_shot_minilm"] = _score(model_scorer(zero_shot, zero_vectors), examples,
+                                      categories, protocols)
     rows["popularity"] = _score(popularity_scorer(dataset), examples, categories, protocols)
     rows["item_knn"] = _score(item_knn_scorer(dataset), examples, categories, protocols)
     return {"dataset": dataset.name, "split": split, "items": dataset.num_items,
@@ -278,7 +284,7 @@ def evaluate_transfer(model_dir: Path, held_out_dir: Path, split: str = "valid",
                       "trained_on": loaded.meta.get("training", {}).get("dataset_name")},
             "protocols": [protocol_key(p) for p in protocols],
             "examples_by_category": dict(sorted(Counter(categories).items())),
-            "alphas": list(alphas), "rows": rows}
+            "alphas": list(alphas), "rows": rows, "propensity": propensity}
 
 
 def ratios(report: dict, row: str, reference: str = "zero_shot_minilm",
@@ -314,6 +320,11 @@ def format_report(report: dict) -> str:
                 r = ratios(report, row)[protocol][category]
                 cells.append(f"{r['recall@10']:.2f}/{r['ndcg@10']:.2f}")
             lines.append(f"  {category[:34]:34} n={n:<5} " + " ".join(cells))
+    for row, blocks in report.get("propensity", {}).items():
+        for p in blocks.values():
+            lines.append(f"propensity, {row} ({p['candidates']}): AUC {p['auc']:.4f}  "
+                         f"ECE ({p['ece_bins']} bins) {p['ece']:.4f}  mean predicted "
+                         f"{p['mean_predicted']:.4f} vs observed {p['observed_rate']:.4f}")
     return "\n".join(lines)
 
 

@@ -218,5 +218,6 @@ def test_the_cli_writes_the_split_and_a_labelled_report(base_and_trained, tmp_pa
     text = format_report(report)
     for label in ("held-out categories of TinyHeldOut, split test", "history_excluded",
                   "history_kept", "zero_shot_minilm", "model alpha=1", "x zero-shot",
+                  "propensity, model alpha=1 (top-50 per shopper", "AUC",
                   *report["examples_by_category"]):
         assert label in text
