@@ -250,6 +250,60 @@ class SqlCatalog:
         with Session(self.engine) as session:
             return [ProductLink(r.product_id, r.linked_id, r.kind) for r in session.scalars(stmt)]
 
+    def links_from(self, product_ids: Sequence[str]) -> dict[str, list[ProductLink]]:
+        """Merchandiser links from each of ``product_ids`` that has any (in link order), read
+        together: a request's few history items, not the whole catalog."""
+        found: dict[str, list[ProductLink]] = {}
+        with Session(self.engine) as session:
+            for ids in _id_chunks(product_ids):
+                stmt = (self._where(select(ProductLinkRow), ProductLinkRow)
+                        .where(ProductLinkRow.product_id.in_(ids)).order_by(ProductLinkRow.id))
+                for r in session.scalars(stmt):
+                    found.setdefault(r.product_id, []).append(
+                        ProductLink(r.product_id, r.linked_id, r.kind))
+        return found
+
+    def review_counts(self, product_ids: Sequence[str]) -> dict[str, int]:
+        """Number of reviews of each of ``product_ids`` that has any (indexed by product)."""
+        counts: dict[str, int] = {}
+        with Session(self.engine) as session:
+            for ids in _id_chunks(product_ids):
+                stmt = self._where(select(ReviewRow.product_id, func.count(ReviewRow.id)),
+                                   ReviewRow).where(ReviewRow.product_id.in_(ids)).group_by(
+                    ReviewRow.product_id)
+                counts.update((pid, int(n)) for pid, n in session.execute(stmt))
+        return counts
+
+    def max_review_count(self) -> int:
+        """The most reviews any one product has (0 without reviews)."""
+        per_product = self._where(select(func.count(ReviewRow.id).label("n")), ReviewRow
+                                  ).group_by(ReviewRow.store, ReviewRow.product_id).subquery()
+        with Session(self.engine) as session:
+            return int(session.scalar(select(func.max(per_product.c.n))) or 0)
+
+    def most_reviewed(self, n: int) -> list[str]:
+        """Ids of the ``n`` products with the most reviews, ties (and the unreviewed) in
+        catalog order."""
+        counts = self._where(
+            select(ReviewRow.store, ReviewRow.product_id, func.count(ReviewRow.id).label("n")),
+            ReviewRow).group_by(ReviewRow.store, ReviewRow.product_id).subquery()
+        stmt = (self._where(select(ProductRow.id), ProductRow)
+                .outerjoin(counts, (counts.c.product_id == ProductRow.id)
+                           & (counts.c.store == ProductRow.store))
+                .order_by(func.coalesce(counts.c.n, 0).desc(), ProductRow.position).limit(n))
+        with Session(self.engine) as session:
+            return list(session.scalars(stmt))
+
+    def positions(self, product_ids: Sequence[str]) -> dict[str, int]:
+        """Catalog position of each of ``product_ids`` that exists."""
+        found: dict[str, int] = {}
+        with Session(self.engine) as session:
+            for ids in _id_chunks(product_ids):
+                stmt = self._where(select(ProductRow.id, ProductRow.position),
+                                   ProductRow).where(ProductRow.id.in_(ids))
+                found.update((pid, int(position)) for pid, position in session.execute(stmt))
+        return found
+
     def fingerprint(self) -> str | None:
         """Content fingerprint of the last import of this store (``None`` if never imported)."""
         stmt = self._where(select(ImportMetaRow.fingerprint), ImportMetaRow)
@@ -369,6 +423,16 @@ class SqlCatalog:
                 )
             stats = {pid: (float(avg), int(n)) for pid, avg, n in reader.execute(ratings)}
         return [_product(row, by_parent.get(row.id, []), stats.get(row.id)) for row in rows]
+
+
+#: Ids bound per ``IN`` list (SQLite allows 32,766 parameters a statement, PostgreSQL 65,535).
+_ID_CHUNK = 5000
+
+
+def _id_chunks(ids: Sequence[str]) -> Iterator[list[str]]:
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), _ID_CHUNK):
+        yield unique[start:start + _ID_CHUNK]
 
 
 def _product(row: Any, variants: list[Variant], stats: tuple[float, int] | None) -> Product:
