@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 from typing import Any
 
 from catalog.domain import CatalogReader
+from catalog.repository import SqlCatalog
 from recommender.calibration import RepeatGate
 from recommender.index import ItemIndex, ItemTowerEmbedder
+from recommender.items import CatalogItems
 from recommender.service import Recommender
+
+log = logging.getLogger(__name__)
 
 
 def weights_fingerprint(model_dir: Path) -> str:
@@ -35,10 +40,17 @@ def interaction_popularity(dataset_dir: Path) -> dict[str, float]:
 
 def build_recommender(settings: Any, catalog: CatalogReader, chroma_client: Any,
                       *, progress: bool = False) -> Recommender:
-    """Load the trained model, sync the item index with ``catalog``, and wire the service.
+    """Load the trained model, open the item index, and wire the service.
 
     ``settings`` is an :class:`aisle.settings.Settings`; ``chroma_client`` the knowledge store's
     client, so recommendations and search share one Chroma store.
+
+    On the SQL catalog nothing proportional to the catalog is read here: the index was synced
+    by the ingest (``python -m recommender.ingest``), and its recorded catalog version is
+    compared with the catalog's (a warning, not a sync, when they differ); products, links,
+    filters and popularity are read per request (:class:`recommender.items.CatalogItems`).
+    A catalog held in memory (tests) cannot say whether it changed: the index is synced with
+    it here, as before.
     """
     import torch
 
@@ -48,14 +60,38 @@ def build_recommender(settings: Any, catalog: CatalogReader, chroma_client: Any,
     loaded = load_model(settings.recommender_model)
     embedder = ItemTowerEmbedder(loaded, weights_fingerprint(settings.recommender_model))
     index = ItemIndex(chroma_client, embedder, exact_max=settings.recommender_exact_max)
-    products = catalog.products()
-    index.sync(products, progress=progress)
-    links = {p.id: catalog.links(p.id) for p in products}
     # Any store whose folder holds an interaction log (<name>.train.inter) gets popularity
-    # from it; one without (Luma, a file-imported store) gets none.
-    popularity = interaction_popularity(settings.store_data_dir)
-    return Recommender(index, {p.id: p for p in products}, links, popularity or None,
-                       store_repeat_gate(loaded, settings.store_data_dir))
+    # from it; one without (Luma, a file-imported store) gets review counts.
+    popularity = interaction_popularity(settings.store_data_dir) or None
+    gate = store_repeat_gate(loaded, settings.store_data_dir)
+    if not isinstance(catalog, SqlCatalog) or catalog.store is None:
+        products = catalog.products()
+        index.sync(products, progress=progress)
+        links = {p.id: catalog.links(p.id) for p in products}
+        return Recommender(index, {p.id: p for p in products}, links, popularity, gate)
+    check_index_version(index, catalog_version(catalog))
+    index.reload()
+    product_index = catalog.search_index()
+    assert product_index is not None  # a reader of one store has one
+    return Recommender.over(index, CatalogItems(catalog, product_index, popularity), gate)
+
+
+def catalog_version(catalog: SqlCatalog) -> str:
+    """What the item index records as the catalog it synced: the store and its last import."""
+    return f"{catalog.store}:{catalog.fingerprint() or 'empty'}"
+
+
+def check_index_version(index: ItemIndex, version: str) -> bool:
+    """Whether ``index`` was last synced with the catalog ``version``; a warning when not
+    (products imported since are not recommended until the ingest runs). Never syncs."""
+    if index.catalog_version == version:
+        return True
+    log.warning(
+        "recommender index is not current with the catalog (index: %s, catalog: %s): serving "
+        "its %d items; products imported since are not recommended until "
+        "`python -m recommender.ingest` (make data) runs",
+        index.catalog_version or "never recorded", version, index.collection.count())
+    return False
 
 
 def store_repeat_gate(loaded: Any, store_data_dir: Path) -> RepeatGate | None:

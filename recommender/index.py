@@ -6,12 +6,14 @@ Chroma's HNSW index is asked (:class:`ItemIndex`).
 The collection ``recommender_items`` holds one vector per product from the trained item tower,
 with the same filterable metadata as the ``products`` collection (so the same ``where`` clauses
 work), and records which model built it; syncing embeds only products whose text changed, so a
-product is recommendable as soon as it is ingested.
+product is recommendable as soon as it is ingested. The ingest (``recommender.ingest``) records
+the catalog version it synced (``catalog_version`` in the collection's metadata), so that a
+server can tell at start, without reading the catalog, whether the index is current.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -31,6 +33,7 @@ from recommender.encoding import autocast, encode_texts, tokenise
 from recommender.io import LoadedModel
 
 ITEMS = "recommender_items"
+VERSION_KEY = "catalog_version"
 
 
 def item_tower_name(fingerprint: str) -> str:
@@ -132,12 +135,35 @@ class ItemIndex:
         self.exact = True
         self._count = 0
 
-    def sync(self, products: Sequence[Product], progress: bool = False) -> CollectionReport:
-        """Bring the index in line with ``products`` (embeds only new or changed ones)."""
-        docs = {p.id: (item_text(p), product_metadata(p)) for p in products}
-        report = sync_collection(self.collection, docs, self.embedder, progress)
+    def sync(self, products: Sequence[Product] | Callable[[], Iterable[Product]],
+             progress: bool = False, *, version: str | None = None) -> CollectionReport:
+        """Bring the index in line with ``products`` (embeds only new or changed ones).
+
+        ``products``: the catalog's products, or a function returning a fresh iterable of them
+        each time it is called (twice: streamed, memory flat in N). ``version``: the catalog
+        version they are (``SqlCatalog.fingerprint()``), recorded once the sync is complete.
+        """
+        def stream() -> Iterable[tuple[str, str, dict[str, Any]]]:
+            for p in (products() if callable(products) else products):
+                yield p.id, item_text(p), product_metadata(p)
+
+        report = sync_collection(self.collection, None, self.embedder, progress, stream=stream)
+        if version is not None:
+            self._record_version(version)
         self.reload()
         return report
+
+    @property
+    def catalog_version(self) -> str | None:
+        """The catalog version the last complete sync recorded (``None``: never recorded)."""
+        found = (self.collection.metadata or {}).get(VERSION_KEY)
+        return str(found) if found is not None else None
+
+    def _record_version(self, version: str) -> None:
+        metadata = dict(self.collection.metadata or {})
+        if metadata.get(VERSION_KEY) != version:
+            metadata[VERSION_KEY] = version
+            self.collection.modify(metadata=metadata)
 
     def reload(self) -> None:
         """Re-read the stored vectors into memory, or, above ``exact_max`` items, only count them."""

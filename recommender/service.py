@@ -27,7 +27,7 @@ signal that contributed most (see ``recommender.reasons``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,10 +35,10 @@ import torch
 
 from catalog.domain import Product, ProductLink
 from catalog.filters import ProductFilters
-from knowledge.search import FilterCheck
 from recommender.calibration import RepeatGate, history_features
 from recommender.encoding import autocast
 from recommender.index import ItemIndex
+from recommender.items import InMemoryItems, ItemSource
 from recommender.reasons import Signals, build_reason
 
 LINK_WEIGHT = {"crosssell": 0.12, "related": 0.10, "upsell": 0.06}
@@ -82,7 +82,12 @@ class Recommendation:
 
 
 class Recommender:
-    """Recommend, find similar items, and explain — over one catalog's item index."""
+    """Recommend, find similar items, and explain — over one catalog's item index.
+
+    ``products``, ``links`` and ``popularity`` (raw, by id) are held in memory
+    (:class:`recommender.items.InMemoryItems`); :meth:`over` takes any
+    :class:`recommender.items.ItemSource` instead, such as the SQL catalog read per request.
+    """
 
     def __init__(self, index: ItemIndex, products: Mapping[str, Product],
                  links: Mapping[str, Sequence[ProductLink]],
@@ -93,24 +98,38 @@ class Recommender:
         self.repeat_gate = repeat_gate
         self.refresh(products, links, popularity)
 
+    @classmethod
+    def over(cls, index: ItemIndex, items: ItemSource,
+             repeat_gate: RepeatGate | None = None) -> Recommender:
+        """A recommender reading the catalog through ``items`` (nothing per product held)."""
+        recommender = cls.__new__(cls)
+        recommender.index = index
+        recommender.embedder = index.embedder
+        recommender.repeat_gate = repeat_gate
+        recommender.use(items)
+        return recommender
+
     def refresh(self, products: Mapping[str, Product], links: Mapping[str, Sequence[ProductLink]],
                 popularity: Mapping[str, float] | None = None) -> None:
         """Take a new catalog snapshot (after an import and an index sync)."""
-        self.products = dict(products)
-        self.links = {pid: list(found) for pid, found in links.items()}
-        self.check = FilterCheck(list(self.products.values()))
-        raw = dict(popularity) if popularity is not None else {
-            pid: float(p.review_count) for pid, p in self.products.items()}
-        self.raw_popularity = raw
-        top = max([math.log1p(v) for v in raw.values()] + [0.0])
-        self.popularity = {pid: (math.log1p(v) / top if top else 0.0) for pid, v in raw.items()}
-        self._popularity_vector = np.array(
-            [POPULARITY_WEIGHT * self.popularity.get(pid, 0.0) for pid in self.index.ids],
-            dtype=np.float32)
+        self.use(InMemoryItems(products, links, popularity))
+
+    def use(self, items: ItemSource) -> None:
+        """Read the catalog through ``items`` from now on."""
+        self.items = items
+        self.products = items.products
+        self.check = items.check
         self._masks: dict[ProductFilters, np.ndarray] = {}
-        # One sort per catalog snapshot: the cold-start order above exact_max (ids only).
-        self._by_popularity = ([] if self.index.exact else
-                               sorted(self.products, key=lambda pid: -self.popularity.get(pid, 0.0)))
+        self._popularity_vector: np.ndarray | None = None  # exact mode, on first use
+
+    def _popularity_rows(self) -> np.ndarray:
+        """``POPULARITY_WEIGHT`` × popularity over the index rows (exact mode: ≤ exact_max)."""
+        if self._popularity_vector is None:
+            found = self.items.popularity(self.index.ids)
+            self._popularity_vector = np.array(
+                [POPULARITY_WEIGHT * found.get(pid, 0.0) for pid in self.index.ids],
+                dtype=np.float32)
+        return self._popularity_vector
 
     # -- the shopper vector ---------------------------------------------------------------
     def shopper_vector(self, context: ShopperContext,
@@ -168,7 +187,7 @@ class Recommender:
             row = self.index.row.get(pid)
             if row is not None:
                 tower[row] = gate.adjusted(float(tower[row]), since, count)
-        total = tower + self._popularity_vector
+        total = tower + self._popularity_rows()
         linked = self._linked(history)
         for pid, (kind, _) in linked.items():
             row = self.index.row.get(pid)
@@ -185,14 +204,18 @@ class Recommender:
             return []
         top = np.argpartition(-total, count - 1)[:count]
         top = top[np.argsort(-total[top], kind="stable")]
+        ids = [self.index.ids[row] for row in top]
+        loaded = self.items.load([*ids, *history])  # the results and the names their reasons give
+        popularity = self.items.popularity(ids)
         found = []
-        for row in top:
-            pid = self.index.ids[row]
+        for row, pid in zip(top, ids, strict=True):
+            product = loaded.get(pid)
+            if product is None:  # removed from the catalog since the mask was made
+                continue
             signals = self._signals(pid, float(tower[row]), context, history, linked,
-                                    seen_before=pid in seen)
-            product = self.products[pid]
+                                    popularity, seen_before=pid in seen)
             found.append(Recommendation(product, float(total[row]),
-                                        build_reason(product, signals, filters, self.products),
+                                        build_reason(product, signals, filters, loaded),
                                         signals))
         return found
 
@@ -205,17 +228,8 @@ class Recommender:
         linked = self._linked(history)
         vectors = self.index.vectors([*history, *linked])  # one read for all of them
         shopper = self.shopper_vector(context, vectors)
-
-        verdicts: dict[str, bool] = {}
-
-        def allowed(pid: str) -> bool:
-            if pid not in verdicts:
-                product = self.products.get(pid)
-                verdicts[pid] = (product is not None
-                                 and not (pid in history and (pid in exclude or pid not in seen))
-                                 and self.check.matches(product, filters))
-            return verdicts[pid]
-
+        allowed = _Verdicts(self.items, filters, refused=lambda pid: pid in history and (
+            pid in exclude or pid not in seen))
         if shopper is not None:
             tower = self._candidates(shopper, k, filters, allowed)
         else:
@@ -226,56 +240,63 @@ class Recommender:
         for pid, (since, count) in seen.items():
             if pid in tower:
                 tower[pid] = gate.adjusted(tower[pid], since, count)
-        total = {pid: cosine + POPULARITY_WEIGHT * self.popularity.get(pid, 0.0)
+        allowed.check(list(tower))
+        kept = [pid for pid in tower if allowed(pid)]
+        popularity = self.items.popularity(kept)
+        total = {pid: tower[pid] + POPULARITY_WEIGHT * popularity.get(pid, 0.0)
                  + (LINK_WEIGHT.get(linked[pid][0], 0.0) if pid in linked else 0.0)
-                 for pid, cosine in tower.items() if allowed(pid)}
+                 for pid in kept}
         top = sorted(total, key=lambda pid: -total[pid])[:k]
         vectors.update(self.index.vectors([pid for pid in top if pid not in vectors]))
+        loaded = self.items.load([*top, *history])
         found = []
         for pid in top:
-            signals = self._signals(pid, tower[pid], context, history, linked,
+            product = loaded.get(pid)
+            if product is None:
+                continue
+            signals = self._signals(pid, tower[pid], context, history, linked, popularity,
                                     seen_before=pid in seen, vectors=vectors)
-            product = self.products[pid]
             found.append(Recommendation(product, total[pid],
-                                        build_reason(product, signals, filters, self.products),
+                                        build_reason(product, signals, filters, loaded),
                                         signals))
         return found
 
     def _candidates(self, shopper: np.ndarray, k: int, filters: ProductFilters,
-                    allowed: Callable[[str], bool]) -> dict[str, float]:
+                    allowed: _Verdicts) -> dict[str, float]:
         """``{id: cosine}`` of the ANN's candidates for ``shopper`` under ``filters``."""
         where = self.check.where(filters)
         if where is None:
             return dict(self.index.nearest(shopper, max(POOL, 5 * k)))
         found = self.index.nearest(shopper, max(FILTERED_POOL, 5 * k))
+        allowed.check([pid for pid, _ in found])
         if sum(1 for pid, _ in found if allowed(pid)) >= k:
             return dict(found)
         return dict(self.index.nearest(shopper, max(POOL, 5 * k), where))
 
-    def _most_popular(self, k: int, filters: ProductFilters,
-                      allowed: Callable[[str], bool]) -> list[str]:
+    def _most_popular(self, k: int, filters: ProductFilters, allowed: _Verdicts) -> list[str]:
         """The ``k`` most popular allowed products, without a pass over the catalog: popularity
         order for up to ``POPULARITY_WALK`` products, then Chroma's metadata index."""
+        ranked = self.items.by_popularity(POPULARITY_WALK + 1)
         found = []
-        for pid in self._by_popularity[:POPULARITY_WALK]:
-            if allowed(pid):
-                found.append(pid)
-                if len(found) == k:
-                    return found
+        for pid in allowed.walk(ranked[:POPULARITY_WALK]):
+            found.append(pid)
+            if len(found) == k:
+                return found
         where = self.check.where(filters)
-        if where is None or len(self._by_popularity) <= POPULARITY_WALK:
+        if where is None or len(ranked) <= POPULARITY_WALK:
             return found
         matching = self.index.collection.get(where=where, limit=WHERE_LIMIT, include=[])["ids"]
-        ranked = sorted((pid for pid in matching if allowed(pid)),
-                        key=lambda pid: -self.popularity.get(pid, 0.0))
-        return ranked[:k]
+        allowed.check(matching)
+        kept = [pid for pid in matching if allowed(pid)]
+        popularity = self.items.popularity(kept)
+        return sorted(kept, key=lambda pid: -popularity.get(pid, 0.0))[:k]
 
     def _allowed(self, filters: ProductFilters) -> np.ndarray:
         """Bool mask over the index rows: products that exist and satisfy ``filters`` exactly."""
         mask = self._masks.get(filters)
         if mask is None:
-            mask = np.array([pid in self.products and self.check.matches(self.products[pid], filters)
-                             for pid in self.index.ids], dtype=bool)
+            ok = self.items.allowed(filters, self.index.ids)
+            mask = np.array([pid in ok for pid in self.index.ids], dtype=bool)
             if len(self._masks) > 256:
                 self._masks.clear()
             self._masks[filters] = mask
@@ -309,8 +330,10 @@ class Recommender:
         shopper = self.shopper_vector(context)
         vector = self.index.vector(product.id)
         cosine = float(vector @ shopper) if shopper is not None and vector is not None else 0.0
-        signals = self._signals(product.id, cosine, context, history, self._linked(history))
-        return build_reason(product, signals, filters or ProductFilters(), self.products)
+        signals = self._signals(product.id, cosine, context, history, self._linked(history),
+                                self.items.popularity([product.id]))
+        return build_reason(product, signals, filters or ProductFilters(),
+                            self.items.load(history))
 
     def propensity(self, context: ShopperContext, product_ids: Sequence[str]) -> dict[str, float]:
         """P(the shopper's next interaction is this product), for products shown to them.
@@ -337,10 +360,11 @@ class Recommender:
         if not known:
             return {pid: 0.0 for pid in product_ids}
         head = self.embedder.loaded.propensity
+        raw = self.items.raw_popularity([pid for pid, _ in known])
         features = head.features(
             torch.tensor([float(v @ shopper) for _, v in known]),
             torch.tensor([position.get(pid, unranked) for pid, _ in known]),
-            torch.tensor([math.log1p(self.raw_popularity.get(pid, 0.0)) for pid, _ in known]),
+            torch.tensor([math.log1p(raw.get(pid, 0.0)) for pid, _ in known]),
             torch.full((len(known),), float(len(self._history(context)))),
         )
         with torch.no_grad():
@@ -352,18 +376,21 @@ class Recommender:
     def _linked(self, history: Sequence[str]) -> dict[str, tuple[str, str]]:
         """Items linked from the history: ``{linked_id: (kind, from_product_id)}``, strongest kind."""
         found: dict[str, tuple[str, str]] = {}
+        links = self.items.links(history)  # one read for the whole history
         for source in reversed(history):  # the most recent item wins a tie
-            for link in self.links.get(source, []):
+            for link in links.get(source, []):
                 old = found.get(link.linked_id)
                 if old is None or LINK_WEIGHT.get(link.kind, 0) > LINK_WEIGHT.get(old[0], 0):
                     found[link.linked_id] = (link.kind, source)
         return found
 
     def _signals(self, pid: str, cosine: float, context: ShopperContext, history: Sequence[str],
-                 linked: Mapping[str, tuple[str, str]], seen_before: bool = False,
+                 linked: Mapping[str, tuple[str, str]], popularity: Mapping[str, float],
+                 seen_before: bool = False,
                  vectors: Mapping[str, np.ndarray] | None = None) -> Signals:
-        """The signals behind ``pid``'s score; ``vectors`` holds those of ``pid`` and the history
-        when the caller has them (above ``exact_max`` they come from Chroma, not memory)."""
+        """The signals behind ``pid``'s score; ``popularity`` holds ``pid``'s (normalised);
+        ``vectors`` those of ``pid`` and the history when the caller has them (above
+        ``exact_max`` they come from Chroma, not memory)."""
         def vector_of(item: str) -> np.ndarray | None:
             return vectors.get(item) if vectors is not None else self.index.vector(item)
 
@@ -382,9 +409,42 @@ class Recommender:
             tower=cosine,
             link=LINK_WEIGHT.get(kind, 0.0) if kind else 0.0,
             link_kind=kind, link_source=source,
-            popularity=POPULARITY_WEIGHT * self.popularity.get(pid, 0.0),
+            popularity=POPULARITY_WEIGHT * popularity.get(pid, 0.0),
             nearest=nearest, nearest_similarity=nearest_sim,
             query=context.query.strip(), query_similarity=query_sim,
             in_cart=source in context.carted if source else False,
             seen_before=seen_before,
         )
+
+
+class _Verdicts:
+    """Which candidates one request may return: they exist, pass the filters exactly and are
+    not ``refused``; checked a batch at a time (:meth:`check`, :meth:`walk`) and remembered."""
+
+    def __init__(self, items: ItemSource, filters: ProductFilters,
+                 refused: Callable[[str], bool]) -> None:
+        self._items = items
+        self._filters = filters
+        self._refused = refused
+        self._known: dict[str, bool] = {}
+
+    def check(self, ids: Sequence[str]) -> None:
+        """Decide every one of ``ids`` not decided yet, in one read."""
+        unknown = [pid for pid in dict.fromkeys(ids) if pid not in self._known]
+        if not unknown:
+            return
+        wanted = [pid for pid in unknown if not self._refused(pid)]
+        ok = self._items.allowed(self._filters, wanted) if wanted else set()
+        self._known.update((pid, pid in ok) for pid in unknown)
+
+    def walk(self, ids: Sequence[str]) -> Iterator[str]:
+        """The allowed ``ids`` in order, checked lazily (the caller stops when it has enough)."""
+        for pid in self._items.walk_allowed(self._filters,
+                                            [pid for pid in ids if not self._refused(pid)]):
+            self._known[pid] = True
+            yield pid
+
+    def __call__(self, pid: str) -> bool:
+        if pid not in self._known:
+            self.check([pid])
+        return self._known[pid]

@@ -72,7 +72,7 @@ def test_recommendations_follow_the_history(scientific: Recommender) -> None:
 def test_cold_start_on_the_scientific_catalog_uses_interaction_popularity(
         scientific: Recommender) -> None:
     found = scientific.recommend(ShopperContext(), k=3)
-    raw = scientific.raw_popularity
+    raw = scientific.items.raw_popularity(list(scientific.products))
     counts = [raw[r.product.id] for r in found]
     assert counts == sorted(counts, reverse=True)
     assert counts[0] == max(raw.get(pid, 0.0) for pid in scientific.products)
