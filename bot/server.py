@@ -42,6 +42,11 @@ so they are applied here, once, before its CLI runs, and each says why.
   (default 1000, one per conversation and policy flags) bounds the memory, and 0 leaves both
   of Rasa's methods alone. A conversation idle for 15 minutes is dropped from the cache (it
   holds its latest turn's events as Rasa had them, before the tracker store redacted them).
+* **A conversation's tracker is kept between its messages.** Rasa 3.6 loads the tracker from
+  the store on every message, replaying every stored event of the session. The redacting
+  store keeps, for as many conversations as ``AISLE_RASA_STATE_CACHE_ENTRIES`` (0: none), the
+  tracker a load would build, and hands out a copy of it while the database holds exactly the
+  events it was built from (:mod:`bot.tracker_store`).
 * **A request body is at most ``AISLE_RASA_MAX_REQUEST_BYTES`` (8 MiB by default).** Sanic
   reads bodies of up to 100 MB before any handler runs; ``SANIC_REQUEST_MAX_SIZE`` (set here
   unless given) makes it answer 413 from the ``Content-Length`` alone. The shopper channels
@@ -216,15 +221,12 @@ def cache_prior_states(environ: Mapping[str, str] | None = None) -> Any | None:
     """
     from rasa.shared.core.domain import Domain
 
-    from bot.prior_states import DEFAULT_ENTRIES, PriorStatesCache
+    from bot.prior_states import PriorStatesCache
 
-    text = (environ or {}).get("AISLE_RASA_STATE_CACHE_ENTRIES", "").strip()
-    if text and not text.isdigit():
-        raise StartRefused(f"AISLE_RASA_STATE_CACHE_ENTRIES must be a whole number (0: Rasa's "
-                           f"own replay, no cache), not {text!r}")
-    if text and int(text) == 0:
+    entries = state_cache_entries(environ)
+    if entries == 0:
         return None
-    cache = PriorStatesCache(int(text) if text else DEFAULT_ENTRIES)
+    cache = PriorStatesCache(entries)
     rasa_states = Domain.states_for_tracker_history
 
     @wraps(rasa_states)
@@ -238,6 +240,26 @@ def cache_prior_states(environ: Mapping[str, str] | None = None) -> Any | None:
     Domain.states_for_tracker_history = states_for_tracker_history
     remember_applied_events()
     return cache
+
+
+def state_cache_entries(environ: Mapping[str, str] | None) -> int:
+    """``AISLE_RASA_STATE_CACHE_ENTRIES``: conversations whose history the caches keep."""
+    from bot.prior_states import DEFAULT_ENTRIES
+
+    text = (environ or {}).get("AISLE_RASA_STATE_CACHE_ENTRIES", "").strip()
+    if text and not text.isdigit():
+        raise StartRefused(f"AISLE_RASA_STATE_CACHE_ENTRIES must be a whole number (0: Rasa's "
+                           f"own replay, no cache), not {text!r}")
+    return int(text) if text else DEFAULT_ENTRIES
+
+
+def keep_trackers(environ: Mapping[str, str] | None) -> int:
+    """Make the redacting tracker store keep ``AISLE_RASA_STATE_CACHE_ENTRIES`` conversations'
+    trackers between messages (:mod:`bot.tracker_store`; 0: load every message, as Rasa)."""
+    from bot.tracker_store import RedactingSQLTrackerStore
+
+    RedactingSQLTrackerStore.cached_conversations = state_cache_entries(environ)
+    return RedactingSQLTrackerStore.cached_conversations
 
 
 def remember_applied_events() -> None:
@@ -281,6 +303,7 @@ def main() -> None:
     resolve_event_types_once()
     try:
         cache_prior_states(os.environ)
+        keep_trackers(os.environ)
     except StartRefused as refused:
         print(f"bot.server: {refused.message}", file=sys.stderr)
         raise
