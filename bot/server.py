@@ -46,7 +46,11 @@ so they are applied here, once, before its CLI runs, and each says why.
   the store on every message, replaying every stored event of the session. The redacting
   store keeps, for as many conversations as ``AISLE_RASA_STATE_CACHE_ENTRIES`` (0: none), the
   tracker a load would build, and hands out a copy of it while the database holds exactly the
-  events it was built from (:mod:`bot.tracker_store`).
+  events it was built from (:mod:`bot.tracker_store`). Likewise Rasa's ``tracker.copy()``,
+  made before every action, copies the state instead of replaying every event
+  (:mod:`bot.tracker_clone`), and the rule policy formats every state of the conversation for
+  its debug log only when that log is on. ``AISLE_RASA_STATE_CACHE_ENTRIES=0`` leaves all three
+  as Rasa has them (the benchmark's baseline).
 * **A request body is at most ``AISLE_RASA_MAX_REQUEST_BYTES`` (8 MiB by default).** Sanic
   reads bodies of up to 100 MB before any handler runs; ``SANIC_REQUEST_MAX_SIZE`` (set here
   unless given) makes it answer 413 from the ``Content-Length`` alone. The shopper channels
@@ -275,6 +279,42 @@ def remember_applied_events() -> None:
     DialogueStateTracker.applied_events = walked_once
 
 
+def copy_trackers_without_replay() -> None:
+    """Make Rasa's ``DialogueStateTracker.copy`` copy the tracker's state instead of replaying
+    every event into a new tracker (:func:`bot.tracker_clone.copy_tracker`)."""
+    from rasa.shared.constants import DEFAULT_SENDER_ID
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.tracker_clone import copy_tracker
+
+    @wraps(DialogueStateTracker.copy)
+    def copy(self: DialogueStateTracker) -> DialogueStateTracker:
+        twin = copy_tracker(self)
+        twin.sender_id = self.sender_id or DEFAULT_SENDER_ID  # as init_copy sets them
+        twin.sender_source = None
+        return twin
+
+    DialogueStateTracker.copy = copy
+
+
+def format_rule_states_for_debug_only() -> None:
+    """Make Rasa's rule policy format the conversation's states for its debug log only when
+    that log is written (Rasa formats every state on every prediction, whatever the level)."""
+    import logging
+
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.core.policies.rule_policy import logger as rule_logger
+
+    rasa_format = RulePolicy.format_tracker_states
+
+    def format_tracker_states(states: list[dict[str, Any]]) -> str:
+        if rule_logger.isEnabledFor(logging.DEBUG):
+            return rasa_format(states)
+        return "(not formatted: debug logging is off)"
+
+    RulePolicy.format_tracker_states = staticmethod(format_tracker_states)
+
+
 def cap_request_size(environ: MutableMapping[str, str]) -> int:
     """Set Sanic's ``REQUEST_MAX_SIZE`` (read from ``SANIC_*`` when Rasa creates its app)."""
     text = environ.get("AISLE_RASA_MAX_REQUEST_BYTES", "").strip() or str(MAX_REQUEST_BYTES)
@@ -303,7 +343,9 @@ def main() -> None:
     resolve_event_types_once()
     try:
         cache_prior_states(os.environ)
-        keep_trackers(os.environ)
+        if keep_trackers(os.environ):
+            copy_trackers_without_replay()
+            format_rule_states_for_debug_only()
     except StartRefused as refused:
         print(f"bot.server: {refused.message}", file=sys.stderr)
         raise

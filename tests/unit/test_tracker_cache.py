@@ -40,6 +40,18 @@ def test_a_copy_is_the_state_rasas_replay_gives(checked: dict) -> None:
     assert checked["copies_left_alone"] == checked["copies_changed"]
 
 
+def test_tracker_copy_before_an_action_is_rasas_without_the_replay(checked: dict) -> None:
+    # bot/server.py's copy_trackers_without_replay: DialogueStateTracker.copy, which Rasa's
+    # processor calls before every action, gives the state Rasa's replaying copy gives
+    assert checked["rasa_copies_compared"] > 200
+    assert checked["rasa_copies_same"] == checked["rasa_copies_compared"]
+
+
+def test_rule_states_are_formatted_only_for_a_debug_log(checked: dict) -> None:
+    assert checked["formatted_with_debug_on"] is True
+    assert checked["formatted_with_debug_off"] is False
+
+
 def test_a_kept_conversation_is_not_loaded_again(checked: dict) -> None:
     # three messages of a kept conversation: no event read back from the database
     assert checked["reused_in_3_turns"] == 3

@@ -43,7 +43,11 @@ sys.path.insert(0, str(ROOT / "tests" / "unit"))
 from prior_states_check import CONVERSATION_EVENTS, story_events, with_disruptions  # noqa: E402
 
 import bot.tracker_store as tracker_store  # noqa: E402
-from bot.server import cache_prior_states  # noqa: E402
+from bot.server import (  # noqa: E402
+    cache_prior_states,
+    copy_trackers_without_replay,
+    format_rule_states_for_debug_only,
+)
 from bot.tracker_clone import copy_tracker  # noqa: E402
 
 EMAIL = "jo.shopper@example.com"
@@ -84,6 +88,9 @@ def placeholder_free(event: Any) -> Any:
 def check_copies(domain: Domain) -> dict[str, Any]:
     compared = mismatches = independent = changed = 0
     first_mismatch = None
+    rasa_copy = DialogueStateTracker.copy
+    copy_trackers_without_replay()
+    copies_as_rasas = rasa_copies = 0
     events = story_events(domain)
     for number, start in enumerate(range(0, len(events), CONVERSATION_EVENTS)):
         conversation = with_disruptions(events[start:start + CONVERSATION_EVENTS], number)
@@ -95,6 +102,11 @@ def check_copies(domain: Domain) -> dict[str, Any]:
                                                        slots=domain.slots)
             twin = copy_tracker(grown)
             expected = state(replayed)
+            if index % 5 == 0:  # tracker.copy(), patched, as Rasa's (from a story file too)
+                grown.sender_source = "stories.yml" if index % 10 else None
+                rasa_copies += 1
+                copies_as_rasas += state(grown.copy()) == state(rasa_copy(grown))
+                grown.sender_source = None
             compared += 1
             if state(twin) != expected:
                 mismatches += 1
@@ -110,7 +122,9 @@ def check_copies(domain: Domain) -> dict[str, Any]:
                 twin.latest_action["scribbled"] = "yes"
                 twin.slots[domain.slots[1].name].value = "scribbled"
                 independent += state(grown) == before
+    DialogueStateTracker.copy = rasa_copy
     return {"copies_compared": compared, "copy_mismatches": mismatches,
+            "rasa_copies_compared": rasa_copies, "rasa_copies_same": copies_as_rasas,
             "first_copy_mismatch": first_mismatch, "copies_changed": changed,
             "copies_left_alone": independent}
 
@@ -235,11 +249,34 @@ async def check_store(domain: Domain, folder: Path) -> dict[str, Any]:
     return out
 
 
+def check_rule_formatting(domain: Domain) -> dict[str, Any]:
+    """The rule policy's debug text of a conversation's states: formatted only for the log."""
+    import logging
+
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.core.policies.rule_policy import logger as rule_logger
+
+    tracker = DialogueStateTracker.from_events(
+        "f", [ActionExecuted("action_listen"), *turn_events(1)], slots=domain.slots)
+    states = domain.states_for_tracker_history(tracker)
+    rasas = RulePolicy.format_tracker_states(states)
+    format_rule_states_for_debug_only()
+    level = rule_logger.level
+    rule_logger.setLevel(logging.INFO)
+    off = RulePolicy.format_tracker_states(states)
+    rule_logger.setLevel(logging.DEBUG)
+    on = RulePolicy.format_tracker_states(states)
+    rule_logger.setLevel(level)
+    return {"formatted_with_debug_on": on == rasas and "search_products" in on,
+            "formatted_with_debug_off": "search_products" in off}
+
+
 def main() -> None:
     started = time.perf_counter()
     domain = Domain.load(str(ROOT / "domain.yml"))
     cache_prior_states({})  # the server installs the applied-events walk; copies carry it
     result = check_copies(domain)
+    result.update(check_rule_formatting(domain))
     result.update(asyncio.run(check_store(domain, Path(sys.argv[1]))))
     result["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(result))
