@@ -2,23 +2,32 @@
 
     python -m scripts.bench_action_start --store NAME [--state-dir DIR] [--code DIR]
                                          [--repeats 3] [--json FILE] [--phases]
+    python -m scripts.bench_action_start --store NAME --state-dir DIR --fill-items ENCODED
 
 Starts ``python -m actions.server`` (from ``--code``, a checkout of the code to measure; by
 default this one) on the store's catalog in ``--state-dir``, and times it until ``/health``
 answers (the server listens only once its services are built). Then asks it once for the
 product finder's "what kind of item" question (``action_ask_product_finder_form_product_type``)
-and times that. Reports, per start, the seconds to ready, the RSS at ready and its peak
-(``VmRSS``/``VmHWM``), and the finder question's seconds and the RSS after it. Import the
+and once for recommendations (``action_recommend_products``, two of the catalog's first
+products viewed) and times them. Reports, per start, the seconds to ready, the RSS at ready and
+its peak (``VmRSS``/``VmHWM``), and each question's seconds and the RSS after it. Import the
 catalog first (``python -m catalog.import_catalog --store NAME --file FILE``); run under
 ``flock /tmp/aisle-heavy.lock`` on a shared machine.
 
 ``--phases`` measures, in a fresh process per repeat, the start's parts one after another
 instead of the whole server: the knowledge services (``knowledge.services.build_services``:
 embedder, Chroma store, catalog search index and vocabulary, grounded answers, warmed up), the
-finder question through its action, and the recommender's catalog reads that do not embed
-(``catalog.products()`` and one ``links`` read per product, timed on the first 2,000 and
-scaled to N). A first start of the whole server on a freshly imported big catalog embeds every
-item for the recommender, which takes far longer than the rest and is the recommender's own.
+finder question through its action, then ``recommender.factory.build_recommender`` and one
+recommendation (``--skip-recommender`` leaves those out).
+
+``--fill-items ENCODED`` is the recommender's ingest (``recommender.ingest.ingest_items``, the
+code of this checkout) on the store, timed, with the item tower encoding only the first
+ENCODED products: the others get noisy copies of those vectors (Gaussian noise of norm about
+0.5, renormalised, as ``scripts.bench_recommender_scale``), so that a 100k-item index is
+built in minutes rather than the tower's hours on two cores. Every record carries the hashes
+of its real text and metadata and the real tower's name, so a later sync of any version of
+the code finds the index complete and embeds nothing. Latency and memory only: never quote
+recommendation quality on such an index.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 _FINDER = "action_ask_product_finder_form_product_type"
+_RECOMMEND = "action_recommend_products"
 
 
 def _memory_mb(pid: int) -> dict[str, float]:
@@ -49,13 +59,23 @@ def _memory_mb(pid: int) -> dict[str, float]:
     return found
 
 
-def _finder_request() -> bytes:
-    tracker = {"sender_id": "bench", "slots": {"gender": "women"}, "events": [],
-               "latest_message": {"text": "women", "intent": {}, "entities": []},
+def _request(action: str, slots: dict[str, Any], text: str) -> bytes:
+    tracker = {"sender_id": "bench", "slots": slots, "events": [],
+               "latest_message": {"text": text, "intent": {}, "entities": []},
                "paused": False, "followup_action": None, "active_loop": {},
                "latest_action_name": None}
-    return json.dumps({"next_action": _FINDER, "sender_id": "bench", "tracker": tracker,
+    return json.dumps({"next_action": action, "sender_id": "bench", "tracker": tracker,
                        "domain": {}, "version": "3.6.0"}).encode()
+
+
+def _first_ids(state_dir: Path, store: str, n: int = 2) -> list[str]:
+    """The first ``n`` product ids of the store's catalog (the recommendation's history)."""
+    import sqlite3
+
+    path = state_dir / f"catalog-{store}.sqlite"
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        return [row[0] for row in connection.execute(
+            "SELECT id FROM products WHERE store = ? ORDER BY position LIMIT ?", (store, n))]
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
@@ -90,14 +110,24 @@ def start_once(code: Path, store: str, state_dir: Path, log: Path,
         row: dict[str, Any] = {"ready_s": time.perf_counter() - started}
         memory = _memory_mb(process.pid)
         row.update(rss_ready_mb=memory["VmRSS"], peak_ready_mb=memory["VmHWM"])
-        asked = time.perf_counter()
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/webhook", _finder_request(),
-                                         {"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            reply = json.loads(answer.read())
-        row["finder_s"] = time.perf_counter() - asked
-        row["finder_text"] = reply["responses"][0].get("text", "")
-        row["rss_after_finder_mb"] = _memory_mb(process.pid)["VmRSS"]
+        history = _first_ids(state_dir, store)
+        for name, action, slots, text in (
+                ("finder", _FINDER, {"gender": "women"}, "women"),
+                ("recommend", _RECOMMEND, {"viewed_products": history}, "a warm jacket")):
+            asked = time.perf_counter()
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/webhook",
+                                             _request(action, slots, text),
+                                             {"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                reply = json.loads(answer.read())
+            row[f"{name}_s"] = time.perf_counter() - asked
+            responses = reply.get("responses") or [{}]
+            row[f"{name}_text"] = responses[0].get("text", "")
+            row[f"{name}_products"] = len(next(
+                (r["custom"].get("products", []) for r in responses
+                 if isinstance(r.get("custom"), dict)), []))
+            row[f"rss_after_{name}_mb"] = _memory_mb(process.pid)["VmRSS"]
+        row["peak_mb"] = _memory_mb(process.pid)["VmHWM"]
         return row
     finally:
         stop_process_group(process)
@@ -136,19 +166,78 @@ def _phases() -> dict[str, Any]:
     row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if os.environ.get("BENCH_SKIP_RECOMMENDER"):
         return row
-    catalog = knowledge.catalog
+    from recommender.factory import build_recommender
+    from recommender.service import ShopperContext
+
     read = time.perf_counter()
-    products = catalog.products()
-    row.update(recommender_products_s=time.perf_counter() - read,
-               rss_after_products_mb=rss(), products=len(products))
-    sample = products[:2000]
-    read = time.perf_counter()
-    for product in sample:
-        catalog.links(product.id)  # type: ignore[attr-defined]
-    row["recommender_links_s_scaled"] = ((time.perf_counter() - read) * len(products)
-                                         / max(1, len(sample)))
+    recommender = build_recommender(settings, knowledge.catalog, knowledge.store.client)
+    row.update(recommender_s=time.perf_counter() - read, rss_after_recommender_mb=rss(),
+               recommender_exact=bool(recommender.index.exact),
+               recommender_items=len(recommender.index))
+    history = tuple(_first_ids(settings.state_dir, settings.store))
+    asked = time.perf_counter()
+    found = recommender.recommend(ShopperContext(history=history, query="a warm jacket"), 5)
+    row.update(recommend_s=time.perf_counter() - asked, recommended=len(found),
+               rss_after_recommend_mb=rss())
     row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return row
+
+
+class ReusingTower:
+    """The item tower for the first ``encoded`` texts, noisy copies of their vectors after.
+
+    Carries the real tower's ``model_name`` and ``dim`` (see ``--fill-items``)."""
+
+    def __init__(self, tower: Any, encoded: int, seed: int = 1) -> None:
+        import numpy as np
+
+        self.tower = tower
+        self.model_name = tower.model_name
+        self.dim = tower.dim
+        self.encoded = encoded
+        self.vectors = np.zeros((0, tower.dim), dtype=np.float32)
+        self.rng = np.random.default_rng(seed)
+        self.tower_s = 0.0
+
+    def embed(self, texts: list[str], *, progress: bool = False) -> Any:
+        import numpy as np
+
+        fresh = max(0, min(len(texts), self.encoded - len(self.vectors)))
+        if fresh:
+            started = time.perf_counter()
+            self.vectors = np.concatenate([self.vectors, self.tower.embed(list(texts[:fresh]))])
+            self.tower_s += time.perf_counter() - started
+        base = self.vectors[len(self.vectors) - fresh:] if fresh else self.vectors[:0]
+        rest = len(texts) - fresh
+        if rest:
+            picked = self.vectors[self.rng.integers(0, len(self.vectors), rest)]
+            noisy = picked + self.rng.normal(0, 0.5 / np.sqrt(self.dim), picked.shape)
+            noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+            base = np.concatenate([base, noisy.astype(np.float32)])
+        return base
+
+
+def fill_items(encoded: int) -> dict[str, Any]:
+    """``--fill-items``: the recommender's ingest on the store (``AISLE_*`` from the env)."""
+    import resource
+
+    from aisle.settings import load_settings
+    from recommender.factory import weights_fingerprint
+    from recommender.index import ItemTowerEmbedder
+    from recommender.ingest import ingest_items
+    from recommender.io import load_model
+
+    settings = load_settings()
+    folder = settings.recommender_model
+    embedder = ReusingTower(ItemTowerEmbedder(load_model(folder), weights_fingerprint(folder)),
+                            encoded)
+    started = time.perf_counter()
+    report = ingest_items(settings, embedder=embedder, progress=True)
+    return {"ingest_s": time.perf_counter() - started, "tower_s": embedder.tower_s,
+            "encoded_by_tower": len(embedder.vectors), "added": report.added,
+            "updated": report.updated, "unchanged": report.unchanged,
+            "embedded": report.embedded,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def phases_once(code: Path, store: str, state_dir: Path,
@@ -176,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="time the start's parts in process instead of the whole server")
     parser.add_argument("--skip-recommender", action="store_true",
                         help="with --phases: leave out the recommender's catalog reads")
+    parser.add_argument("--fill-items", type=int, default=None, metavar="ENCODED",
+                        help="run the recommender's ingest, the tower encoding only ENCODED "
+                             "products (see above), and report its time")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -183,6 +275,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.store or not args.state_dir:
         parser.error("--store and --state-dir are required")
+    if args.fill_items is not None:
+        if args.fill_items < 1:
+            parser.error("--fill-items must be at least 1")
+        os.environ.update(AISLE_STORE=args.store, AISLE_STATE_DIR=str(args.state_dir.resolve()))
+        found = fill_items(args.fill_items)
+        print(f"fill: {json.dumps(found)}")
+        if args.json:
+            args.json.write_text(json.dumps(found, indent=1))
+        return 0
     log = args.state_dir / "bench-action-start.log"
     rows = []
     for number in range(args.repeats):
