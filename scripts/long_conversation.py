@@ -14,6 +14,9 @@ over each window are reported beside the medians. ``--baseline`` runs a second e
 profile beside the first, started with ``AISLE_RASA_STATE_CACHE_ENTRIES=0`` (Rasa's own replay
 of the history on every call, no cache: ``bot/server.py``), and plays every turn on both, one
 after the other, so that the shared machine's changing load falls on both alike.
+``--profile DIR`` records both servers with py-spy (as ``scripts/profile_turns.py`` does) during
+the first and the last ten turns of every conversation, and prints where each window's CPU went
+per component (``DIR/{rasa,actions}-{first,last}.folded`` keep the stacks).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +39,7 @@ import psutil
 from ops.load import SHOPPER_KINDS, TURN_PLAN, Shopper, check_reply, turn_text
 from ops.profiles import running_profile
 from scripts.benchmark_doc import markers, publish
+from scripts.profile_turns import ACTION_RULES, RASA_RULES, buckets, record, stop
 
 START, END = markers("long-conversation")
 WINDOW = 10
@@ -93,6 +98,76 @@ def play(client: httpx.Client, servers: list[tuple[str, dict[str, int]]], turns:
             if problem:
                 problems.append(problem)
     return costs, problems
+
+
+#: Finer rules for what grows with the conversation, tried before profile_turns' own.
+GROWTH_RULES: tuple[tuple[str, str], ...] = (
+    # py-spy's --nonblocking mode counts a thread waiting in C (the event loop's poll, a pool
+    # thread's queue) as active: those samples are left out of the split
+    (IDLE := "idle: event loop or pool thread waiting",
+     r"(_worker \(concurrent/futures/thread\.py|serve \(sanic/server/runners\.py):\d+\)$"),
+    ("tracker store: load (JSON, replaying the events)", r"_retrieve \(|from_dict \("),
+    ("action call: the tracker serialised for the request", r"_action_call_format \("),
+    ("policy: rules, formatting states for the debug log", r"format_tracker_states \("),
+    ("prior states (bot/prior_states.py)", r"prior_states\.py"),
+    ("applied events (bot/applied_events.py)", r"applied_events"),
+    ("tracker copies (deepcopy)", r"deepcopy \("),
+    *RASA_RULES,
+)
+
+
+def profile(client: httpx.Client, server: tuple[str, dict[str, int]], turns: int,
+            conversations: int, folder: Path) -> list[str]:
+    """Play ``conversations`` conversations on ``server`` with py-spy recording both of its
+    processes during the first and the last :data:`WINDOW` turns; the per-component table."""
+    url, pids = server
+    cpu = {(name, window): 0.0 for name in ("rasa", "actions") for window in ("first", "last")}
+    counts = {key: Counter() for key in cpu}
+    for number in range(conversations):
+        shopper = Shopper(f"long-{uuid.uuid4().hex[:10]}",
+                          *SHOPPER_KINDS[number % len(SHOPPER_KINDS)])
+        for index in range(turns):
+            window = ("first" if index < WINDOW else "last" if index >= turns - WINDOW
+                      else None)
+            if window and index in (0, turns - WINDOW):
+                recorders = {name: record(pid, folder / f"{name}-{window}-{number}.folded")
+                             for name, pid in (("rasa", pids["rasa"]),
+                                               ("actions", pids["actions"]))}
+                time.sleep(1.0)
+            cost, problem = take_turn(client, url, pids, shopper, index)
+            if problem:
+                print(problem)
+            if window:
+                cpu["rasa", window] += cost.rasa_cpu_ms
+                cpu["actions", window] += cost.actions_cpu_ms
+            if window and index in (WINDOW - 1, turns - 1):
+                for name, recorder in recorders.items():
+                    stop(recorder)
+                    rules = GROWTH_RULES if name == "rasa" else ACTION_RULES
+                    counts[name, window] += buckets(
+                        folder / f"{name}-{window}-{number}.folded", rules)
+    lines = []
+    per_window_turns = WINDOW * conversations
+    for name in ("rasa", "actions"):
+        first, last = counts[name, "first"], counts[name, "last"]
+        ms = {w: cpu[name, w] / per_window_turns for w in ("first", "last")}
+        for window in ("first", "last"):
+            counts[name, window].pop(IDLE, None)
+        total = {w: sum(counts[name, w].values()) or 1 for w in ("first", "last")}
+        lines += [f"**{name}**: {ms['first']:.1f} ms CPU per turn in turns 1-{WINDOW}, "
+                  f"{ms['last']:.1f} in turns {turns - WINDOW + 1}-{turns} "
+                  f"({total['first']} and {total['last']} samples)", "",
+                  f"| component | turns 1-{WINDOW} ms | turns {turns - WINDOW + 1}-{turns} ms "
+                  "| growth ms |", "|---|---:|---:|---:|"]
+        split = {w: {c: n / total[w] * ms[w] for c, n in counts[name, w].items()}
+                 for w in ("first", "last")}
+        names = sorted(set(first) | set(last),
+                       key=lambda c: split["first"].get(c, 0) - split["last"].get(c, 0))
+        for component in names:
+            a, b = split["first"].get(component, 0.0), split["last"].get(component, 0.0)
+            lines.append(f"| {component} | {a:.1f} | {b:.1f} | {b - a:+.1f} |")
+        lines.append("")
+    return lines
 
 
 def median(values: list[float]) -> float:
@@ -168,9 +243,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="first measure without the prior-states cache, in the same run")
     parser.add_argument("--write", type=Path, default=None,
                         help="markdown file whose long-conversation section is replaced")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="folder for py-spy's stacks: profile the first and last turns of "
+                             "one server instead of measuring")
     args = parser.parse_args(argv)
     if args.turns < 2 * WINDOW or args.turns % len(TURN_PLAN):
         parser.error(f"--turns must be a multiple of {len(TURN_PLAN)} and at least {2 * WINDOW}")
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        with (tempfile.TemporaryDirectory(prefix="aisle-long-") as tmp,
+              running_profile("embedded", Path(tmp)) as running,
+              httpx.Client(timeout=120) as client):
+            print("\n".join(profile(client, (running.url, running.pids), args.turns,
+                                     args.conversations, args.profile)))
+        return 0
     text, problems = measure(args.turns, args.conversations, args.baseline)
     for problem in problems[:20]:
         print(problem)
