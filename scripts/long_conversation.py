@@ -11,9 +11,10 @@ compares the first ten turns of each conversation with its last ten.
 
 psutil counts CPU time in ticks of 10 ms, so a turn's CPU reads as 30, 40 or 50 ms: the means
 over each window are reported beside the medians. ``--baseline`` runs a second embedded
-profile beside the first, started with ``AISLE_RASA_STATE_CACHE_ENTRIES=0`` (Rasa's own replay
-of the history on every call, no cache: ``bot/server.py``), and plays every turn on both, one
-after the other, so that the shared machine's changing load falls on both alike.
+profile beside the first, started with ``AISLE_RASA_STATE_CACHE_ENTRIES=0`` (none of
+``bot/server.py``'s history caches: the tracker loaded from the store every message, Rasa's own
+replay of the history on every call and before every action), and plays every turn on both,
+one after the other, so that the shared machine's changing load falls on both alike.
 ``--profile DIR`` records both servers with py-spy (as ``scripts/profile_turns.py`` does) during
 the first and the last ten turns of every conversation, and prints where each window's CPU went
 per component (``DIR/{rasa,actions}-{first,last}.folded`` keep the stacks).
@@ -195,11 +196,11 @@ def rows(costs: list[list[TurnCost]], label: str = "") -> list[str]:
 
 
 def late_comparison(baseline: list[list[TurnCost]], costs: list[list[TurnCost]]) -> str:
-    """One sentence: the last window's mean Rasa CPU with the cache against without it."""
+    """One sentence: the last window's mean Rasa CPU with the caches against without them."""
     without = mean([c.rasa_cpu_ms for run in baseline for c in run[-WINDOW:]])
     with_cache = mean([c.rasa_cpu_ms for run in costs for c in run[-WINDOW:]])
     return (f"Over the last {WINDOW} turns Rasa spent {with_cache:.1f} ms of CPU per turn with "
-            f"the cache against {without:.1f} without it ({with_cache / without:.2f}×).")
+            f"the caches against {without:.1f} without them ({with_cache / without:.2f}×).")
 
 
 def section(costs: list[list[TurnCost]], problems: list[str], turns: int,
@@ -208,11 +209,12 @@ def section(costs: list[list[TurnCost]], problems: list[str], turns: int,
     command = (f"`python -m scripts.long_conversation --turns {turns} --conversations "
                f"{conversations}{' --baseline' if baseline is not None else ''}`")
     if baseline is not None:
-        table = [*rows(baseline, "without the prior-states cache: "),
-                 *rows(costs, "with it: ")]
+        table = [*rows(baseline, "without the history caches: "),
+                 *rows(costs, "with them: ")]
         command += (" (two embedded profiles side by side, one started with "
-                    "`AISLE_RASA_STATE_CACHE_ENTRIES=0`: Rasa replaying the whole history on "
-                    "every call; each turn is played on both, one after the other)")
+                    "`AISLE_RASA_STATE_CACHE_ENTRIES=0`: the tracker loaded from the store on "
+                    "every message and Rasa replaying the whole history on every call; each "
+                    "turn is played on both, one after the other)")
     return "\n".join([
         START,
         "## A long conversation: turn 50 against turn 1",
@@ -240,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=60)
     parser.add_argument("--conversations", type=int, default=3)
     parser.add_argument("--baseline", action="store_true",
-                        help="first measure without the prior-states cache, in the same run")
+                        help="also measure without the history caches, in the same run")
     parser.add_argument("--write", type=Path, default=None,
                         help="markdown file whose long-conversation section is replaced")
     parser.add_argument("--profile", type=Path, default=None,
@@ -268,7 +270,7 @@ def measure(turns: int = 60, conversations: int = 3,
             baseline: bool = False) -> tuple[str, list[str]]:
     """Run the measurement on a fresh embedded profile: the marked section, and the replies
     that failed the load test's checks. With ``baseline`` a second embedded profile runs beside
-    it with ``AISLE_RASA_STATE_CACHE_ENTRIES=0`` (Rasa's own replay, no cache), and every turn
+    it with ``AISLE_RASA_STATE_CACHE_ENTRIES=0`` (no history caches), and every turn
     is played on both, one after the other."""
     with (tempfile.TemporaryDirectory(prefix="aisle-long-") as tmp,
           contextlib.ExitStack() as stack,
