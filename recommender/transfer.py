@@ -301,6 +301,16 @@ def ratios(report: dict, row: str, reference: str = "zero_shot_minilm",
     return out
 
 
+def choose_alpha(report: dict) -> float:
+    """The α whose smallest ratio to zero-shot (Recall@10, NDCG@10, every protocol, all
+    held-out categories together) is largest; ties go to the smaller α, nearer the base."""
+    def worst(alpha: float) -> float:
+        found = ratios(report, f"model alpha={alpha:g}")
+        return min(value for protocol in found.values() for value in protocol["all"].values())
+
+    return max(sorted(report["alphas"]), key=lambda a: (round(worst(a), 6), -a))
+
+
 def format_report(report: dict) -> str:
     """Labelled plain-text tables: every row overall, then the model rows per category."""
     lines = [f"held-out categories of {report['dataset']}, split {report['split']}, "
@@ -353,6 +363,8 @@ def main(argv: list[str] | None = None) -> None:
                                tuple(args.alpha or DEFAULT_ALPHAS),
                                tuple(args.history or HISTORY_PROTOCOLS), args.device)
     print(format_report(report))
+    print(f"alpha chosen by the rule (smallest ratio to zero-shot largest): "
+          f"{choose_alpha(report):g}")
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")

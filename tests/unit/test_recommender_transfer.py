@@ -17,6 +17,7 @@ from recommender.io import load_base, load_model, new_model, save_model
 from recommender.model import PropensityHead
 from recommender.transfer import (
     UNCATEGORISED,
+    choose_alpha,
     choose_held_out,
     evaluate_transfer,
     format_report,
@@ -221,3 +222,22 @@ def test_the_cli_writes_the_split_and_a_labelled_report(base_and_trained, tmp_pa
                   "propensity, model alpha=1 (top-50 per shopper", "AUC",
                   *report["examples_by_category"]):
         assert label in text
+
+
+def _report(values: dict[float, tuple[float, float]]) -> dict:
+    """A report whose model rows score (recall@10, ndcg@10) on both protocols; zero-shot 0.1."""
+    def block(recall: float, ndcg: float) -> dict:
+        metrics = {"all": {"recall@10": recall, "ndcg@10": ndcg}}
+        return {"history_excluded": metrics, "history_kept": metrics}
+
+    rows = {f"model alpha={a:g}": block(*v) for a, v in values.items()}
+    rows["zero_shot_minilm"] = block(0.1, 0.1)
+    return {"protocols": ["history_excluded", "history_kept"], "alphas": list(values),
+            "rows": rows}
+
+
+def test_the_rule_picks_the_alpha_whose_worst_ratio_is_best_ties_toward_the_base() -> None:
+    # 0.8 has the best recall but the worst ndcg; 0.5 is best on its weaker metric
+    assert choose_alpha(_report({0.0: (0.1, 0.1), 0.5: (0.13, 0.12), 0.8: (0.16, 0.11),
+                                 1.0: (0.09, 0.13)})) == 0.5
+    assert choose_alpha(_report({0.3: (0.12, 0.12), 0.6: (0.12, 0.12)})) == 0.3
