@@ -19,9 +19,9 @@ export TOKENIZERS_PARALLELISM := false
 
 RASA_ARGS    := --data bot/data --config config.yml --domain domain.yml
 # bot/channels, bot/request_guard.py, bot/tracker_store.py, bot/server.py and the caches it
-# installs (bot/prior_states.py, bot/applied_events.py, bot/tracker_clone.py) run in the Rasa server but are not part
+# installs (bot/prior_states.py, bot/applied_events.py, bot/tracker_clone.py, bot/action_request.py) run in the Rasa server but are not part
 # of the model: changing them needs no retraining.
-TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py bot/tracker_clone.py bot/request_guard.py bot/server.py bot/prior_states.py bot/applied_events.py,$(shell find bot -path bot/channels -prune -o \( -name '*.yml' -o -name '*.py' \) -print 2>/dev/null))
+TRAIN_INPUTS := config.yml domain.yml $(filter-out bot/tracker_store.py bot/tracker_clone.py bot/action_request.py bot/request_guard.py bot/server.py bot/prior_states.py bot/applied_events.py,$(shell find bot -path bot/channels -prune -o \( -name '*.yml' -o -name '*.py' \) -print 2>/dev/null))
 
 .PHONY: help setup import ingest data train run shell test test-fast lint bench validate \
         train-recommender evaluate-recommender \

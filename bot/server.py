@@ -49,8 +49,12 @@ so they are applied here, once, before its CLI runs, and each says why.
   events it was built from (:mod:`bot.tracker_store`). Likewise Rasa's ``tracker.copy()``,
   made before every action, copies the state instead of replaying every event
   (:mod:`bot.tracker_clone`), and the rule policy formats every state of the conversation for
-  its debug log only when that log is on. ``AISLE_RASA_STATE_CACHE_ENTRIES=0`` leaves all three
-  as Rasa has them (the benchmark's baseline).
+  its debug log only when that log is on.
+* **An action request carries what the actions read of the conversation.** Rasa 3.6 sends
+  every event of the session with every action call; the events before the shopper's previous
+  message are cut to the shopper's messages (text and intent), which is all the actions read
+  of them (:mod:`bot.action_request`). ``AISLE_RASA_STATE_CACHE_ENTRIES=0`` leaves this and
+  the three above as Rasa has them (the benchmark's baseline).
 * **A request body is at most ``AISLE_RASA_MAX_REQUEST_BYTES`` (8 MiB by default).** Sanic
   reads bodies of up to 100 MB before any handler runs; ``SANIC_REQUEST_MAX_SIZE`` (set here
   unless given) makes it answer 413 from the ``Content-Length`` alone. The shopper channels
@@ -297,6 +301,26 @@ def copy_trackers_without_replay() -> None:
     DialogueStateTracker.copy = copy
 
 
+def send_actions_what_they_read() -> None:
+    """Make Rasa's ``RemoteAction`` send the conversation's events as
+    :func:`bot.action_request.request_tracker_state` cuts them, instead of every event."""
+    import rasa
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.action_request import request_tracker_state
+
+    def _action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
+        # Rasa 3.6's method, but for the tracker's events
+        result = {"next_action": self._name, "sender_id": tracker.sender_id,
+                  "tracker": request_tracker_state(tracker), "version": rasa.__version__}
+        if (not self._is_selective_domain_enabled()
+                or domain.does_custom_action_explicitly_need_domain(self.name())):
+            result["domain"] = domain.as_dict()
+        return result
+
+    RemoteAction._action_call_format = _action_call_format
+
+
 def format_rule_states_for_debug_only() -> None:
     """Make Rasa's rule policy format the conversation's states for its debug log only when
     that log is written (Rasa formats every state on every prediction, whatever the level)."""
@@ -346,6 +370,7 @@ def main() -> None:
         if keep_trackers(os.environ):
             copy_trackers_without_replay()
             format_rule_states_for_debug_only()
+            send_actions_what_they_read()
     except StartRefused as refused:
         print(f"bot.server: {refused.message}", file=sys.stderr)
         raise
