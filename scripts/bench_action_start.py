@@ -179,6 +179,11 @@ def _phases() -> dict[str, Any]:
     found = recommender.recommend(ShopperContext(history=history, query="a warm jacket"), 5)
     row.update(recommend_s=time.perf_counter() - asked, recommended=len(found),
                rss_after_recommend_mb=rss())
+    for name, context in (("cold_start", ShopperContext()),
+                          ("second_recommend", ShopperContext(history=history[1:]))):
+        asked = time.perf_counter()  # the first cold start reads the popularity order once
+        recommender.recommend(context, 5)
+        row[f"{name}_s"] = time.perf_counter() - asked
     row["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return row
 
