@@ -23,6 +23,7 @@ from recommender.index import ItemIndex, ItemTowerEmbedder
 from recommender.items import CatalogItems
 from recommender.service import Recommender, ShopperContext
 from tests.integration.test_recommendations_service import embedder  # noqa: F401
+from tests.integration.test_search_index_postgres import postgres_url  # noqa: F401
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 pytestmark = pytest.mark.integration
@@ -214,3 +215,26 @@ def test_the_ingest_records_the_catalog_version_and_a_changed_catalog_is_noticed
     with caplog.at_level(logging.WARNING, logger="recommender.factory"):
         build_recommender(settings, catalog, persistent_client(settings.chroma_path))
     assert "not current" not in caplog.text
+
+
+def test_per_request_reads_on_postgresql_give_the_same_answers(
+        postgres_url: str, chroma, embedder, luma: SqlCatalog) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The production profile's catalog database: the reads by id and the recommender over
+    them equal SQLite's and the in-memory recommender's."""
+    load.import_catalog("luma", Settings().data_dir, postgres_url)
+    pg = SqlCatalog(postgres_url, "luma")
+    ids = [p.id for p in luma.products()]
+    assert pg.review_counts(ids) == luma.review_counts(ids)
+    assert pg.max_review_count() == luma.max_review_count()
+    assert pg.most_reviewed(len(ids)) == luma.most_reviewed(len(ids))
+    assert pg.links_from(ids) == luma.links_from(ids)
+    assert pg.positions(ids) == luma.positions(ids)
+    for exact_max in (20_000, 0):
+        memory, _ = _pair(chroma, embedder, luma, exact_max)
+        index = ItemIndex(chroma, embedder, exact_max=exact_max)
+        index.reload()
+        on_pg = Recommender.over(index, CatalogItems(pg, pg.search_index()))
+        for context in _contexts(luma)[:4]:
+            for filters in FILTERS[:5]:
+                _same(on_pg.recommend(context, k=5, filters=filters),
+                      memory.recommend(context, k=5, filters=filters))
