@@ -238,3 +238,18 @@ def test_per_request_reads_on_postgresql_give_the_same_answers(
             for filters in FILTERS[:5]:
                 _same(on_pg.recommend(context, k=5, filters=filters),
                       memory.recommend(context, k=5, filters=filters))
+
+
+def test_hostile_history_ids_are_only_bound_parameters(
+        chroma, embedder, luma: SqlCatalog) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The session's ids reach SQL only as bound values: one that looks like SQL or names
+    nothing is an unknown product (no history), and the catalog is unchanged after it."""
+    hostile = ("x' OR '1'='1", "'); DROP TABLE products; --", "%", "")
+    memory, per_request = _pair(chroma, embedder, luma, 0)
+    before = len(luma.products())
+    for history in (hostile, (*hostile, luma.products()[0].id)):
+        context = ShopperContext(history=history, carted=hostile[:1])
+        _same(per_request.recommend(context, k=5), memory.recommend(context, k=5))
+    assert luma.links_from(hostile) == {} and luma.review_counts(hostile) == {}
+    assert luma.positions(hostile) == {} and luma.products_by_ids(list(hostile)) == []
+    assert len(luma.products()) == before
