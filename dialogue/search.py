@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, Protocol
 
 from catalog.filters import ProductFilters
 from dialogue.cards import no_results_payload, product_card, products_payload, search_summary
@@ -21,6 +22,7 @@ from dialogue.preferences import PREFERENCE_POOL, asked_preferences, prefer
 from dialogue.refinements import Refinement, cheaper_than, pricier_than, read_refinement
 from dialogue.reply import Reply
 from dialogue.turn import Turn
+from dialogue.untagged_kind import KindSearcher, untagged_absent_kind
 from knowledge.search import SearchResult
 
 #: Intents that start a new search: constraints not mentioned in the message are forgotten.
@@ -48,6 +50,10 @@ START_OVER_TEXT = "Okay, let's start fresh. What are you looking for?"
 #: What "start over" forgets besides the constraints; the cart stays.
 SEARCH_MEMORY = ("shown_products", "seen_products", "focus_product", "pending_relaxation",
                  "compared_products", "finder_needed")
+
+
+class ProductSearcher(Searcher, KindSearcher, Protocol):
+    """The product search the turn asks (knowledge.search.ProductSearch)."""
 
 
 def _constraint_slots(turn: Turn, intent: str | None, reply: Reply) -> dict[str, Any]:
@@ -128,7 +134,7 @@ def _refinement(turn: Turn, intent: str | None) -> Refinement:
     return refinement if intent == "refine_search" else Refinement(eco=refinement.eco)
 
 
-def search_products(turn: Turn, search: Searcher, catalog: ProductCatalog) -> Reply:
+def search_products(turn: Turn, search: ProductSearcher, catalog: ProductCatalog) -> Reply:
     """``search_products``, ``refine_search``, ``ask_recommendation`` and "yes, relax it"."""
     reply = Reply()
     finder_done = bool(turn.slot("finder_needed"))
@@ -153,6 +159,8 @@ def search_products(turn: Turn, search: Searcher, catalog: ProductCatalog) -> Re
         wanted = in_catalog_spelling(filters, search.vocabulary, turn.message_text())
         return named_product_reply(turn, subject, wanted, search, reply)
     reading = read_filters(filters, search.vocabulary, turn.message_text() if fresh else None)
+    if fresh and not filters.product_type and not reading.absent_type:
+        reading = _untagged_kind(turn.message_text(), reading, search)
     for name, value in reading.updates.items():
         slots[name] = value
         reply.set(name, value)
@@ -169,6 +177,17 @@ def search_products(turn: Turn, search: Searcher, catalog: ProductCatalog) -> Re
     _send_results(turn, ranking.result, reading.display, slots, query, seen, refinement.more,
                   reply, note=reading.unknown_note(), detail=ranking.note())
     return reply
+
+
+def _untagged_kind(text: str, reading: CatalogReading, search: KindSearcher) -> CatalogReading:
+    """``reading`` with the kind the untagged words name that the store lacks as its absent
+    type (the same answer as for that kind tagged), or as it was."""
+    kind = untagged_absent_kind(text, reading.filters, search)
+    if kind is None:
+        return reading
+    return replace(reading, filters=reading.filters.without("product_type"),
+                   display=reading.display.without("product_type"), absent_type=kind,
+                   updates={**reading.updates, "product_type": None})
 
 
 def _absent(turn: Turn, search: Searcher, reading: CatalogReading, slots: dict[str, Any],

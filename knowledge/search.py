@@ -354,6 +354,18 @@ class ProductSearch:
                 product, effective, matched, product.id in dense_set)))
         return result
 
+    def holds_words(self, words: str, filters: ProductFilters | None = None) -> bool:
+        """Whether a product satisfying ``filters`` holds every term of ``words`` in its
+        indexed text (name, category, brand, description, attributes): "is there a warm
+        jacket?". Read from the full-text index's best :data:`KEYWORD_DEPTH` hits."""
+        wanted = set(keyword_terms(words))
+        if not wanted:
+            return False
+        criteria = self.check.criteria(filters or ProductFilters())
+        with self.index.reading() as index:
+            ids = [pid for pid, _ in index.keyword(words, criteria, KEYWORD_DEPTH)]
+            return any(wanted <= held for held in index.terms_of(ids).values())
+
     def _load(self, ids: list[str]) -> list[Product]:
         """The products ``ids`` names, in that order: together when the catalog can."""
         if isinstance(self._catalog, IndexedCatalog):

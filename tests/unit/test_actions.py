@@ -206,6 +206,10 @@ def test_filters_the_catalog_cannot_apply_are_named_not_failed(fake: FakeService
         return result
 
     fake.search.search = without_prices
+    # a catalog that has calipers (an untagged kind the catalog lacks is said not carried)
+    fake.search.vocabulary = CatalogVocabulary.from_products([JACKET, Product(
+        id="DC1", name="Digital Caliper", description="", category="Tools/Measuring",
+        product_type="Measuring")])
     dispatcher, _ = run(ActionSearchProducts(), tracker(
         "digital caliper under $30", "search_products", {"price_max": 30.0},
         [{"entity": "price_max", "value": 30.0}]))
@@ -224,6 +228,9 @@ def test_a_material_the_catalog_lists_no_attribute_for_is_matched_by_words_not_c
         return result
 
     fake.search.search = without_prices_or_materials
+    fake.search.vocabulary = CatalogVocabulary.from_products([JACKET, Product(
+        id="PLA1", name="PLA Filament 1.75 mm", description="", category="3D Printing/Filament",
+        product_type="Filament")])
     dispatcher, _ = run(ActionSearchProducts(), tracker(
         "pla filament under 20 dollars", "search_products",
         {"price_max": 20.0, "material": "pla"},
