@@ -29,6 +29,7 @@ carried ("closest" shown) or answered with no products; shown as matches is dish
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import statistics
@@ -88,10 +89,30 @@ def as_dialogue(search: Any, query: str, tagged: bool, k: int = K) -> Shown:
     filters = ProductFilters(product_type=query) if tagged else ProductFilters()
     reading = read_filters(filters, search.vocabulary, query)
     words = query_words(query)
-    if reading.absent_type:
-        result = search.search(words, reading.filters, CLOSEST)
+    absent, searched = reading.absent_type, reading.filters
+    if not tagged and not absent:
+        absent, searched = _untagged_absent(search, query, reading.filters)
+    if absent:
+        result = search.search(words, searched, CLOSEST)
         return Shown([h.product.id for h in result.hits], True)
     return Shown([h.product.id for h in search.search(words, reading.filters, k).hits], False)
+
+
+def _untagged_absent(search: Any, query: str, filters: Any) -> tuple[str | None, Any]:
+    """What the search turn adds for untagged words (``dialogue.untagged_kind``, absent from
+    an older checkout, which then searches the words as they are)."""
+    try:
+        from dialogue.untagged_kind import untagged_absent_kind
+    except ImportError:
+        return None, filters
+    kind = untagged_absent_kind(query, filters, search)
+    return kind, filters.without("product_type") if kind else filters
+
+
+def half(query: str) -> str:
+    """``dev`` or ``report``: the query's half of the set, by the parity of the SHA-256 of its
+    text (rules and thresholds are chosen on ``dev`` only; both halves are reported)."""
+    return "dev" if int(hashlib.sha256(query.encode()).hexdigest(), 16) % 2 == 0 else "report"
 
 
 @dataclass
@@ -105,6 +126,11 @@ class CategoryOutcome:
     ndcg5_search: float
     p5_dialogue: float
     ndcg5_dialogue: float
+    untagged: list[str] = field(default_factory=list)
+    untagged_flagged: bool = False
+    p5_untagged: float = 0.0
+    ndcg5_untagged: float = 0.0
+    half: str = ""
 
 
 @dataclass
@@ -113,6 +139,7 @@ class AbsentOutcome:
     search: list[str]
     tagged: Answer
     untagged: Answer
+    half: str = ""
 
 
 @dataclass
@@ -123,23 +150,33 @@ class Report:
     absent: list[AbsentOutcome] = field(default_factory=list)
     search_ms: list[float] = field(default_factory=list)
 
-    def _mean(self, name: str) -> float:
-        return statistics.fmean(getattr(c, name) for c in self.categories)
+    def summary(self, part: str | None = None) -> dict[str, float | int]:
+        """The figures over the whole set, or over one ``part`` (``dev``, ``report``)."""
+        cats = [c for c in self.categories if part in (None, c.half)]
+        absent = [a for a in self.absent if part in (None, a.half)]
+        n_absent = len(absent)
 
-    def summary(self) -> dict[str, float | int]:
-        n_absent = len(self.absent)
+        def mean(name: str) -> float:
+            return statistics.fmean(getattr(c, name) for c in cats)
+
         return {
-            "category_queries": len(self.categories),
-            "p5_search": self._mean("p5_search"),
-            "ndcg5_search": self._mean("ndcg5_search"),
-            "p5_dialogue": self._mean("p5_dialogue"),
-            "ndcg5_dialogue": self._mean("ndcg5_dialogue"),
-            "category_said_absent": sum(c.dialogue_flagged for c in self.categories),
+            "category_queries": len(cats),
+            "p5_search": mean("p5_search"),
+            "ndcg5_search": mean("ndcg5_search"),
+            "p5_dialogue": mean("p5_dialogue"),
+            "ndcg5_dialogue": mean("ndcg5_dialogue"),
+            "p5_untagged": mean("p5_untagged"),
+            "ndcg5_untagged": mean("ndcg5_untagged"),
+            "category_said_absent": sum(c.dialogue_flagged for c in cats),
+            "category_said_absent_untagged": sum(c.untagged_flagged for c in cats),
             "absent_queries": n_absent,
-            "honest_tagged": sum(a.tagged != "matches" for a in self.absent) / n_absent,
-            "honest_untagged": sum(a.untagged != "matches" for a in self.absent) / n_absent,
-            "search_empty_absent": sum(not a.search for a in self.absent) / n_absent,
-            "search_ms_median": statistics.median(self.search_ms) if self.search_ms else 0.0,
+            "honest_tagged_count": sum(a.tagged != "matches" for a in absent),
+            "honest_untagged_count": sum(a.untagged != "matches" for a in absent),
+            "honest_tagged": sum(a.tagged != "matches" for a in absent) / n_absent,
+            "honest_untagged": sum(a.untagged != "matches" for a in absent) / n_absent,
+            "search_empty_absent": sum(not a.search for a in absent) / n_absent,
+            "search_ms_median": (statistics.median(self.search_ms)
+                                 if self.search_ms and part is None else 0.0),
         }
 
 
@@ -157,14 +194,17 @@ def evaluate(search: Any, judged: dict[str, Any], k: int = K) -> Report:
         relevant = set(entry["relevant"])
         alone = timed(entry["query"])
         turn = as_dialogue(search, entry["query"], tagged=True, k=k)
+        bare = as_dialogue(search, entry["query"], tagged=False, k=k)
         report.categories.append(CategoryOutcome(
             entry["query"], len(relevant), alone.ids, turn.ids, turn.flagged,
             precision_at_k(alone.ids, relevant, k), ndcg_at_k(alone.ids, relevant, k),
-            precision_at_k(turn.ids, relevant, k), ndcg_at_k(turn.ids, relevant, k)))
+            precision_at_k(turn.ids, relevant, k), ndcg_at_k(turn.ids, relevant, k),
+            bare.ids, bare.flagged, precision_at_k(bare.ids, relevant, k),
+            ndcg_at_k(bare.ids, relevant, k), half(entry["query"])))
     for query in judged["absent_queries"]:
         report.absent.append(AbsentOutcome(
             query, timed(query).ids, as_dialogue(search, query, tagged=True, k=k).answer,
-            as_dialogue(search, query, tagged=False, k=k).answer))
+            as_dialogue(search, query, tagged=False, k=k).answer, half(query)))
     return report
 
 
@@ -197,11 +237,12 @@ def main(argv: list[str] | None = None) -> None:
     ready = time.perf_counter() - started
     report = evaluate(search, judged)
     summary = report.summary()
+    halves = {part: report.summary(part) for part in ("dev", "report")}
     print(f"{args.label or 'run'}: search ready in {ready:.1f} s")
-    print(json.dumps(summary, indent=1))
+    print(json.dumps({"all": summary, **halves}, indent=1))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"summary": summary,
+        args.out.write_text(json.dumps({"summary": summary, "halves": halves,
                                         "categories": [asdict(c) for c in report.categories],
                                         "absent": [asdict(a) for a in report.absent]},
                                        indent=1) + "\n")

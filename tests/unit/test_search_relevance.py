@@ -84,8 +84,11 @@ def test_evaluate_scores_a_real_search_and_judges_absent_answers() -> None:
     assert summary["ndcg5_search"] == pytest.approx(1.0)
     assert summary["p5_dialogue"] == pytest.approx(0.5)
     assert summary["category_said_absent"] == 0
+    assert summary["category_said_absent_untagged"] == 0
+    assert summary["p5_untagged"] == pytest.approx(0.5)
     answers = {a.query: (a.tagged, a.untagged) for a in report.absent}
-    assert answers == {"smartphone": ("flagged", "empty"), "laptop": ("matches", "matches")}
+    # untagged, "smartphone" is said not carried as tagged (dialogue.untagged_kind)
+    assert answers == {"smartphone": ("flagged", "flagged"), "laptop": ("matches", "matches")}
     assert summary["honest_tagged"] == pytest.approx(0.5)
     assert summary["honest_untagged"] == pytest.approx(0.5)
     assert summary["search_empty_absent"] == pytest.approx(0.5)
