@@ -109,3 +109,15 @@ def test_holds_words_reads_the_full_text_index(store: tuple[ProductSearch, SqlCa
     assert not search.holds_words("yoga", mats)
     assert not search.holds_words("grey", ProductFilters(product_type="beakers"))
     assert not search.holds_words("", mats)
+
+
+@pytest.mark.parametrize("hostile", [
+    '"; DROP TABLE search_text; --', "NEAR(mat grey, 1)", "mat* OR 1=1", "grey'", "\x00 mat",
+])
+def test_query_syntax_in_the_words_is_only_words(store: tuple[ProductSearch, SqlCatalog],
+                                                 hostile: str) -> None:
+    search, catalog = store
+    assert not search.holds_words(hostile, ProductFilters(product_type="beakers"))
+    reading = read_filters(ProductFilters(), search.vocabulary, hostile)
+    untagged_absent_kind(hostile, reading.filters, search)  # answers, never raises
+    assert len(catalog.products()) == len(PRODUCTS)  # nothing dropped
