@@ -291,8 +291,12 @@ def copy_trackers_without_replay() -> None:
 
     from bot.tracker_clone import copy_tracker
 
-    @wraps(DialogueStateTracker.copy)
+    rasa_copy = DialogueStateTracker.copy
+
+    @wraps(rasa_copy)
     def copy(self: DialogueStateTracker) -> DialogueStateTracker:
+        if type(self) is not DialogueStateTracker:  # a subclass's own attributes: Rasa's copy
+            return rasa_copy(self)
         twin = copy_tracker(self)
         twin.sender_id = self.sender_id or DEFAULT_SENDER_ID  # as init_copy sets them
         twin.sender_source = None
