@@ -159,7 +159,9 @@ def search_products(turn: Turn, search: ProductSearcher, catalog: ProductCatalog
         wanted = in_catalog_spelling(filters, search.vocabulary, turn.message_text())
         return named_product_reply(turn, subject, wanted, search, reply)
     reading = read_filters(filters, search.vocabulary, turn.message_text() if fresh else None)
-    if fresh and not filters.product_type and not reading.absent_type:
+    # a request to search (not for a recommendation, whose words may name no kind at all)
+    if (fresh and intent == "search_products" and not filters.product_type
+            and not reading.absent_type):
         reading = _untagged_kind(turn.message_text(), reading, search)
     for name, value in reading.updates.items():
         slots[name] = value

@@ -121,3 +121,12 @@ def test_query_syntax_in_the_words_is_only_words(store: tuple[ProductSearch, Sql
     reading = read_filters(ProductFilters(), search.vocabulary, hostile)
     untagged_absent_kind(hostile, reading.filters, search)  # answers, never raises
     assert len(catalog.products()) == len(PRODUCTS)  # nothing dropped
+
+
+def test_a_recommendation_request_is_not_read_as_a_kind(
+        store: tuple[ProductSearch, SqlCatalog]) -> None:
+    search, catalog = store
+    turn = Turn("s", text="my husband just started running, what should i get him",
+                intent="ask_recommendation", entities=(), slots={})
+    text = search_products(turn, search, catalog).messages[0].text or ""
+    assert "don't seem to carry" not in text
