@@ -71,3 +71,16 @@ def test_a_request_no_longer_carries_the_whole_conversation(requests: list[dict]
     messages = sum(e["event"] == "user" for e in rasa)
     assert len(rasa) > 150
     assert len(ours) < messages + 20 and len(json.dumps(ours)) < len(json.dumps(rasa)) / 3
+
+
+def test_the_actions_read_events_only_where_the_cut_was_checked() -> None:
+    # bot/action_request.py sends older events cut to what these readers need; an action that
+    # reads tracker.events elsewhere must be checked against the cut (and named here)
+    readers = sorted(
+        f"{path.relative_to(REPO_ROOT)}:{number}"
+        for folder in ("actions", "dialogue")
+        for path in (REPO_ROOT / folder).rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "tracker.events" in line or "get_last_event_for" in line
+        or "applied_events" in line or "events_after_latest_restart" in line)
+    assert [r.split(":")[0] for r in readers] == ["actions/common.py", "actions/orders.py"]
