@@ -3,6 +3,7 @@ as it is when tagged (issues 14 item 4, 15 "Relevance kept"), on a real SQLite c
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -113,13 +114,16 @@ def test_holds_words_reads_the_full_text_index(store: tuple[ProductSearch, SqlCa
 
 @pytest.mark.parametrize("hostile", [
     '"; DROP TABLE search_text; --', "NEAR(mat grey, 1)", "mat* OR 1=1", "grey'", "\x00 mat",
+    "<script>alert('x')</script> yoga <b>mats</b>",
 ])
 def test_query_syntax_in_the_words_is_only_words(store: tuple[ProductSearch, SqlCatalog],
                                                  hostile: str) -> None:
     search, catalog = store
     assert not search.holds_words(hostile, ProductFilters(product_type="beakers"))
     reading = read_filters(ProductFilters(), search.vocabulary, hostile)
-    untagged_absent_kind(hostile, reading.filters, search)  # answers, never raises
+    kind = untagged_absent_kind(hostile, reading.filters, search)  # answers, never raises
+    # what is said back is the shopper's word tokens only, never markup or syntax
+    assert kind is None or re.fullmatch(r"[\w .']+", kind)
     assert len(catalog.products()) == len(PRODUCTS)  # nothing dropped
 
 
