@@ -12,7 +12,8 @@ reads the shopper's own words the way the tagged path reads the tag, so both pat
   means the store has it;
 * a kind the words name that the store has ("food", "mat", "board") counts with the words it
   makes a compound with ("dog food", "yoga mat", "board game"): the compound must name a kind
-  too, or its other words be held by the text of a product of that kind.
+  too, or its other words be held by the text of a product of that kind; and a kind found only
+  after the first thing asked for ("sofas for my lab") does not make that thing carried.
 
 Nothing here is one store's: every decision reads the imported catalog (its vocabulary and its
 full-text index), so it holds for Luma, Scientific and any imported catalog alike.
@@ -25,16 +26,17 @@ from functools import cache
 from typing import Protocol
 
 from catalog.filters import ProductFilters
-from catalog.text import is_stopword, lemma, tokens
+from catalog.text import is_dictionary_word, is_stopword, lemma, tokens
 from catalog.vocabulary import AUDIENCE_WORDS, CatalogVocabulary
 from dialogue.constraints import query_words
 
-#: Words of asking to shop, in any store; they name no kind of product ("do you sell …",
-#: "I'm after something …", "got any …").
+#: Words of asking to shop, in any store, and greetings; they name no kind of product ("do
+#: you sell …", "I'm after something …", "got any …", "hi, …").
 REQUEST_WORDS = frozenset(
     """buy purchase order get got need want like look looking find search shop store sell
     carry stock have recommend suggest show something anything stuff thing item product
-    please help kind sort type new good best great nice cheap size""".split())  # noqa: SIM905
+    please help kind sort type new good best great nice cheap size
+    hi hello hey hiya thanks thank cheers ok okay yeah yes yep hmm um uh oh ugh""".split())  # noqa: SIM905
 
 
 class KindSearcher(Protocol):
@@ -98,47 +100,65 @@ def untagged_absent_kind(text: str, filters: ProductFilters, search: KindSearche
     if not runs:
         return None
     if filters.product_type:
-        return _narrowed_kind(text, runs, filters.product_type, search)
-    if _known(vocabulary, [w for run in runs for w in run]):
+        return _found_kind(text, runs, filters.product_type, search)
+    # all the words together, or the first thing asked for ("ball bearings for my lab")
+    if _known(vocabulary, [w for run in runs for w in run]) or _known(vocabulary, runs[0]):
         return None
     unknown = [run for run in runs if not _known(vocabulary, run)]
     return _said(unknown[0] if unknown else runs[0])
 
 
-def _narrowed_kind(text: str, runs: list[list[_Word]], kind: str, search: KindSearcher
-                   ) -> str | None:
-    """For a kind found in ``text``: the compound around it when the compound names no kind
-    the store has and products of that kind do not hold its other words ("dog food" around
-    "food", "board game" around "board"); ``None`` when the kind stands alone or is carried.
+def _found_kind(text: str, runs: list[list[_Word]], kind: str, search: KindSearcher
+                ) -> str | None:
+    """For a kind found in ``text`` (``kind``, as read into the filters): what the shopper asks
+    for that the store lacks, or ``None``.
 
-    English puts the head of a compound last: a noun right after the kind makes the kind a
-    modifier ("board game"); a word right before it narrows it unless it is an adjective
-    ("grey tees", "warm jacket" are tees and jackets; "yoga mat" is no floor mat).
+    The first run of words is what is asked for ("sofas" in "I need sofas for my lab"): when
+    the kind was found only in a later run and the first is a noun phrase the store does not
+    carry, that is the answer. Otherwise the kind counts with the compound it sits in
+    (:func:`_compound`).
     """
     vocabulary = search.vocabulary
     match = vocabulary.find_type(text)
     if match is None or not match.corrected:
         return None
     found = match.corrected.split()
-    for run in runs:
+    for index, run in enumerate(runs):
         keys = [w.key for w in run]
         start = next((i for i in range(len(keys) - len(found) + 1)
                       if keys[i:i + len(found)] == found), None)
         if start is None:
             continue
-        first, end = start, start + len(found)
-        while first > 0 and not _is_adjective(keys[first - 1]):
-            first -= 1
-        while end < len(run) and _is_noun(keys[end]):
-            end += 1
-        compound = run[first:end]
-        others = run[first:start] + run[start + len(found):end]
-        if not others or _known(vocabulary, compound):
-            return None
-        if search.holds_words(" ".join(w.key for w in others), ProductFilters(product_type=kind)):
-            return None
-        return _said(compound)
+        first = runs[0]
+        if index > 0 and _names_a_thing(first[-1].key) and not _known(vocabulary, first):
+            return _said(first)
+        return _compound(run, start, len(found), kind, search)
     return None
+
+
+def _compound(run: list[_Word], start: int, length: int, kind: str, search: KindSearcher
+              ) -> str | None:
+    """The compound around the kind at ``run[start:start + length]`` when it names no kind the
+    store has and products of that kind do not hold its other words ("dog food" around "food",
+    "board game" around "board"); ``None`` when the kind stands alone or is carried.
+
+    English puts the head of a compound last: a noun right after the kind makes the kind a
+    modifier ("board game"); a word right before it narrows it unless it is an adjective
+    ("grey tees", "warm jacket" are tees and jackets; "yoga mat" is no floor mat).
+    """
+    keys = [w.key for w in run]
+    first, end = start, start + length
+    while first > 0 and not _is_adjective(keys[first - 1]):
+        first -= 1
+    while end < len(run) and _is_noun(keys[end]):
+        end += 1
+    compound = run[first:end]
+    others = run[first:start] + run[start + length:end]
+    if not others or _known(search.vocabulary, compound):
+        return None
+    if search.holds_words(" ".join(w.key for w in others), ProductFilters(product_type=kind)):
+        return None
+    return _said(compound)
 
 
 @cache
@@ -157,3 +177,8 @@ def _is_adjective(word: str) -> bool:
 
 def _is_noun(word: str) -> bool:
     return word in _parts_of_speech()["noun"]
+
+
+def _names_a_thing(word: str) -> bool:
+    """A noun, or a word the dictionary lacks ("smartphone", "earbud")."""
+    return _is_noun(word) or not is_dictionary_word(word)

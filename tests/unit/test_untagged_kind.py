@@ -66,6 +66,8 @@ def _ask(store: tuple[ProductSearch, SqlCatalog], text: str, **entities: str) ->
     ("I'm after a yoga mat", "yoga mat"),  # "mat" names floor mats, "yoga" narrows it
     ("any dog food?", "dog food"),  # "food" names food storage
     ("looking for an acoustic guitar", "acoustic guitar"),  # no word of it is in the catalog
+    ("I need a sofa for the lab", "sofa"),  # "lab" is a category, but the sofa is asked for
+    ("hi! got any smartphones for my lab?", "smartphones"),
 ])
 def test_an_untagged_kind_the_store_lacks_is_said_not_carried(
         store: tuple[ProductSearch, SqlCatalog], message: str, kind: str) -> None:
@@ -86,6 +88,8 @@ def test_untagged_and_tagged_get_the_same_answer(store: tuple[ProductSearch, Sql
     "anti-fatigue mat",  # the compound is in a product's name
     "shoe goo",  # words of a product's name, no type
     "beakers please",
+    "hello! some digital calipers for my lab",  # the thing asked for first is carried
+    "stainless digital calipers for the machine shop",  # a purpose no product holds
 ])
 def test_an_untagged_kind_the_store_has_is_searched(
         store: tuple[ProductSearch, SqlCatalog], message: str) -> None:
