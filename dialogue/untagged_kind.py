@@ -7,7 +7,7 @@ nearest products, shown as matches ("running shoes" in a lab-supply store: 5 "ma
 reads the shopper's own words the way the tagged path reads the tag, so both paths answer alike:
 
 * the content words (stop words, shopping request words, numbers, audience words and the words
-  of the colour, material and size already read are left out) are looked up together in the
+  of the colour, material, size and activity already read are left out) are looked up together in the
   vocabulary: a product type, a category or the name of some product holding all of them
   means the store has it;
 * a kind the words name that the store has ("food", "mat", "board") counts with the words it
@@ -30,13 +30,18 @@ from catalog.text import is_dictionary_word, is_stopword, lemma, tokens
 from catalog.vocabulary import AUDIENCE_WORDS, CatalogVocabulary
 from dialogue.constraints import query_words
 
-#: Words of asking to shop, in any store, and greetings; they name no kind of product ("do
-#: you sell …", "I'm after something …", "got any …", "hi, …").
+#: Words of asking to shop in any store, greetings, chat shorthand, price words and whom a
+#: present is for; they name no kind of product ("do you sell …", "got any …", "hi, …",
+#: "… asap", "60 max", "my wife wants …").
 REQUEST_WORDS = frozenset(
     """buy purchase order get got need want like look looking find search shop store sell
     carry stock have recommend suggest show something anything stuff thing item product
     please help kind sort type new good best great nice cheap size
-    hi hello hey hiya thanks thank cheers ok okay yeah yes yep hmm um uh oh ugh""".split())  # noqa: SIM905
+    hi hello hey hiya thanks thank cheers ok okay yeah yes yep hmm um uh oh ugh
+    asap pls plz thx u ur try trying max min maximum minimum budget price
+    gift present idea ideas recommendation recommendations recs rec
+    husband wife boyfriend girlfriend gf bf partner mom mum dad mother father son daughter
+    brother sister friend friends""".split())  # noqa: SIM905
 
 
 class KindSearcher(Protocol):
@@ -73,15 +78,17 @@ def _runs(text: str, vocabulary: CatalogVocabulary, consumed: frozenset[str]
 
 
 def _consumed(filters: ProductFilters) -> frozenset[str]:
-    """Lemmas of the colour, material and size already read: they describe, they do not name
-    a kind. (Brands stay: their words are in the names of the products they make, and a brand
+    """Lemmas of the colour, material, size and activity already read: they describe, they do
+    not name a kind. (Brands stay: their words are in the names of the products they make, and a brand
     with a kind it does not make, "dewalt multimeter", is not carried.)"""
-    return frozenset(lemma(w) for value in (filters.color, filters.material, filters.size)
+    return frozenset(lemma(w) for value in (filters.color, filters.material, filters.size,
+                                            filters.activity)
                      if value for w in tokens(value))
 
 
 def _known(vocabulary: CatalogVocabulary, words: list[_Word]) -> bool:
-    return vocabulary.product_type(" ".join(w.key for w in words)).kind != "unknown"
+    return bool(words) and vocabulary.product_type(
+        " ".join(w.key for w in words)).kind != "unknown"
 
 
 def _said(words: list[_Word]) -> str:

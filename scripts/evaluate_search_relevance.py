@@ -20,6 +20,10 @@ two ways:
   catalog lacks is said ("We don't seem to carry any …; the closest I have:") and up to 3
   closest products shown; otherwise up to 5 cards are shown as matches.
 
+Every query is also phrased five ways as a shopper would (:data:`PHRASINGS`), untagged, and
+only the turn's reading is checked: how many leaf phrasings it calls not carried (should be
+none) and how many absent ones (should be all), per half of the set (:func:`half`).
+
 Category queries: P@5 (relevant among the first 5 shown, over 5) and NDCG@5 (binary gains,
 ``1/log2(rank+1)``, ideal = min(5, relevant) hits first), macro-averaged; and how many the
 dialogue wrongly called absent. Absent queries: the share answered honestly, i.e. said not to be
@@ -113,6 +117,40 @@ def half(query: str) -> str:
     """``dev`` or ``report``: the query's half of the set, by the parity of the SHA-256 of its
     text (rules and thresholds are chosen on ``dev`` only; both halves are reported)."""
     return "dev" if int(hashlib.sha256(query.encode()).hexdigest(), 16) % 2 == 0 else "report"
+
+
+#: Each judged query also said as a shopper would, untagged, to see whether the turn calls it
+#: carried (leaf) or not (absent): written before they were first run, never tuned.
+PHRASINGS = ("do you sell {q}?", "I need some {q} for my lab", "looking for {q} please",
+             "got any good {q} in stock", "{q} asap")
+
+
+def said_not_carried(search: Any, message: str) -> bool:
+    """Whether the search turn says the kind ``message`` asks for (untagged) is not carried
+    (no search is run: only the turn's reading of the words)."""
+    from catalog.filters import ProductFilters
+    from dialogue.catalog_terms import read_filters
+
+    reading = read_filters(ProductFilters(), search.vocabulary, message)
+    return bool(reading.absent_type or _untagged_absent(search, message, reading.filters)[0])
+
+
+def phrased(search: Any, judged: dict[str, Any]) -> dict[str, dict[str, dict[str, int]]]:
+    """For each half: leaf queries said not carried, and absent kinds said not carried, when
+    phrased each way of :data:`PHRASINGS` (counts over all phrasings, and the totals)."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for part in ("dev", "report"):
+        leaves = [c["query"] for c in judged["category_queries"] if half(c["query"]) == part]
+        absent = [q for q in judged["absent_queries"] if half(q) == part]
+        out[part] = {
+            "leaf_said_absent": {"count": sum(said_not_carried(search, t.format(q=q))
+                                              for t in PHRASINGS for q in leaves),
+                                 "of": len(PHRASINGS) * len(leaves)},
+            "absent_said_absent": {"count": sum(said_not_carried(search, t.format(q=q))
+                                                for t in PHRASINGS for q in absent),
+                                   "of": len(PHRASINGS) * len(absent)},
+        }
+    return out
 
 
 @dataclass
@@ -238,11 +276,13 @@ def main(argv: list[str] | None = None) -> None:
     report = evaluate(search, judged)
     summary = report.summary()
     halves = {part: report.summary(part) for part in ("dev", "report")}
+    phrasings = phrased(search, judged)
     print(f"{args.label or 'run'}: search ready in {ready:.1f} s")
-    print(json.dumps({"all": summary, **halves}, indent=1))
+    print(json.dumps({"all": summary, **halves, "phrased": phrasings}, indent=1))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"summary": summary, "halves": halves,
+                                        "phrased": phrasings,
                                         "categories": [asdict(c) for c in report.categories],
                                         "absent": [asdict(a) for a in report.absent]},
                                        indent=1) + "\n")

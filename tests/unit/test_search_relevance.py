@@ -13,7 +13,13 @@ from catalog.domain import Product
 from catalog.text import terms
 from knowledge.search import ProductSearch
 from scripts.build_relevance_set import category_queries, leaf_query, present_in_catalog
-from scripts.evaluate_search_relevance import evaluate, ndcg_at_k, precision_at_k
+from scripts.evaluate_search_relevance import (
+    evaluate,
+    ndcg_at_k,
+    phrased,
+    precision_at_k,
+    said_not_carried,
+)
 from tests.fakes import InMemoryCatalog
 
 
@@ -92,6 +98,13 @@ def test_evaluate_scores_a_real_search_and_judges_absent_answers() -> None:
     assert summary["honest_tagged"] == pytest.approx(0.5)
     assert summary["honest_untagged"] == pytest.approx(0.5)
     assert summary["search_empty_absent"] == pytest.approx(0.5)
+    # phrased as a shopper would: "smartphone" said not carried every way, no leaf ever
+    assert said_not_carried(search, "do you sell smartphone?")
+    assert not said_not_carried(search, "I need some beakers for my lab")
+    counts = phrased(search, judged)
+    assert sum(p["leaf_said_absent"]["count"] for p in counts.values()) == 0
+    assert sum(p["absent_said_absent"]["count"] for p in counts.values()) == 5  # smartphone
+    assert sum(p["absent_said_absent"]["of"] for p in counts.values()) == 10
 
 
 def test_leaf_queries_follow_the_documented_rule() -> None:
