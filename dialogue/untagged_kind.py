@@ -79,8 +79,8 @@ def _runs(text: str, vocabulary: CatalogVocabulary, consumed: frozenset[str]
 
 def _consumed(filters: ProductFilters) -> frozenset[str]:
     """Lemmas of the colour, material, size and activity already read: they describe, they do
-    not name a kind. (Brands stay: their words are in the names of the products they make, and a brand
-    with a kind it does not make, "dewalt multimeter", is not carried.)"""
+    not name a kind. (Brands stay: their words are in the names of the products they make, and
+    a brand with a kind it does not make, "dewalt multimeter", is not carried.)"""
     return frozenset(lemma(w) for value in (filters.color, filters.material, filters.size,
                                             filters.activity)
                      if value for w in tokens(value))
@@ -111,8 +111,7 @@ def untagged_absent_kind(text: str, filters: ProductFilters, search: KindSearche
     # all the words together, or the first thing asked for ("ball bearings for my lab")
     if _known(vocabulary, [w for run in runs for w in run]) or _known(vocabulary, runs[0]):
         return None
-    unknown = [run for run in runs if not _known(vocabulary, run)]
-    return _said(unknown[0] if unknown else runs[0])
+    return _said(runs[0])
 
 
 def _found_kind(text: str, runs: list[list[_Word]], kind: str, search: KindSearcher
