@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from aisle.entity_roles import MENTIONED
 from dialogue.reply import Reply
 from dialogue.turn import Turn, UserMessage
 
@@ -34,7 +35,9 @@ def read_turn(tracker: Tracker) -> Turn:
         slots=dict(tracker.slots),
         text=latest.get("text") or "",
         intent=_intent(latest),
-        entities=tuple((e.get("entity"), e.get("value")) for e in latest.get("entities") or []),
+        # A kind named inside a reference ("the drill") is reported with a role, not a constraint.
+        entities=tuple((e.get("entity"), e.get("value")) for e in latest.get("entities") or []
+                       if e.get("role") != MENTIONED),
         intent_ranking=tuple((e.get("name"), float(e.get("confidence") or 0.0))
                              for e in latest.get("intent_ranking") or []),
         truncated=bool(latest.get("aisle_truncated")),

@@ -51,6 +51,32 @@ FUNCTION_WORDS = frozenset([
     "they", "me", "him", "us", "them", "one", "ones"
 ])
 
+#: Materials of any kind of store. A catalog without material attributes (Amazon's) still has
+#: the ones its product names and types use: those join its gazetteer. Words that are also
+#: something else more often are left out ("pet", "abs", "iron", "lead", "paper", "gold").
+GENERAL_MATERIALS = (
+    "stainless steel", "carbon steel", "galvanized steel", "steel", "aluminum", "aluminium",
+    "brass", "bronze", "copper", "titanium", "tungsten carbide", "tungsten", "carbide", "cobalt",
+    "zinc", "nickel", "cast iron", "chrome", "sterling silver", "platinum", "plastic", "nylon",
+    "polypropylene", "polyethylene", "hdpe", "ldpe", "pvc", "ptfe", "teflon", "pla", "petg",
+    "tpu", "polycarbonate", "acrylic", "polystyrene", "polyurethane", "delrin", "peek", "epoxy",
+    "resin", "vinyl", "silicone", "rubber", "latex", "nitrile", "neoprene", "viton", "epdm",
+    "foam", "memory foam", "borosilicate glass", "borosilicate", "glass", "quartz", "ceramic",
+    "porcelain", "stoneware", "fiberglass", "carbon fiber", "wood", "bamboo", "oak", "walnut",
+    "maple", "pine", "cork", "cotton", "organic cotton", "wool", "merino wool", "linen", "silk",
+    "hemp", "jute", "leather", "suede", "canvas", "denim", "felt", "cardboard", "kevlar",
+    "polyester", "spandex", "fleece", "microfiber", "velvet", "cashmere", "mesh",
+)
+#: Colour words of any kind of store (a leading one in "the navy hoodie" describes, not names).
+GENERAL_COLORS = (
+    "black", "white", "grey", "gray", "red", "blue", "green", "yellow", "orange", "purple",
+    "pink", "brown", "beige", "tan", "navy", "teal", "turquoise", "maroon", "burgundy", "gold",
+    "silver", "olive", "khaki", "cream", "ivory", "charcoal", "lavender", "lilac", "mint",
+    "coral", "magenta", "cyan", "clear", "transparent", "multicolor", "multicolour",
+    "dark blue", "light blue", "navy blue", "dark green", "light green", "dark grey",
+    "light grey", "dark gray", "light gray", "rose gold",
+)
+
 
 class GazetteerError(ValueError):
     """A gazetteer file that cannot be read as one."""

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from aisle.gazetteer import Gazetteer, gazetteer_path, match_key
+from aisle.gazetteer import GENERAL_MATERIALS, Gazetteer, gazetteer_path, match_key
 from catalog.domain import Product
 from catalog.text import is_dictionary_word, is_stopword, lemma
 
@@ -30,22 +30,6 @@ GENERIC_HEADS = frozenset({
 })
 #: A type alternative, brand or material of more words than this is a description, not a name.
 MAX_WORDS = 4
-#: Materials of any kind of store. A catalog without material attributes (Amazon's) still has
-#: the ones its product names and types use: those join its gazetteer. Words that are also
-#: something else more often are left out ("pet", "abs", "iron", "lead", "paper", "gold").
-GENERAL_MATERIALS = (
-    "stainless steel", "carbon steel", "galvanized steel", "steel", "aluminum", "aluminium",
-    "brass", "bronze", "copper", "titanium", "tungsten carbide", "tungsten", "carbide", "cobalt",
-    "zinc", "nickel", "cast iron", "chrome", "sterling silver", "platinum", "plastic", "nylon",
-    "polypropylene", "polyethylene", "hdpe", "ldpe", "pvc", "ptfe", "teflon", "pla", "petg",
-    "tpu", "polycarbonate", "acrylic", "polystyrene", "polyurethane", "delrin", "peek", "epoxy",
-    "resin", "vinyl", "silicone", "rubber", "latex", "nitrile", "neoprene", "viton", "epdm",
-    "foam", "memory foam", "borosilicate glass", "borosilicate", "glass", "quartz", "ceramic",
-    "porcelain", "stoneware", "fiberglass", "carbon fiber", "wood", "bamboo", "oak", "walnut",
-    "maple", "pine", "cork", "cotton", "organic cotton", "wool", "merino wool", "linen", "silk",
-    "hemp", "jute", "leather", "suede", "canvas", "denim", "felt", "cardboard", "kevlar",
-    "polyester", "spandex", "fleece", "microfiber", "velvet", "cashmere", "mesh",
-)
 _ALTERNATIVES = re.compile(r"\s*(?:&|,|/|\band\b)\s*", re.IGNORECASE)
 _MARKS = re.compile(r"[®™©]")
 
