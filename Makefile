@@ -15,6 +15,10 @@ export TRANSFORMERS_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 export ANONYMIZED_TELEMETRY := False
+# Rasa's training cache keeps each trained component by the hash of its inputs; its default cap
+# (1,000 MB) is less than two fine-tuned intent classifiers, so a config change to the entity
+# tagger alone evicted the intent classifier and retrained it (~10 minutes on 2 cores).
+export RASA_MAX_CACHE_SIZE ?= 4000
 export TOKENIZERS_PARALLELISM := false
 
 RASA_ARGS    := --data bot/data --config config.yml --domain domain.yml
