@@ -24,6 +24,12 @@ _SET_QUANTITY = re.compile(
     r"\b(?:make\s+(?:it|that|them|those)|change\s+(?:it|that|the\s+quantity)\s+to|"
     r"(?:it|that)\s+should\s+be|set\s+(?:it|the\s+quantity)\s+to)\b", re.IGNORECASE)
 _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+#: "add 120 gobi tees", "put two of those in my cart": the count right after the verb, when the
+#: tagger left it untagged (a number it never saw as a quantity).
+_COUNT_AFTER_VERB = re.compile(
+    r"^\W*(?:please\s+|ok\s+|okay\s+)?(?:add|put|get|buy|take|i'?ll\s+take|give\s+me)\s+"
+    r"(\d{1,4}|" + "|".join(_WORD_NUMBERS) + r")(?=\s+[a-z])(?!\s+(?:%|\$|dollars?|bucks|usd|"
+    r"eur|euros?|pounds?|mm|cm|inch|inches|in|ml|l|kg|g|lb|lbs|oz)\b)", re.IGNORECASE)
 WHICH_PRODUCT = ("Which product would you like to add? Tell me its name, or search first and "
                  "point at one of the results (for example “add the second one”).")
 
@@ -61,7 +67,9 @@ def select_cart_product(turn: Turn, catalog: FindsProducts, commerce: Commerce) 
             return (Reply().say(cart_text(change.cart), cart_payload(change.cart))
                     .set("carted_products", carted_ids(change.cart))
                     .set("cart_product", None).set("quantity", None))
-    return Reply().set("cart_product", product_id).set("focus_product", product_id)
+    reply = Reply().set("cart_product", product_id).set("focus_product", product_id)
+    counted = _COUNT_AFTER_VERB.search(turn.message_text()) if quantity is None else None
+    return reply.set("quantity", parse_quantity(counted.group(1))) if counted else reply
 
 
 def add_to_cart(turn: Turn, commerce: Commerce) -> Reply:
