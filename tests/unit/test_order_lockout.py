@@ -206,6 +206,15 @@ def test_concurrent_guesses_do_not_slip_past_the_limit(service: CommerceService)
         answers = list(pool.map(
             lambda guess: service.order_status(number, f"c{guess}@example.com",
                                                f"c{guess}").status, range(16)))
-    assert answers.count("not_found") <= 5
-    assert answers.count("not_found") + answers.count("locked") == 16
-    assert service.order_status(number, OWNER, "owner").status == "locked"
+    failures = answers.count("not_found")
+    assert failures <= 5
+    assert failures + answers.count("locked") == 16
+    # A guess refused because others were still pending is kept as ``locked``, which does not
+    # count; when the race leaves fewer than five recorded failures the number is not locked,
+    # and the next check (the owner's) may still be answered: never a sixth failure.
+    expected = "locked" if failures == 5 else "found"
+    assert service.order_status(number, OWNER, "owner").status == expected
+    later = [service.order_status(number, f"late{guess}@example.com", f"late{guess}").status
+             for guess in range(6)]
+    assert failures + later.count("not_found") == 5  # never a sixth failure in the window
+    assert later[-1] == "locked"
