@@ -14,13 +14,13 @@ fingerprint, a hash of the weights file, changes with ``α``).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 
+from recommender.factory import weights_fingerprint
 from recommender.io import base_model_dir, load_base, load_model, save_model
 
 GATE = "shopper.gate"
@@ -58,14 +58,6 @@ def interpolated_state(trained: Mapping[str, torch.Tensor], base_bert: Mapping[s
     return state
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def write_interpolated(model_dir: Path, alpha: float, out: Path, note: str = "",
                        base_dir: Path | None = None) -> Path:
     """Save the model of ``model_dir`` interpolated at ``alpha`` as a new folder ``out``.
@@ -88,7 +80,7 @@ def write_interpolated(model_dir: Path, alpha: float, out: Path, note: str = "",
         "method": "WiSE-FT: (1 - alpha) * base + alpha * trained (BERT); shopper gate * alpha",
         "alpha": alpha,
         "source": str(model_dir),
-        "source_weights_sha256": _sha256(Path(model_dir) / "weights.safetensors"),
+        "source_weights_sha256": weights_fingerprint(Path(model_dir)),
         **({"source_interpolation": previous} if previous else {}),
         **({"note": note} if note else {}),
     }
